@@ -1,0 +1,61 @@
+# Santé & Territoires — the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Debian's interpreter can load SQLite extensions (SpatiaLite); pyenv's cannot.
+SYSTEM_PYTHON ?= /usr/bin/python3
+TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/sante_territoires
+APT_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 python3-venv chromium
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test system-deps venv services migrate load quality bench clean
+
+## Run the portal with all of France loaded (embedded SpatiaLite unless DATABASE_URL is set).
+run: system-deps venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_all
+	$(PY) manage.py runserver $(HOST)
+
+## Run the whole test suite on PostGIS + Redis, then the SpatiaLite smoke tests.
+test: system-deps venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not spatialite" $(PYTEST_ARGS)
+	DATABASE_URL=spatialite:///$(CURDIR)/var/test-spatialite.sqlite3 $(PY) -m pytest -m spatialite --create-db -p no:xdist $(PYTEST_ARGS)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+## Start PostgreSQL and Redis when they are not running (CI machines start them already).
+services:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+load: venv
+	$(PY) manage.py load_all
+
+quality: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/bench_territories.py
+
+clean:
+	rm -rf var/*.sqlite3 var/staticfiles

@@ -1,0 +1,18 @@
+"""Test settings: PostGIS by default (the PostgreSQL on 127.0.0.1), no secrets, no .env."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sante_territoires")
+
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
+
+DATABASES = {"default": env.db("DATABASE_URL")}  # noqa: F405
+IS_POSTGIS = DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.postgis"
+if not IS_POSTGIS:
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+RATELIMIT_ENABLE = False
+DEBUG = False

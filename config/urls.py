@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("offre/", include("offers.urls")),
+    path("indicateurs/", include("indicators.urls")),
+    path("programmes/", include("proposals.urls")),
+    path("", include("territories.urls")),
+]

@@ -1,0 +1,8 @@
+"""Spatial reference systems, named once (never degrees × 111)."""
+
+WGS84 = 4326  # storage and maps
+LAMBERT93 = 2154  # metric computations in metropolitan France
+
+# Simplification tolerance for map geometries, in degrees of WGS84 (≈ 100 m at our latitudes).
+MAP_SIMPLIFY_TOLERANCE = 0.001
+MAP_COORD_PRECISION = 4  # decimals kept in GeoJSON (≈ 10 m)

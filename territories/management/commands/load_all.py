@@ -1,0 +1,31 @@
+"""python manage.py load_all — loads every real dataset shipped in fixtures/, then computes.
+
+Each app registers its steps (territories.bootstrap); every step is an idempotent import, so
+running the command twice changes nothing the second time.
+"""
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from territories.bootstrap import register, steps
+
+
+@register(10, "base territoriale (COG 2026, bassins de vie, AAV, contours)")
+def load_territories(stdout, dry_run=False):
+    call_command("import_territories", dry_run=dry_run, stdout=stdout)
+
+
+class Command(BaseCommand):
+    help = "Charge toutes les données réelles fournies dans fixtures/ (imports idempotents), puis calcule."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args, dry_run, **options):
+        for order, name, step in steps():
+            start = time.perf_counter()
+            self.stdout.write(self.style.MIGRATE_HEADING(f"[{order}] {name}"))
+            step(self.stdout, dry_run=dry_run)
+            self.stdout.write(f"  → {time.perf_counter() - start:.1f} s")

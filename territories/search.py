@@ -1,0 +1,109 @@
+"""Territory search: INSEE codes, postal codes, and names accent-insensitive and tolerant of typos.
+
+On PostGIS the fuzzy part uses pg_trgm similarity on the normalised name (GIN trigram index); on
+the embedded SpatiaLite default the same ranking is done with rapidfuzz over the normalised names.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from rapidfuzz import fuzz, process
+
+from .models import EPCI, BassinDeVie, Commune, Departement, Region
+from .text import normalize_name
+
+CODE_RE = re.compile(r"^(\d[\dAB]\d{3}|2[AB]\d{3})$", re.IGNORECASE)
+POSTAL_RE = re.compile(r"^\d{5}$")
+DEP_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
+SIREN_RE = re.compile(r"^\d{9}$")
+
+
+@dataclass
+class Hit:
+    zone: object
+    kind: str
+    detail: str
+    score: float
+
+
+def _commune_detail(commune):
+    dep = commune.departement
+    return f"{commune.level_label} · {dep.name} ({dep.code}) · {commune.postal_codes or 'sans code postal'}"
+
+
+def search(query: str, limit: int = 15) -> list[Hit]:
+    query = (query or "").strip()
+    if not query:
+        return []
+    hits: list[Hit] = []
+    communes = Commune.objects.filter(is_active=True).select_related("departement")
+    if POSTAL_RE.match(query) or CODE_RE.match(query):
+        by_code = communes.filter(code=query.upper())
+        by_postal = communes.filter(postal_codes__contains=query)
+        hits += [Hit(c, "commune", _commune_detail(c), 2.0) for c in by_code]
+        hits += [
+            Hit(c, "commune", _commune_detail(c), 1.5)
+            for c in by_postal
+            if query in c.postal_code_list and c.code != query.upper()
+        ]
+    if DEP_RE.match(query):
+        hits += [
+            Hit(d, "departement", "Département", 2.0) for d in Departement.objects.filter(code=query.upper())
+        ]
+    if SIREN_RE.match(query):
+        hits += [Hit(e, "epci", e.get_kind_display(), 2.0) for e in EPCI.objects.filter(code=query)]
+    normalized = normalize_name(query)
+    if normalized and not query.isdigit():
+        for model, label in (
+            (Region, "Région"),
+            (Departement, "Département"),
+            (EPCI, None),
+            (BassinDeVie, "Bassin de vie"),
+        ):
+            for zone, score in _fuzzy(model.objects.filter(is_active=True), normalized, 5):
+                hits.append(Hit(zone, model.__name__.lower(), label or zone.get_kind_display(), score))
+        for commune, score in _fuzzy(communes, normalized, limit):
+            hits.append(Hit(commune, "commune", _commune_detail(commune), score))
+    seen, unique = set(), []
+    # Equal scores: communes first (the most searched), larger ones first.
+    for hit in sorted(
+        hits,
+        key=lambda h: (
+            -h.score,
+            not isinstance(h.zone, Commune),
+            -(h.zone.population or 0) if isinstance(h.zone, Commune) else 0,
+        ),
+    ):
+        key = (type(hit.zone), hit.zone.pk)
+        if key not in seen:
+            seen.add(key)
+            unique.append(hit)
+    return unique[:limit]
+
+
+def _fuzzy(queryset, normalized: str, limit: int):
+    """(zone, score in 0..1.x): exact and prefix matches first, then trigram / edit-distance similarity."""
+    exact = list(queryset.filter(name_normalized=normalized)[:limit])
+    results = [(z, 1.2) for z in exact]
+    prefix = queryset.filter(name_normalized__startswith=normalized).exclude(pk__in=[z.pk for z in exact])
+    results += [(z, 1.0) for z in prefix[:limit]]
+    if len(results) >= limit:
+        return results
+    taken = {z.pk for z, _ in results}
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        similar = (
+            queryset.annotate(similarity=TrigramSimilarity("name_normalized", normalized))
+            .filter(similarity__gte=0.3)
+            .exclude(pk__in=taken)
+            .order_by("-similarity")[:limit]
+        )
+        results += [(z, z.similarity) for z in similar]
+    else:
+        names = dict(queryset.exclude(pk__in=taken).values_list("pk", "name_normalized"))
+        best = process.extract(normalized, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=80)
+        objects = queryset.in_bulk([key for _, _, key in best])
+        results += [(objects[key], score / 100 * 0.9) for _, score, key in best if key in objects]
+    return results[:limit]

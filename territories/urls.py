@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "territories"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("donnees/", views.dataset_list, name="datasets"),
+    path("donnees/<int:pk>/", views.dataset_detail, name="dataset"),
+    path("territoires/<slug:level>/<str:code>/", views.zone_detail, name="zone"),
+    path("territoires/<slug:level>/<str:code>/geojson/", views.zone_geojson, name="zone_geojson"),
+]

@@ -1,0 +1,111 @@
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from .geojson import feature, feature_collection
+from .models import Commune, Dataset, Departement, Region
+from .search import search
+from .sections import render_sections
+from .zones import get_zone, level_of
+
+
+@require_GET
+def home(request):
+    query = request.GET.get("q", "").strip()
+    hits = search(query) if query else []
+    context = {"query": query, "hits": hits}
+    if not query:
+        context["regions"] = Region.objects.filter(is_active=True).order_by("name")
+    return render(request, "territories/home.html", context)
+
+
+@require_GET
+def zone_detail(request, level, code):
+    zone = get_zone(level, code)
+    communes = zone.communes().select_related("departement").order_by("name")
+    stats = communes.aggregate(population=Sum("population"), count=Count("code"))
+    context = {
+        "zone": zone,
+        "level": level_of(zone),
+        "population": stats["population"],
+        "commune_count": stats["count"],
+        "parents": _parents(zone),
+        "sections": render_sections(request, zone),
+    }
+    if isinstance(zone, Region):
+        context["children"] = (
+            Departement.objects.filter(region=zone, is_active=True)
+            .annotate(population_total=Sum("communes_set__population"))
+            .order_by("code")
+        )
+    elif isinstance(zone, Commune):
+        context["arrondissements"] = zone.arrondissements.filter(is_active=True).order_by("code")
+        context["sources"] = latest_datasets(["insee-cog", "insee-supracom", "ign-admin-express"])
+    if not isinstance(zone, (Region, Commune)):
+        context["page"] = Paginator(communes, 200).get_page(request.GET.get("page"))
+    return render(request, "territories/zone_detail.html", context)
+
+
+def latest_datasets(sources):
+    """The latest successful import of each source, in the given order."""
+    latest = {}
+    for dataset in Dataset.objects.filter(status=Dataset.Status.SUCCEEDED, source__in=sources).order_by(
+        "-started_at"
+    ):
+        latest.setdefault(dataset.source, dataset)
+    return [latest[s] for s in sources if s in latest]
+
+
+def _parents(zone):
+    if isinstance(zone, Commune):
+        return zone.parent_zones()
+    if isinstance(zone, Departement):
+        return [zone.region]
+    if isinstance(zone, Region):
+        return []
+    # EPCI and bassins de vie may span several départements: list them all.
+    deps = Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
+    regions = {d.region_id: d.region for d in deps}
+    return [*deps, *regions.values()]
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def zone_geojson(request, level, code):
+    """The zone's outline and its communes (simplified, rounded) as one FeatureCollection."""
+    zone = get_zone(level, code)
+    features = [feature(zone.geometry_simplified, role="zone", code=zone.pk, name=zone.name)]
+    if not isinstance(zone, Commune) or zone.arrondissements.exists():
+        communes = (
+            zone.arrondissements.filter(is_active=True) if isinstance(zone, Commune) else zone.communes()
+        ).only("code", "name", "population", "geometry_simplified")
+        features += [
+            feature(
+                c.geometry_simplified,
+                role="commune",
+                code=c.code,
+                name=c.name,
+                population=c.population,
+                url=c.get_absolute_url(),
+            )
+            for c in communes
+        ]
+    return JsonResponse(feature_collection(features))
+
+
+@require_GET
+def dataset_list(request):
+    datasets = Dataset.objects.all()
+    return render(
+        request,
+        "territories/dataset_list.html",
+        {"page": Paginator(datasets, 50).get_page(request.GET.get("page"))},
+    )
+
+
+@require_GET
+def dataset_detail(request, pk):
+    return render(request, "territories/dataset_detail.html", {"dataset": get_object_or_404(Dataset, pk=pk)})

@@ -1,0 +1,38 @@
+"""Look up any zone by level and code: one code path for every level (zones are sets of communes)."""
+
+from django.http import Http404
+
+from .models import EPCI, BassinDeVie, Commune, Departement, Region
+
+LEVELS = {
+    "commune": Commune,
+    "bassin-de-vie": BassinDeVie,
+    "epci": EPCI,
+    "departement": Departement,
+    "region": Region,
+}
+LEVEL_OF_MODEL = {model: level for level, model in LEVELS.items()}
+
+
+def level_of(zone) -> str:
+    return LEVEL_OF_MODEL[type(zone)]
+
+
+def get_zone(level: str, code: str):
+    model = LEVELS.get(level)
+    if model is None:
+        raise Http404("Niveau de territoire inconnu")
+    queryset = model.objects.all()
+    if model is Commune:
+        queryset = queryset.select_related("departement__region", "epci", "bassin_de_vie", "parent")
+    elif model is Departement:
+        queryset = queryset.select_related("region")
+    try:
+        return queryset.get(pk=code)
+    except model.DoesNotExist as exc:
+        raise Http404("Territoire introuvable") from exc
+
+
+def zone_key(zone) -> tuple[str, str]:
+    """A stable (level, code) pair identifying a zone, used by other apps to store per-zone values."""
+    return level_of(zone), zone.pk

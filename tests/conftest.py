@@ -1,0 +1,32 @@
+"""Shared test set-up: PostGIS test database with a small real slice of territories loaded once.
+
+Slice: Creuse (23), Lozère (48) and Paris (75, with its arrondissements) from the real COG 2026,
+BV2022/AAV2020 and IGN outlines (tests/data/territories, cut by make_territory_slices.py).
+"""
+
+from pathlib import Path
+
+import pytest
+
+TEST_DATA = Path(__file__).parent / "data"
+TERRITORY_SLICE = TEST_DATA / "territories"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from territories.importers import import_territories
+
+    with django_db_blocker.unblock():
+        import_territories(TERRITORY_SLICE)
+
+
+@pytest.fixture
+def territory_slice():
+    return TERRITORY_SLICE
+
+
+@pytest.fixture
+def gueret(db):
+    from territories.models import Commune
+
+    return Commune.objects.select_related("departement__region", "epci", "bassin_de_vie").get(code="23096")
