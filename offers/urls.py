@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from django.views.generic import RedirectView
 
 app_name = "offers"
-urlpatterns = []
+urlpatterns = [
+    # Placeholder routes, replaced by the registry pages.
+    path("", RedirectView.as_view(url="/"), name="list"),
+    path("<int:pk>/", RedirectView.as_view(url="/"), name="detail"),
+]

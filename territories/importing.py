@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Dataset
+from .signals import dataset_imported
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +281,9 @@ def run_import(
         _fail(dataset, f"{type(exc).__name__}: {exc}")
         raise
     logger.info("import %s: %s", info.source, dataset_summary(dataset))
+    if not dry_run:
+        # Listeners (e.g. indicators) schedule their work once the import is committed.
+        transaction.on_commit(lambda: dataset_imported.send(sender=Dataset, dataset=dataset))
     return dataset
 
 
