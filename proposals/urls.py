@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from django.views.generic import RedirectView
 
 app_name = "proposals"
-urlpatterns = []
+urlpatterns = [
+    # Placeholder route, replaced by the programme pages.
+    path("", RedirectView.as_view(url="/"), name="index"),
+]
