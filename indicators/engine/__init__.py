@@ -24,6 +24,7 @@ from .times import (
     nearest_minutes,
     nearest_minutes_matrix,
     to_lambert93,
+    to_metric,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "normalise_steps",
     "step_weights",
     "to_lambert93",
+    "to_metric",
 ]

@@ -53,6 +53,53 @@ def to_lambert93(lon, lat) -> np.ndarray:
     return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
 
 
+# Official projections per territory: (name, lon min, lon max, lat min, lat max, CRS).
+TERRITORY_CRS = (
+    ("metropole", -5.8, 10.0, 41.0, 51.5, LAMBERT93),
+    ("antilles", -63.5, -60.5, 14.0, 18.5, "EPSG:5490"),  # RGAF09 / UTM 20N
+    ("guyane", -55.0, -51.0, 1.5, 6.5, "EPSG:2972"),  # RGFG95 / UTM 22N
+    ("reunion", 55.0, 56.0, -21.5, -20.5, "EPSG:2975"),  # RGR92 / UTM 40S
+    ("mayotte", 44.8, 45.5, -13.2, -12.4, "EPSG:4471"),  # RGM04 / UTM 38S
+    ("saint_pierre_et_miquelon", -56.6, -55.9, 46.5, 47.2, "EPSG:4467"),  # RGSPM06 / UTM 21N
+)
+TERRITORY_OFFSET_M = 10_000_000.0  # 10,000 km between territories: never within any catchment
+
+
+def to_metric(lon, lat) -> np.ndarray:
+    """Project WGS84 points to metres in the official projection of their territory, ``(n, 2)``.
+
+    Lambert-93 distorts distances far from metropolitan France (× 1.26 in Guyane, × 1.87 in La
+    Réunion), so each territory uses its own projection (UTM of RGAF09, RGFG95, RGR92, RGM04,
+    RGSPM06; WGS84 UTM by longitude elsewhere), shifted by multiples of 10,000 km along x so that
+    no pair of points of two territories is ever within reach. Metropolitan points (Corsica
+    included) are exactly their Lambert-93 coordinates. Non-finite input stays NaN.
+    """
+    lon = np.asarray(lon, dtype=float).ravel()
+    lat = np.asarray(lat, dtype=float).ravel()
+    if lon.shape != lat.shape:
+        raise ValueError("lon and lat must have the same length")
+    out = np.full((len(lon), 2), np.nan)
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    group = np.full(len(lon), -1, dtype=np.int64)
+    for k, (_, x0, x1, y0, y1, _) in enumerate(TERRITORY_CRS):
+        inside = finite & (group < 0) & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        group[inside] = k
+    crs_of = {k: entry[5] for k, entry in enumerate(TERRITORY_CRS)}
+    elsewhere = finite & (group < 0)
+    safe_lon = np.where(finite, lon, 0.0)
+    utm_zone = np.clip(np.floor((safe_lon + 180.0) / 6.0).astype(np.int64) + 1, 1, 60)
+    group[elsewhere] = 100 + 2 * utm_zone[elsewhere] + (lat[elsewhere] < 0)
+    for g in np.unique(group[finite]):
+        if g not in crs_of:
+            zone, south = (g - 100) // 2, (g - 100) % 2
+            crs_of[g] = f"EPSG:{32700 + zone if south else 32600 + zone}"
+        mask = group == g
+        x, y = _transformer(WGS84, crs_of[g]).transform(lon[mask], lat[mask])
+        out[mask, 0] = np.asarray(x, dtype=float) + g * TERRITORY_OFFSET_M
+        out[mask, 1] = np.asarray(y, dtype=float)
+    return out
+
+
 def minutes_per_metre(detour_factor: float, speed_kmh: float) -> float:
     """Minutes of estimated road travel per metre of straight line."""
     if not detour_factor > 0 or not speed_kmh > 0:

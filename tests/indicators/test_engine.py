@@ -19,6 +19,7 @@ from indicators.engine import (
     nearest_minutes_matrix,
     step_weights,
     to_lambert93,
+    to_metric,
 )
 from indicators.engine import catchment as catchment_module
 from indicators.engine import reference as ref
@@ -350,3 +351,21 @@ def test_engine_imports_without_django():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PATH": "/usr/bin:/bin"})
+
+
+def test_to_metric_keeps_lambert93_in_metropole_and_true_distances_overseas():
+    # Paris, Ajaccio; Saint-Denis (La Réunion), Pointe-à-Pitre, Cayenne, Mamoudzou, Papeete
+    lon = np.array([2.3499, 8.7369, 55.4504, -61.5331, -52.3260, 45.2279, -149.5585])
+    lat = np.array([48.8530, 41.9192, -20.8823, 16.2411, 4.9224, -12.7806, -17.5350])
+    xy = to_metric(lon, lat)
+    np.testing.assert_allclose(xy[:2], to_lambert93(lon[:2], lat[:2]), atol=1e-6)
+    geod = Geod(ellps="GRS80")
+    for k in range(2, len(lon)):
+        # 10 km east of each overseas point: Lambert-93 would stretch it up to × 1.9 (La Réunion)
+        east_lon, east_lat, _ = geod.fwd(lon[k], lat[k], 90.0, 10_000.0)
+        pair = to_metric(np.array([lon[k], east_lon]), np.array([lat[k], east_lat]))
+        assert math.dist(pair[0], pair[1]) == pytest.approx(10_000.0, rel=2e-3)
+    # Different territories are never within reach of each other.
+    far = StraightLineTimes(xy).pairs_within(24 * 60.0)
+    assert far.nnz == len(lon) + 2  # the diagonal, and Paris–Ajaccio both ways
+    assert np.isnan(to_metric([np.nan], [45.0])).all()
