@@ -17,9 +17,8 @@ import numpy as np
 import pyogrio
 import shapely
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry
 
-from .constants import MAP_SIMPLIFY_TOLERANCE
+from .constants import MAP_SIMPLIFY_TOLERANCE, WGS84
 from .importing import (
     ImportRejected,
     Problem,
@@ -534,20 +533,20 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
         shapely.simplify(full[has].astype(object), MAP_SIMPLIFY_TOLERANCE, preserve_topology=True)
     )
     full_wkb = np.full(len(full), None, dtype=object)
-    full_wkb[has] = shapely.to_wkb(full[has].astype(object))
+    full_wkb[has] = _ewkb(full[has].astype(object))
     simple_wkb = np.full(len(full), None, dtype=object)
-    simple_wkb[has] = shapely.to_wkb(simple[has].astype(object))
+    simple_wkb[has] = _ewkb(simple[has].astype(object))
     rows = []
     for i, code in enumerate(codes):
         point = point_of.get(code)
-        pt_wkb = shapely.to_wkb(shapely.points(point[0][1], point[0][0])) if point else None
+        pt_wkb = _ewkb(shapely.points(point[0][1], point[0][0])) if point else None
         area = float(point[2]) if point and point[2] not in ("", None) else None
         rows.append(
             {
                 "code": code,
-                "geometry": _geos(full_wkb[i]),
-                "geometry_simplified": _geos(simple_wkb[i]),
-                "point": _geos(pt_wkb),
+                "geometry": _view(full_wkb[i]),
+                "geometry_simplified": _view(simple_wkb[i]),
+                "point": _view(pt_wkb),
                 "point_source": point[1] if point else "",
                 "area_km2": area,
                 "geometry_hash": geometry_hash(full_wkb[i], simple_wkb[i], pt_wkb),
@@ -570,7 +569,12 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
         .exclude(code__in=[c for c, p in zip(codes, has, strict=True) if p])
         .values_list("code", flat=True)
     )
-    outlines = build_zone_outlines(dict(zip(codes, full, strict=True)))
+    outlines = build_zone_outlines(
+        {
+            code: (geom, digest)
+            for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=True)
+        }
+    )
     dataset.report = {
         "contours_repares": repaired,
         "codes_geo_inconnus_du_cog_2026": sorted(unmatched_geo),
@@ -591,12 +595,21 @@ def _as_multi(geoms):
     return geoms
 
 
-def _geos(wkb):
-    return GEOSGeometry(memoryview(wkb), srid=4326) if wkb is not None else None
+def _ewkb(geoms):
+    """EWKB (with SRID 4326) of shapely geometries: written as is, never through GEOS objects."""
+    return shapely.to_wkb(shapely.set_srid(geoms, WGS84), include_srid=True)
+
+
+def _view(wkb):
+    return memoryview(wkb) if wkb is not None else None
 
 
 def build_zone_outlines(geometry_of: dict) -> int:
-    """Dissolve commune outlines into each zone's simplified outline; write only those that changed."""
+    """Dissolve commune outlines into each zone's simplified outline; write only those that changed.
+
+    ``geometry_of`` maps a commune code to (shapely geometry, geometry hash). A zone's outline hash
+    is the hash of its members and their geometry hashes: an unchanged zone is not dissolved again.
+    """
     memberships = list(
         Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE).values_list(
             "code", "departement_id", "departement__region_id", "epci_id", "bassin_de_vie_id"
@@ -606,11 +619,17 @@ def build_zone_outlines(geometry_of: dict) -> int:
     for model, column in ((Departement, 1), (Region, 2), (EPCI, 3), (BassinDeVie, 4)):
         groups = defaultdict(list)
         for row in memberships:
-            geom = geometry_of.get(row[0])
+            geom, digest = geometry_of.get(row[0], (None, None))
             if row[column] and geom is not None:
-                groups[row[column]].append(geom)
+                groups[row[column]].append((row[0], geom, digest))
+        stored = dict(model.objects.values_list("code", "outline_hash"))
         rows = []
-        for code, geoms in groups.items():
+        for code, members in groups.items():
+            members.sort(key=lambda m: m[0])
+            inputs_hash = geometry_hash(*(f"{m[0]}:{m[2]}".encode() for m in members))
+            if stored.get(code) == inputs_hash:
+                continue
+            geoms = [m[1] for m in members]
             try:
                 union = shapely.coverage_union_all(geoms)
             except shapely.errors.GEOSException:  # independently simplified outlines overlap slightly
@@ -619,8 +638,9 @@ def build_zone_outlines(geometry_of: dict) -> int:
             union = shapely.multipolygons(
                 shapely.get_parts(union)[shapely.get_type_id(shapely.get_parts(union)) == 3]
             )
-            wkb = shapely.to_wkb(union)
-            rows.append({"code": code, "geometry_simplified": _geos(wkb), "outline_hash": geometry_hash(wkb)})
+            rows.append(
+                {"code": code, "geometry_simplified": _view(_ewkb(union)), "outline_hash": inputs_hash}
+            )
         counts, _ = sync_rows(
             model, rows, fields=[], dataset=None, create=False, hashed={"geometry_simplified": "outline_hash"}
         )

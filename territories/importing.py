@@ -199,9 +199,12 @@ def bulk_upsert(model, instances: list, *, key: str, update_fields: list[str]) -
 
 
 def _copy_value(field, obj):
-    value = getattr(obj, field.attname)
     if hasattr(field, "geom_type"):
-        return value.hexewkb.decode() if value is not None else None
+        value = obj.__dict__.get(field.attname)  # raw EWKB, not parsed into a GEOS object by the proxy
+        if value is None:
+            return None
+        return bytes(value).hex() if isinstance(value, bytes | memoryview) else value.hexewkb.decode()
+    value = getattr(obj, field.attname)
     if value is None:
         return None
     return field.get_db_prep_save(value, connection)
