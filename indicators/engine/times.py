@@ -110,25 +110,30 @@ def minutes_per_metre(detour_factor: float, speed_kmh: float) -> float:
 def csr_keep_zeros(n_rows: int, n_cols: int, rows, cols, data) -> sparse.csr_matrix:
     """A canonical CSR matrix (sorted indices, no duplicates) that keeps explicit zero values.
 
-    Duplicated ``(row, col)`` pairs are refused: callers deduplicate first.
+    Duplicated ``(row, col)`` pairs are refused: callers deduplicate first. Input already in
+    row-major order (e.g. filtered from another CSR) is taken as is; otherwise scipy's O(nnz)
+    COO → CSR conversion orders it (it sums duplicates but never drops zeros: a shorter result
+    means there were duplicates).
     """
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     data = np.asarray(data, dtype=float)
-    order = np.lexsort((cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    if len(rows) > 1:
-        same = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
-        if same.any():
-            k = int(np.flatnonzero(same)[0])
-            raise ValueError(f"duplicate pair ({rows[k]}, {cols[k]})")
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
     index_dtype = np.int32 if max(n_rows, n_cols, len(data)) < 2**31 - 1 else np.int64
-    matrix = sparse.csr_matrix(
-        (data, cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n_rows, n_cols)
-    )
-    matrix.has_sorted_indices = True
+    key = rows * n_cols + cols
+    if len(key) < 2 or bool((key[1:] > key[:-1]).all()):
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        matrix = sparse.csr_matrix(
+            (data, cols.astype(index_dtype), indptr.astype(index_dtype)), shape=(n_rows, n_cols)
+        )
+        matrix.has_sorted_indices = True
+        return matrix
+    matrix = sparse.coo_matrix((data, (rows, cols)), shape=(n_rows, n_cols)).tocsr()
+    if matrix.nnz != len(data):
+        order = np.sort(key)
+        k = int(np.flatnonzero(order[1:] == order[:-1])[0])
+        raise ValueError(f"duplicate pair ({order[k] // n_cols}, {order[k] % n_cols})")
+    matrix.sort_indices()
     return matrix
 
 
@@ -233,11 +238,15 @@ class MatrixTimes:
         has_self[origins[origins == destinations]] = True
         missing = np.flatnonzero(~has_self)
         self.n = int(n)
-        self.origins = np.concatenate([origins, missing])
-        self.destinations = np.concatenate([destinations, missing])
-        self.minutes = np.concatenate([minutes, np.zeros(len(missing))])
-        # Validates (refuses duplicates) once, and serves every threshold afterwards.
-        self._all = csr_keep_zeros(self.n, self.n, self.origins, self.destinations, self.minutes)
+        # Validates (refuses duplicates) once; the row-major arrays then serve every threshold.
+        self._all = csr_keep_zeros(
+            self.n,
+            self.n,
+            np.concatenate([origins, missing]),
+            np.concatenate([destinations, missing]),
+            np.concatenate([minutes, np.zeros(len(missing))]),
+        )
+        self.origins, self.destinations, self.minutes = csr_pair_arrays(self._all)
         self.params = {
             "provider": self.provider,
             "pairs": int(len(minutes)),
