@@ -1,0 +1,32 @@
+"""Smoke tests of the embedded default (SpatiaLite), run by `make test` with a spatialite:// DATABASE_URL.
+
+The same migrations, importers, search and pages must work there (search falls back to rapidfuzz)."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from territories import importers
+from territories.models import Commune, Dataset
+from territories.search import search
+
+pytestmark = [pytest.mark.django_db, pytest.mark.spatialite]
+
+
+def test_import_search_and_page_on_this_backend(client, territory_slice):
+    expected = "sqlite" if os.environ.get("DATABASE_URL", "").startswith("spatialite") else "postgresql"
+    assert connection.vendor == expected
+    gueret = Commune.objects.select_related("epci", "bassin_de_vie", "departement__region").get(code="23096")
+    assert (gueret.population, gueret.epci.name, gueret.bassin_de_vie.name) == (
+        12955,
+        "CA du Grand Guéret",
+        "Guéret",
+    )
+    assert gueret.geometry.contains(gueret.point)
+    assert search("guerret")[0].zone == gueret
+    assert search("23000")[0].zone == gueret
+    assert client.get("/territoires/departement/23/geojson/").status_code == 200
+    again = importers.import_territories(territory_slice)
+    assert [d.rows_changed for d in again] == [0, 0, 0]
+    assert all(d.status == Dataset.Status.SUCCEEDED for d in again)
