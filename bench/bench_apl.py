@@ -252,7 +252,8 @@ def main():
     print(
         f"nearest emergency site, all communes (median): {near_median * 1000:6.2f} ms  "
         f"(min {near_min * 1000:.2f}); "
-        f"population > 30 min: {population[near > 30].sum() / population.sum():.1%}"
+        f"population > 30 min (estimate, public CH sites only): "
+        f"{population[near > 30].sum() / population.sum():.1%}"
     )
 
     # --- Peak memory of build + APL -------------------------------------------------------------
