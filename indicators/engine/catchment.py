@@ -11,12 +11,16 @@ The weight matrix ``W`` is built once per run (:meth:`Catchment.build`); then ``
 ``W @ (S / (Wᵀ @ D))``. The result is in supply units per demand unit (e.g. GP FTE per
 inhabitant, or consultations per inhabitant): scale it (× 100,000) in the caller.
 
-Boundary convention (``closed``): DREES describes the steps as "moins de 10 minutes → 1, de 10 à
-15 → 2/3, de 15 à 20 → 1/3, au-delà de 20 → 0", with road times in whole minutes: intervals
-closed on the left, ``[0, 10) → 1, [10, 15) → 2/3, [15, 20) → 1/3, [20, ∞) → 0``. So a pair at
-exactly 10 minutes weighs 2/3 and a pair at exactly 20 minutes is outside the catchment. This is
-the default ``closed="left"``. PySAL ``access.weights.step_fn`` closes intervals on the right
-(``t <= 10 → 1``); ``closed="right"`` reproduces it (used to compare with PySAL).
+Boundary convention (``closed``): the DREES/IRDES method states the steps as "offre à moins de
+10 minutes → 1, de 10 à 15 minutes → 2/3, de 15 à 20 minutes → 1/3, au-delà → 0" on road times
+counted in whole minutes (Metric/Odomatrix distancier), i.e. 0–9 min, 10–14 min, 15–19 min. We
+read that as intervals closed on the left: ``[0, 10) → 1, [10, 15) → 2/3, [15, 20) → 1/3,
+[20, ∞) → 0`` — a pair at exactly 10 minutes weighs 2/3 and a pair at exactly 20 minutes is
+outside the catchment. This is the default ``closed="left"`` (a run parameter, stored in
+``Catchment.params``). PySAL ``access.weights.step_fn`` closes steps on the right (``t <= 10 → 1``)
+and its ``max_cost`` keeps ``t <= max_cost``; ``closed="right"`` reproduces it exactly (the tests
+and the benchmark compare with PySAL that way). With straight-line estimates times are real
+numbers and almost never fall on a bound, so the choice only matters for imported matrices.
 """
 
 from __future__ import annotations
