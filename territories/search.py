@@ -42,8 +42,9 @@ def search(query: str, limit: int = 15) -> list[Hit]:
         by_code = communes.filter(code=query.upper())
         by_postal = communes.filter(postal_codes__contains=query)
         hits += [Hit(c, "commune", _commune_detail(c), 2.0) for c in by_code]
+        # The arrondissement of a postal code (75012 → Paris 12e) is more precise than its commune.
         hits += [
-            Hit(c, "commune", _commune_detail(c), 1.5)
+            Hit(c, "commune", _commune_detail(c), 1.6 if c.kind == Commune.Kind.ARRONDISSEMENT else 1.5)
             for c in by_postal
             if query in c.postal_code_list and c.code != query.upper()
         ]
@@ -61,7 +62,9 @@ def search(query: str, limit: int = 15) -> list[Hit]:
             (EPCI, None),
             (BassinDeVie, "Bassin de vie"),
         ):
-            for zone, score in _fuzzy(model.objects.filter(is_active=True), normalized, 5):
+            # An exact département or région name ("Creuse") outranks a homonymous commune.
+            exact_score = 1.25 if model in (Region, Departement) else 1.2
+            for zone, score in _fuzzy(model.objects.filter(is_active=True), normalized, 5, exact_score):
                 hits.append(Hit(zone, model.__name__.lower(), label or zone.get_kind_display(), score))
         for commune, score in _fuzzy(communes, normalized, limit):
             hits.append(Hit(commune, "commune", _commune_detail(commune), score))
@@ -82,10 +85,10 @@ def search(query: str, limit: int = 15) -> list[Hit]:
     return unique[:limit]
 
 
-def _fuzzy(queryset, normalized: str, limit: int):
+def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
     """(zone, score in 0..1.x): exact and prefix matches first, then trigram / edit-distance similarity."""
     exact = list(queryset.filter(name_normalized=normalized)[:limit])
-    results = [(z, 1.2) for z in exact]
+    results = [(z, exact_score) for z in exact]
     prefix = queryset.filter(name_normalized__startswith=normalized).exclude(pk__in=[z.pk for z in exact])
     results += [(z, 1.0) for z in prefix[:limit]]
     if len(results) >= limit:

@@ -99,3 +99,8 @@ def test_departement_geojson_is_small_and_complete(client):
 def test_dataset_pages(client):
     html = client.get("/donnees/").content.decode()
     assert "Licence Ouverte" in html and "ODbL" in html
+
+
+def test_search_prefers_precise_and_higher_level_exact_matches():
+    assert search("75012")[0].zone.pk == "75112"  # the arrondissement of the postal code
+    assert type(search("creuse")[0].zone).__name__ == "Departement"
