@@ -1,1 +1,271 @@
-"""Models of the indicators app."""
+"""Models of the indicators app: definitions, computation runs, values, classification rules and results.
+
+Provenance is data: every stored value points to the run that computed it; a run records its
+parameters (travel-time provider, APL steps, supply unit conversion), its input datasets, the
+classification rule version, its status, progress, duration and its diff with the previous run.
+A run becomes *current* only once complete (atomic switch): pages read the current run only.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from territories.models import Dataset
+
+
+class IndicatorDefinition(models.Model):
+    """What an indicator measures, in which unit, how and from which sources (seeded by a migration)."""
+
+    code = models.SlugField("code", max_length=40, primary_key=True)
+    label = models.CharField("intitulé", max_length=200)
+    short_label = models.CharField("intitulé court", max_length=80)
+    unit = models.CharField("unité", max_length=120)
+    method = models.TextField("méthode")
+    source = models.TextField("sources")
+    decimals = models.PositiveSmallIntegerField("décimales affichées", default=1)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "définition d’indicateur"
+        verbose_name_plural = "définitions d’indicateurs"
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return f"{self.label} ({self.unit})"
+
+    def get_absolute_url(self):
+        return reverse("indicators:definition", args=[self.code])
+
+
+class ClassificationRule(models.Model):
+    """A version of the desert classification thresholds. Versions are never edited once used."""
+
+    version = models.PositiveIntegerField("version", unique=True)
+    label = models.CharField("intitulé", max_length=200, default="Classement APL et accès aux urgences")
+    underserved_below = models.FloatField(
+        "seuil « sous-dense » (APL strictement inférieure à)",
+        default=2.5,
+        help_text="consultations accessibles par habitant et par an",
+    )
+    fragile_below = models.FloatField(
+        "seuil « fragile » (APL strictement inférieure à)",
+        default=4.0,
+        help_text="au-delà : « non déficitaire »",
+    )
+    emergency_minutes = models.FloatField(
+        "accès aux urgences : seuil (minutes)",
+        default=30.0,
+        help_text="au-delà, la commune est signalée « urgences à plus de N minutes »",
+    )
+    emergency_share = models.FloatField(
+        "zones : part de population au-delà du seuil (%) pour signaler la zone",
+        default=50.0,
+    )
+    is_active = models.BooleanField("en vigueur", default=True)
+    notes = models.TextField("notes", blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "règle de classement"
+        verbose_name_plural = "règles de classement"
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"v{self.version} — APL < {self.underserved_below:g} / < {self.fragile_below:g}"
+
+    @classmethod
+    def current(cls):
+        rule = cls.objects.filter(is_active=True).order_by("-version").first()
+        if rule is None:
+            rule = cls.objects.create(version=(cls.objects.aggregate(m=models.Max("version"))["m"] or 0) + 1)
+        return rule
+
+    def classify_apl(self, apl):
+        if apl is None:
+            return Classification.AplClass.UNKNOWN
+        if apl < self.underserved_below:
+            return Classification.AplClass.UNDERSERVED
+        if apl < self.fragile_below:
+            return Classification.AplClass.FRAGILE
+        return Classification.AplClass.SUFFICIENT
+
+    def as_dict(self):
+        return {
+            "version": self.version,
+            "underserved_below": self.underserved_below,
+            "fragile_below": self.fragile_below,
+            "emergency_minutes": self.emergency_minutes,
+            "emergency_share": self.emergency_share,
+        }
+
+
+class ComputationRun(models.Model):
+    """One computation of every indicator and class; values are written under its id."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "en attente"
+        RUNNING = "running", "en cours"
+        SUCCEEDED = "succeeded", "réussi"
+        FAILED = "failed", "échoué"
+
+    class Trigger(models.TextChoices):
+        IMPORT = "import", "après un import"
+        ADMIN = "admin", "à la demande d’un administrateur"
+        COMMAND = "command", "commande manage.py"
+        BEAT = "beat", "planification nocturne"
+        BOOTSTRAP = "bootstrap", "chargement initial (load_all)"
+        TEST = "test", "test"
+
+    status = models.CharField("statut", max_length=12, choices=Status.choices, default=Status.PENDING)
+    is_current = models.BooleanField("résultats affichés", default=False, editable=False)
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    step = models.CharField("étape", max_length=200, blank=True)
+    trigger = models.CharField("déclencheur", max_length=12, choices=Trigger.choices)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    trigger_dataset = models.ForeignKey(
+        Dataset,
+        verbose_name="import déclencheur",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    parameters = models.JSONField("paramètres", default=dict, blank=True)
+    datasets = models.ManyToManyField(Dataset, verbose_name="jeux de données utilisés", related_name="+")
+    rule = models.ForeignKey(
+        ClassificationRule,
+        verbose_name="règle de classement",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="runs",
+    )
+    previous = models.ForeignKey(
+        "self",
+        verbose_name="calcul précédent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_estimate = models.BooleanField("contient des estimations", default=True)
+    diff = models.JSONField("écarts avec le calcul précédent", default=dict, blank=True)
+    summary = models.JSONField("résumé", default=dict, blank=True)
+    task_id = models.CharField("tâche Celery", max_length=64, blank=True)
+    error = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    started_at = models.DateTimeField("début", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("dernier signe de vie", null=True, blank=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+    duration = models.FloatField("durée (s)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "calcul des indicateurs"
+        verbose_name_plural = "calculs des indicateurs"
+        ordering = ["-created_at", "-pk"]
+        permissions = [("simulate_whatif", "Peut simuler une évolution de l’offre (what-if)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_run"
+            )
+        ]
+
+    def __str__(self):
+        return f"Calcul n° {self.pk} — {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse("indicators:run", args=[self.pk])
+
+    @property
+    def is_active(self):
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(is_current=True).select_related("rule").first()
+
+
+class IndicatorValue(models.Model):
+    """The value of one indicator for one zone (commune or any zone level), computed by one run."""
+
+    run = models.ForeignKey(ComputationRun, on_delete=models.CASCADE, related_name="values")
+    level = models.CharField("niveau", max_length=20)  # territories.zones levels, or "france"
+    zone_code = models.CharField("code de la zone", max_length=12)
+    indicator = models.ForeignKey(IndicatorDefinition, on_delete=models.PROTECT, related_name="values")
+    value = models.FloatField("valeur", null=True)
+    population = models.FloatField("population pondérant la valeur", null=True)
+
+    class Meta:
+        verbose_name = "valeur d’indicateur"
+        verbose_name_plural = "valeurs d’indicateurs"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "level", "zone_code", "indicator"], name="indicator_value_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "level", "zone_code"])]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.level}:{self.zone_code} = {self.value}"
+
+
+class Classification(models.Model):
+    """The class of a commune or zone for one run (APL class, emergency access, ARS zonage beside)."""
+
+    class AplClass(models.TextChoices):
+        UNDERSERVED = "sous_dense", "sous-dense"
+        FRAGILE = "fragile", "fragile"
+        SUFFICIENT = "non_deficitaire", "non déficitaire"
+        UNKNOWN = "inconnu", "non calculé"
+
+    run = models.ForeignKey(ComputationRun, on_delete=models.CASCADE, related_name="classifications")
+    level = models.CharField("niveau", max_length=20)
+    zone_code = models.CharField("code de la zone", max_length=12)
+    apl_class = models.CharField("classe APL", max_length=20, choices=AplClass.choices)
+    emergency_far = models.BooleanField("urgences au-delà du seuil", null=True)
+    ars_zone = models.CharField("zonage ARS médecins", max_length=40, blank=True)
+    zrr = models.CharField("ZRR", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "classement"
+        verbose_name_plural = "classements"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "level", "zone_code"], name="classification_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.level}:{self.zone_code} {self.label}"
+
+    @property
+    def label(self):
+        text = self.get_apl_class_display()
+        if self.emergency_far:
+            text += " ; urgences éloignées"
+        return text
+
+
+class TravelTime(models.Model):
+    """An imported commune-to-commune travel time (minutes); when present it replaces the estimate."""
+
+    pair = models.CharField("couple origine>destination", max_length=11, primary_key=True)
+    origin = models.CharField("commune d’origine", max_length=5, db_index=True)
+    destination = models.CharField("commune de destination", max_length=5)
+    minutes = models.FloatField("minutes")
+    is_active = models.BooleanField("en vigueur", default=True)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "temps de trajet importé"
+        verbose_name_plural = "temps de trajet importés"
+
+    def __str__(self):
+        return f"{self.origin} → {self.destination} : {self.minutes:g} min"

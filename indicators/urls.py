@@ -1,8 +1,15 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "indicators"
 urlpatterns = [
-    # Placeholder route, replaced by the indicator pages.
-    path("", RedirectView.as_view(url="/"), name="index"),
+    path("", views.index, name="index"),
+    path("definitions/<slug:code>/", views.definition_detail, name="definition"),
+    path("calculs/", views.run_list, name="runs"),
+    path("calculs/lancer/", views.run_trigger, name="run_trigger"),
+    path("calculs/<int:pk>/", views.run_detail, name="run"),
+    path("calculs/<int:pk>/etat.json", views.run_status, name="run_status"),
+    path("carte/<slug:level>/<str:code>/classes.geojson", views.classes_geojson, name="classes_geojson"),
+    path("simulation/<slug:level>/<str:code>/", views.simulate_view, name="simulate"),
 ]

@@ -1,6 +1,130 @@
-"""Stored indicator values read for other apps. Placeholder until the computation runs exist."""
+"""Stored indicator values, read for pages and for other apps (never computed on read)."""
+
+from django.db.models import Q
+from django.urls import reverse
+
+from territories.models import Commune
+from territories.zones import LEVELS, zone_key
+
+from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+
+FRANCE = ("france", "FR")
+
+
+def key_of(zone) -> tuple[str, str] | None:
+    """(level, code) under which a zone's values are stored; None for a custom perimeter."""
+    if zone is None:
+        return FRANCE
+    if type(zone) in LEVELS.values():
+        return zone_key(zone)
+    return None
+
+
+def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
+    """Values of the run for several (level, code) keys, in one query."""
+    if run is None or not keys:
+        return {}
+    condition = Q()
+    for level, code in keys:
+        condition |= Q(level=level, zone_code=code)
+    out = {}
+    for value in IndicatorValue.objects.filter(condition, run=run):
+        out.setdefault((value.level, value.zone_code), {})[value.indicator_id] = value
+    return out
+
+
+def classes_for(run, keys) -> dict[tuple[str, str], Classification]:
+    if run is None or not keys:
+        return {}
+    condition = Q()
+    for level, code in keys:
+        condition |= Q(level=level, zone_code=code)
+    return {(c.level, c.zone_code): c for c in Classification.objects.filter(condition, run=run)}
+
+
+def perimeter_value(run, code, zone):
+    """Population-weighted mean of the stored commune values of a custom perimeter (read-only)."""
+    communes = list(zone.communes().values_list("code", flat=True))
+    rows = IndicatorValue.objects.filter(
+        run=run, level="commune", zone_code__in=communes, indicator_id=code, value__isnull=False
+    ).values_list("value", "population")
+    total = sum(p or 0 for _, p in rows)
+    return sum(v * (p or 0) for v, p in rows) / total if total else None
+
+
+def source_text(run, definition) -> str:
+    parts = []
+    for d in run.datasets.all():
+        flags = (", proxy" if d.is_proxy else "") + (", synthétique" if d.is_synthetic else "")
+        parts.append(f"{d.title} ({d.millesime}, {d.licence}{flags})")
+    datasets = "; ".join(parts)
+    tt = run.parameters.get("travel_time", {})
+    if tt.get("provider") == "matrix":
+        times = "temps issus du distancier importé"
+    else:
+        times = f"temps estimés à vol d’oiseau × {tt.get('detour_factor')} à {tt.get('speed_kmh')} km/h"
+    return (
+        f"{definition.label} — calcul n° {run.pk} du {run.finished_at:%d/%m/%Y %H:%M} "
+        f"(règle de classement v{run.rule.version if run.rule else '?'}, {times}) — données : {datasets}"
+    )
 
 
 def computed_measurement(code, zone=None):
-    """Return a Measurement for a computed indicator of the current run, or None if none exists."""
-    return None
+    """A Measurement for a computed indicator of the current run, or None if none exists."""
+    from .api import Measurement
+
+    definition = IndicatorDefinition.objects.filter(code=code).first()
+    run = ComputationRun.current()
+    if definition is None or run is None:
+        return None
+    key = key_of(zone)
+    if key is None:
+        value = perimeter_value(run, code, zone)
+    else:
+        stored = IndicatorValue.objects.filter(
+            run=run, level=key[0], zone_code=key[1], indicator_id=code
+        ).first()
+        if stored is None:
+            return None
+        value = stored.value
+    is_estimate = estimate_flags(run).get(code, run.is_estimate)
+    return Measurement(
+        indicator=code,
+        label=definition.label,
+        value=value,
+        unit=definition.unit,
+        zone_label=getattr(zone, "name", "France entière"),
+        measured_at=run.finished_at,
+        source=source_text(run, definition),
+        url=reverse("indicators:definition", args=[code]) + f"?calcul={run.pk}",
+        is_estimate=is_estimate,
+    )
+
+
+def estimate_flags(run) -> dict[str, bool]:
+    """Which indicators of a run are estimates (straight-line times) or rest on a proxy supply."""
+    times_estimated = run.parameters.get("travel_time", {}).get("provider") != "matrix"
+    proxy = bool(run.parameters.get("supply", {}).get("is_proxy"))
+    return {
+        "densite_mg": proxy,
+        "apl_mg": proxy or times_estimated,
+        "temps_mg": times_estimated,
+        "temps_urgences": times_estimated,
+        "part_pop_urgences_30min": times_estimated,
+    }
+
+
+def atoms_of_zone(zone):
+    """Codes of the computed communes of a zone (arrondissements replace their parent commune)."""
+    if isinstance(zone, Commune):
+        arms = list(zone.arrondissements.filter(is_active=True).values_list("code", flat=True))
+        return arms or [zone.code]
+    communes = zone.communes()
+    codes = list(communes.values_list("code", flat=True))
+    arms = list(
+        Commune.objects.filter(
+            is_active=True, parent__in=codes, kind=Commune.Kind.ARRONDISSEMENT
+        ).values_list("code", "parent_id")
+    )
+    parents = {p for _, p in arms}
+    return [c for c in codes if c not in parents] + [c for c, _ in arms]

@@ -1,0 +1,27 @@
+"""python manage.py compute_indicators [--trigger command] — the same service as the Celery task."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from indicators import services
+from indicators.models import ComputationRun
+
+
+class Command(BaseCommand):
+    help = (
+        "Calcule les indicateurs (APL, densité, temps d’accès, classement) et publie le calcul s’il réussit."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--trigger", default="command", choices=ComputationRun.Trigger.values)
+
+    def handle(self, *args, trigger, **options):
+        try:
+            run = services.recompute(trigger)
+        except Exception as exc:
+            raise CommandError(f"Calcul échoué (les résultats précédents restent affichés) : {exc}") from exc
+        france = run.summary.get("france", {})
+        self.stdout.write(
+            f"Calcul n° {run.pk} {run.get_status_display()} en {run.duration or 0:.1f} s ; "
+            f"{run.summary.get('communes')} communes ; France : APL {france.get('apl_mg')}, "
+            f"densité {france.get('densite_mg')}"
+        )

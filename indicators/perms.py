@@ -1,0 +1,20 @@
+"""Named permission predicates of the indicators app (tested as a matrix of roles × actions).
+
+* ``can_trigger_run``: staff only (a recompute on demand, from the runs page).
+* ``can_simulate``: staff, ARS agents and élus (members of the groups below, or holders of the
+  ``indicators.simulate_whatif`` permission). Anonymous visitors cannot simulate.
+"""
+
+SIMULATION_GROUPS = ("agents ARS", "élus")
+
+
+def can_trigger_run(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def can_simulate(user) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff or user.has_perm("indicators.simulate_whatif"):
+        return True
+    return user.groups.filter(name__in=SIMULATION_GROUPS).exists()

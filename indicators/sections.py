@@ -1,0 +1,100 @@
+"""The "Accès aux soins" section of territory pages (registered in ``IndicatorsConfig.ready``).
+
+Reads the current run's stored values only: each indicator of the zone with its unit, source,
+millésime and run, beside the parent zones' and France's values; the class of the zone's communes
+(choropleth endpoint + a table twin); the what-if form for authorised users.
+"""
+
+from django.urls import reverse
+
+from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
+from territories.zones import level_of
+
+from .models import ComputationRun, IndicatorDefinition, IndicatorValue
+from .perms import can_simulate
+from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, values_for
+
+
+def parent_zones(zone):
+    if isinstance(zone, Commune):
+        return zone.parent_zones()
+    if isinstance(zone, Departement):
+        return [zone.region]
+    if isinstance(zone, Region):
+        return []
+    if isinstance(zone, (EPCI, BassinDeVie)):
+        deps = list(
+            Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
+        )
+        regions = {d.region_id: d.region for d in deps}
+        return [*deps, *regions.values()]
+    return []
+
+
+def access_section(request, zone):
+    key = key_of(zone)
+    if key is None:
+        return None
+    run = ComputationRun.current()
+    latest = ComputationRun.objects.order_by("-created_at", "-pk").first()
+    context = {"zone": zone, "run": run, "latest_run": latest, "can_simulate": can_simulate(request.user)}
+    if run is not None:
+        parents = parent_zones(zone)
+        keys = [key] + [key_of(p) for p in parents] + [FRANCE]
+        values = values_for(run, keys)
+        definitions = list(IndicatorDefinition.objects.all())
+        flags = estimate_flags(run)
+        datasets = {d.pk: d for d in run.datasets.all()}
+        by_indicator = run.summary.get("datasets_by_indicator", {})
+        rows = []
+        for definition in definitions:
+            rows.append(
+                {
+                    "definition": definition,
+                    "value": values.get(key, {}).get(definition.code),
+                    "parents": [(p, values.get(key_of(p), {}).get(definition.code)) for p in parents],
+                    "france": values.get(FRANCE, {}).get(definition.code),
+                    "is_estimate": flags.get(definition.code),
+                    "datasets": [datasets[i] for i in by_indicator.get(definition.code, []) if i in datasets],
+                }
+            )
+        atoms = atoms_of_zone(zone)
+        commune_keys = [("commune", c) for c in atoms]
+        classes = classes_for(run, commune_keys + [key])
+        apl = {
+            v.zone_code: v.value
+            for v in IndicatorValue.objects.filter(
+                run=run, level="commune", zone_code__in=atoms, indicator_id="apl_mg"
+            )
+        }
+        names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
+        context.update(
+            rows=rows,
+            parents=parents,
+            zone_class=classes.get(key),
+            commune_classes=sorted(
+                (
+                    {
+                        "code": c,
+                        "name": names.get(c, c),
+                        "apl": apl.get(c),
+                        "class": classes.get(("commune", c)),
+                    }
+                    for c in atoms
+                ),
+                key=lambda r: r["name"],
+            ),
+            geojson_url=reverse("indicators:classes_geojson", args=[level_of(zone), zone.pk]),
+            supply_per_gp=run.parameters.get("supply", {}).get("consultations_per_gp_per_year"),
+            travel=run.parameters.get("travel_time", {}),
+            rule=run.rule,
+            is_proxy=run.parameters.get("supply", {}).get("is_proxy"),
+            simulate_url=reverse("indicators:simulate", args=[level_of(zone), zone.pk]),
+            atoms_choices=sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: t[1]),
+        )
+    return {
+        "title": "Accès aux soins",
+        "template": "indicators/section.html",
+        "context": context,
+        "order": 30,
+    }

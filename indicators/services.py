@@ -1,0 +1,507 @@
+"""The computation service: one run computes every indicator and class, then switches atomically.
+
+Called by the Celery task ``indicators.tasks.recompute_indicators``, by ``manage.py
+compute_indicators`` and by ``load_all``: the same code path everywhere. Values are written under
+the run's own id; the run becomes *current* only in the final transaction, so a failed or killed
+run leaves the previous results visible. Re-running a task for a finished run does nothing; a
+run found "running" by a redelivered task (its worker was lost) or with a stale heartbeat is
+marked failed and a fresh run retries it.
+"""
+
+import logging
+import os
+import socket
+import time
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from territories.models import Dataset
+
+from . import inputs
+from .models import Classification, ClassificationRule, ComputationRun, IndicatorValue
+
+logger = logging.getLogger(__name__)
+
+INDICATORS = ["densite_mg", "apl_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]
+# Zone levels stored per run (territories.zones levels); "commune" also holds the parent communes
+# of arrondissements (aggregates), "france" the national value.
+ZONE_LEVELS = {
+    "bassin-de-vie": "bassin_de_vie",
+    "epci": "epci",
+    "departement": "departement",
+    "region": "region",
+}
+STALE_AFTER = timedelta(minutes=10)  # a running run without heartbeat for this long is orphaned
+WRITE_BATCH = 5000
+
+DEFAULT_PARAMETERS = {
+    "travel_time": {"provider": "straight_line", "detour_factor": 1.3, "speed_kmh": 60.0},
+    "apl": {
+        "max_minutes": 20.0,
+        "steps": [[10.0, 1.0], [15.0, 2 / 3], [20.0, 1 / 3]],
+        "demand": "population municipale (non standardisée par âge : aucune structure par âge importée)",
+    },
+    "supply": {
+        "unit": "consultations par an",
+        "consultations_per_gp_per_year": 4500.0,
+        "basis": "équivalents temps plein quand ils sont connus, sinon effectif",
+    },
+    "emergency_minutes": 30.0,
+}
+
+
+class RunInterrupted(Exception):
+    pass
+
+
+def default_parameters(overrides: dict | None = None) -> dict:
+    params = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_PARAMETERS.items()}
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(params.get(key), dict):
+            params[key].update(value)
+        else:
+            params[key] = value
+    return params
+
+
+def create_run(trigger, *, user=None, dataset=None, parameters=None) -> ComputationRun:
+    mark_stale_runs()
+    return ComputationRun.objects.create(
+        trigger=trigger,
+        triggered_by=user if user is not None and user.is_authenticated else None,
+        trigger_dataset=dataset,
+        parameters=default_parameters(parameters),
+    )
+
+
+def mark_stale_runs(now=None) -> int:
+    """Mark failed the runs whose worker stopped sending heartbeats (killed, machine lost)."""
+    now = now or timezone.now()
+    stale = ComputationRun.objects.filter(
+        status=ComputationRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    )
+    return stale.update(
+        status=ComputationRun.Status.FAILED,
+        finished_at=now,
+        error="Calcul interrompu : plus de signe de vie du processus (worker arrêté ou perdu).",
+    )
+
+
+def execute(run_id: int, *, redelivered=False, delay_per_step: float = 0.0) -> ComputationRun:
+    """Run (or safely re-run) a computation. Returns the run that ended up doing the work."""
+    with transaction.atomic():
+        run = ComputationRun.objects.select_for_update().get(pk=run_id)
+        if run.status == ComputationRun.Status.SUCCEEDED:
+            return run  # idempotent: a duplicate delivery does nothing
+        if run.status == ComputationRun.Status.RUNNING:
+            fresh = run.heartbeat_at and timezone.now() - run.heartbeat_at < STALE_AFTER
+            if fresh and not redelivered:
+                return run  # another worker is on it
+            run.status = ComputationRun.Status.FAILED
+            run.error = "Calcul interrompu : le processus qui l’exécutait a été perdu (tâche relivrée)."
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "error", "finished_at"])
+        if run.status == ComputationRun.Status.FAILED:
+            retry = ComputationRun.objects.create(
+                trigger=run.trigger,
+                triggered_by=run.triggered_by,
+                trigger_dataset=run.trigger_dataset,
+                parameters={**run.parameters, "retry_of": run.pk},
+            )
+            run = retry
+        run.status = ComputationRun.Status.RUNNING
+        run.started_at = run.heartbeat_at = timezone.now()
+        run.progress = 0
+        run.step = "démarrage"
+        run.parameters = {**run.parameters, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+        run.save()
+    start = time.perf_counter()
+    try:
+        compute(run, delay_per_step=delay_per_step)
+    except Exception as exc:
+        logger.exception("computation run %s failed", run.pk)
+        ComputationRun.objects.filter(pk=run.pk).update(
+            status=ComputationRun.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+            duration=time.perf_counter() - start,
+        )
+        raise
+    ComputationRun.objects.filter(pk=run.pk).update(duration=time.perf_counter() - start)
+    run.refresh_from_db()
+    return run
+
+
+def recompute(trigger=ComputationRun.Trigger.COMMAND, *, user=None, dataset=None, parameters=None, **kw):
+    run = create_run(trigger, user=user, dataset=dataset, parameters=parameters)
+    return execute(run.pk, **kw)
+
+
+def _progress(run, percent, step, delay):
+    run.progress, run.step = percent, step
+    ComputationRun.objects.filter(pk=run.pk).update(progress=percent, step=step, heartbeat_at=timezone.now())
+    if delay:
+        time.sleep(delay)  # test-only parameter (delay_per_step): makes a run slow deterministically
+
+
+# --- the computation ----------------------------------------------------------------------------
+
+
+def build_model(params, atoms, supply_frame, rule=None):
+    """Everything the engine needs for one run: times, catchment, supply and demand arrays."""
+    from .engine import Catchment, MatrixTimes, StraightLineTimes, to_lambert93
+
+    index = atoms.index
+    xy = to_lambert93(atoms.frame["lon"].to_numpy(), atoms.frame["lat"].to_numpy())
+    tt = params["travel_time"]
+    if tt["provider"] == "matrix":
+        origins, destinations, minutes = inputs.matrix_arrays(index)
+        times = MatrixTimes(len(atoms), origins, destinations, minutes)
+    else:
+        times = StraightLineTimes(xy, detour_factor=tt["detour_factor"], speed_kmh=tt["speed_kmh"])
+    apl = params["apl"]
+    catchment = Catchment.build(
+        times, max_minutes=apl["max_minutes"], steps=tuple(tuple(s) for s in apl["steps"])
+    )
+    gp, share60 = supply_arrays(supply_frame, atoms)
+    per_gp = params["supply"]["consultations_per_gp_per_year"]
+    demand = atoms.frame["population"].to_numpy(dtype=float)
+    return {
+        "xy": xy,
+        "times": times,
+        "catchment": catchment,
+        "gp": gp,
+        "share60": share60,
+        "supply": gp * per_gp,
+        "demand": demand,
+        "index": index,
+        "atoms": atoms,
+        "params": params,
+        "rule": rule,
+    }
+
+
+def supply_arrays(frame, atoms):
+    """GPs per atom (FTE when known, else headcount) and the share aged 60+ (NaN when unknown).
+
+    Supply on a parent commune (75056…) is spread over its arrondissements pro rata population.
+    """
+    n = len(atoms)
+    gp = np.zeros(n)
+    weighted60 = np.zeros(n)
+    known60 = np.zeros(n)
+    index = atoms.index
+    arm = atoms.frame[atoms.frame["parent"].notna()]
+    children = {
+        parent: (group.index.to_numpy(), group["population"].to_numpy())
+        for parent, group in arm.groupby("parent")
+    }
+    unmatched = []
+    for code, headcount, fte, share in frame[
+        ["commune_code", "headcount", "fte", "share_aged_60_plus"]
+    ].itertuples(index=False):
+        amount = fte if fte is not None and not pd.isna(fte) else headcount
+        if amount is None or pd.isna(amount):
+            continue
+        if code in index:
+            targets, weights = np.array([index[code]]), np.array([1.0])
+        elif code in children:
+            targets, pops = children[code]
+            weights = pops / pops.sum() if pops.sum() else np.full(len(pops), 1 / len(pops))
+        else:
+            unmatched.append(code)
+            continue
+        gp[targets] += amount * weights
+        if share is not None and not pd.isna(share):
+            weighted60[targets] += amount * weights * share
+            known60[targets] += amount * weights
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share60 = np.where(known60 > 0, weighted60 / np.where(known60 > 0, known60, 1), np.nan)
+    share60[(gp == 0)] = np.nan
+    supply_arrays.unmatched = unmatched
+    return gp, share60
+
+
+def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
+    from .engine import nearest_minutes, nearest_minutes_matrix, to_lambert93
+
+    params = model["params"]
+    population = model["demand"]
+    gp = model["gp"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        density = np.where(population > 0, gp / population * 1e5, np.nan)
+    apl = model["catchment"].apl(model["supply"], population)
+    apl = np.where(population > 0, apl, np.nan)
+    has_gp = gp > 0
+    tt = params["travel_time"]
+    if tt["provider"] == "matrix":
+        time_gp = nearest_minutes_matrix(model["times"], has_gp)
+        site_mask = np.zeros(len(gp), dtype=bool)
+        index = model["index"]
+        site_mask[[index[c] for c in sites["commune_code"] if c in index]] = True
+        time_er = nearest_minutes_matrix(model["times"], site_mask)
+    else:
+        xy = model["xy"]
+        if has_gp.any():
+            time_gp, _ = nearest_minutes(xy, xy[has_gp], tt["detour_factor"], tt["speed_kmh"])
+        else:
+            time_gp = np.full(len(gp), np.inf)
+        located = sites.dropna(subset=["lon", "lat"])
+        if len(located):
+            site_xy = to_lambert93(located["lon"].to_numpy(float), located["lat"].to_numpy(float))
+            time_er, _ = nearest_minutes(xy, site_xy, tt["detour_factor"], tt["speed_kmh"])
+        else:
+            time_er = np.full(len(gp), np.inf)
+    time_gp = np.where(np.isfinite(time_gp), time_gp, np.nan)
+    time_er = np.where(np.isfinite(time_er), time_er, np.nan)
+    far = np.where(np.isnan(time_er), np.nan, (time_er > params["emergency_minutes"]) * 100.0)
+    return {
+        "densite_mg": density,
+        "apl_mg": apl,
+        "temps_mg": time_gp,
+        "temps_urgences": time_er,
+        "part_pop_urgences_30min": far,
+    }
+
+
+def aggregate(frame: pd.DataFrame, key: str, indicators: list[str]) -> pd.DataFrame:
+    """Population-weighted mean of each indicator per value of ``key`` (NaN values left out).
+
+    One code path for every zone level: zones are sets of communes. Returns one row per zone with
+    ``<indicator>`` and ``<indicator>__pop`` (population of the communes that have a value).
+    """
+    rows = frame[frame[key].notna()]
+    out = {}
+    for name in indicators:
+        has = rows[name].notna()
+        weighted = (rows[name].where(has, 0.0) * rows["population"].where(has, 0.0)).groupby(rows[key]).sum()
+        pop = rows["population"].where(has, 0.0).groupby(rows[key]).sum()
+        out[name] = (weighted / pop.where(pop > 0)).astype(float)
+        out[f"{name}__pop"] = pop
+    return pd.DataFrame(out)
+
+
+def zone_values(atoms, values: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+    """Values for every level: communes (atoms + parents of arrondissements), zones and France."""
+    frame = atoms.frame.copy()
+    for name, array in values.items():
+        frame[name] = array
+    frame["france"] = "FR"
+    levels = {}
+    atom_rows = frame.set_index("code")[INDICATORS].copy()
+    for name in INDICATORS:
+        atom_rows[f"{name}__pop"] = np.where(atom_rows[name].notna(), frame["population"].to_numpy(), 0.0)
+    parents = aggregate(frame, "parent", INDICATORS)
+    levels["commune"] = pd.concat([atom_rows, parents])
+    for level, column in ZONE_LEVELS.items():
+        levels[level] = aggregate(frame, column, INDICATORS)
+    levels["france"] = aggregate(frame, "france", INDICATORS)
+    return levels
+
+
+def classify(levels, rule: ClassificationRule, zoning: dict):
+    """Classification rows per level (commune and every zone level)."""
+    result = []
+    for level, frame in levels.items():
+        for code, row in frame.iterrows():
+            apl = row["apl_mg"]
+            apl_class = rule.classify_apl(None if pd.isna(apl) else float(apl))
+            if level == "commune":
+                minutes = row["temps_urgences"]
+                far = None if pd.isna(minutes) else bool(minutes > rule.emergency_minutes)
+            else:
+                share = row["part_pop_urgences_30min"]
+                far = None if pd.isna(share) else bool(share >= rule.emergency_share)
+            zone, zrr = zoning.get(code, ("", "")) if level == "commune" else ("", "")
+            result.append((level, str(code), apl_class, far, zone or "", zrr or ""))
+    return result
+
+
+def compute(run: ComputationRun, delay_per_step: float = 0.0):
+    params = run.parameters
+    _progress(run, 5, "lecture des communes", delay_per_step)
+    atoms = inputs.load_atoms()
+    if not len(atoms):
+        raise RuntimeError(
+            "Aucune commune avec un point de référence : importez d’abord la base territoriale."
+        )
+    _progress(run, 10, "lecture de l’offre de médecins généralistes", delay_per_step)
+    supply_frame, supply_dataset = inputs.gp_supply()
+    sites = inputs.emergency_sites()
+    matrix = inputs.matrix_dataset()
+    emergency = inputs.emergency_datasets(sites)
+    used = [d for d in [supply_dataset, matrix, *emergency] if d is not None]
+    territory = {}
+    for source in ["insee-cog", "insee-supracom", "ign-admin-express"]:
+        latest = (
+            Dataset.objects.filter(source=source, status=Dataset.Status.SUCCEEDED)
+            .order_by("-started_at")
+            .first()
+        )
+        if latest:
+            used.append(latest)
+            territory[source] = latest.pk
+    supply_ids = [supply_dataset.pk] if supply_dataset else []
+    emergency_ids = [d.pk for d in emergency]
+    times_ids = [matrix.pk] if matrix else [territory.get("ign-admin-express")]
+    population_ids = [territory.get("insee-cog")]
+    by_indicator = {
+        "densite_mg": supply_ids + population_ids,
+        "apl_mg": supply_ids + population_ids + times_ids,
+        "temps_mg": supply_ids + times_ids,
+        "temps_urgences": emergency_ids + times_ids,
+        "part_pop_urgences_30min": emergency_ids + times_ids + population_ids,
+    }
+    params["supply"] = {
+        **params["supply"],
+        "dataset_id": supply_dataset.pk if supply_dataset else None,
+        "is_proxy": bool(supply_dataset and supply_dataset.is_proxy),
+    }
+    if matrix is not None:
+        params["travel_time"] = {
+            **params["travel_time"],
+            "provider": "matrix",
+            "dataset_id": matrix.pk,
+        }
+    rule = ClassificationRule.current()
+    run.rule = rule
+    _progress(run, 20, "temps de trajet et aire de 20 minutes", delay_per_step)
+    model = build_model(params, atoms, supply_frame, rule)
+    params["travel_time"] = {**params["travel_time"], **_jsonable(model["times"].params)}
+    unmatched = list(supply_arrays.unmatched)
+    _progress(run, 40, "APL, densité et temps d’accès", delay_per_step)
+    values = commune_values(model, sites)
+    _progress(run, 55, "agrégation par zone", delay_per_step)
+    levels = zone_values(atoms, values)
+    _progress(run, 65, "classement", delay_per_step)
+    zoning = inputs.zoning()
+    classes = classify(levels, rule, zoning)
+    _progress(run, 75, "écriture des résultats", delay_per_step)
+    france = levels["france"].iloc[0]
+    summary = {
+        "communes": len(atoms),
+        "communes_with_gp": int((model["gp"] > 0).sum()),
+        "gp_total": float(model["gp"].sum()),
+        "supply_unmatched_codes": unmatched[:50],
+        "supply_unmatched": len(unmatched),
+        "emergency_sites": len(sites),
+        "emergency_sites_without_location": int(sites[["lon", "lat"]].isna().any(axis=1).sum())
+        if len(sites)
+        else 0,
+        "france": {name: _num(france[name]) for name in INDICATORS},
+        "zoning_communes": len(zoning),
+        "datasets_by_indicator": {k: [i for i in v if i] for k, v in by_indicator.items()},
+    }
+    is_estimate = params["travel_time"]["provider"] != "matrix" or params["supply"]["is_proxy"]
+    _write(run, levels, classes)
+    _progress(run, 90, "comparaison avec le calcul précédent", delay_per_step)
+    with transaction.atomic():
+        previous = ComputationRun.objects.select_for_update().filter(is_current=True).first()
+        diff = compute_diff(previous, run) if previous else {"previous_run": None, "changed": [], "count": 0}
+        if previous:
+            ComputationRun.objects.filter(pk=previous.pk).update(is_current=False)
+        run.previous = previous
+        run.diff = diff
+        run.summary = summary
+        run.parameters = params
+        run.is_estimate = is_estimate
+        run.status = ComputationRun.Status.SUCCEEDED
+        run.is_current = True
+        run.progress = 100
+        run.step = "terminé"
+        run.finished_at = timezone.now()
+        run.save()
+        run.datasets.set(used)
+    from .cache import forget_other_runs
+
+    forget_other_runs(run.pk)
+
+
+def _write(run, levels, classes):
+    """Write values and classes under the run id; on failure nothing of this run stays."""
+    with transaction.atomic():
+        IndicatorValue.objects.filter(run=run).delete()
+        Classification.objects.filter(run=run).delete()
+        batch = []
+        for level, frame in levels.items():
+            for code, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+                data = row._asdict()
+                for name in INDICATORS:
+                    batch.append(
+                        IndicatorValue(
+                            run=run,
+                            level=level,
+                            zone_code=str(code),
+                            indicator_id=name,
+                            value=_num(data[name]),
+                            population=_num(data[f"{name}__pop"]),
+                        )
+                    )
+                if len(batch) >= WRITE_BATCH:
+                    IndicatorValue.objects.bulk_create(batch)
+                    batch = []
+        IndicatorValue.objects.bulk_create(batch)
+        Classification.objects.bulk_create(
+            [
+                Classification(
+                    run=run, level=level, zone_code=code, apl_class=c, emergency_far=far, ars_zone=z, zrr=zrr
+                )
+                for level, code, c, far, z, zrr in classes
+            ],
+            batch_size=WRITE_BATCH,
+        )
+
+
+def compute_diff(previous, run, limit=2000) -> dict:
+    """Communes whose class (APL class or emergency flag) changed since the previous current run."""
+    fields = ("zone_code", "apl_class", "emergency_far")
+    before = {
+        r[0]: r[1:] for r in Classification.objects.filter(run=previous, level="commune").values_list(*fields)
+    }
+    after = {
+        r[0]: r[1:] for r in Classification.objects.filter(run=run, level="commune").values_list(*fields)
+    }
+    labels = dict(Classification.AplClass.choices)
+    changed = []
+    for code in sorted(set(before) | set(after)):
+        if before.get(code) != after.get(code):
+            changed.append(
+                {
+                    "code": code,
+                    "before": _class_label(before.get(code), labels),
+                    "after": _class_label(after.get(code), labels),
+                }
+            )
+    return {"previous_run": previous.pk, "count": len(changed), "changed": changed[:limit]}
+
+
+def _class_label(value, labels):
+    if value is None:
+        return "absente"
+    text = labels.get(value[0], value[0])
+    if value[1]:
+        text += " ; urgences éloignées"
+    return text
+
+
+def _num(value):
+    if value is None:
+        return None
+    value = float(value)
+    return None if not np.isfinite(value) else value
+
+
+def _jsonable(data):
+    if isinstance(data, dict):
+        return {str(k): _jsonable(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_jsonable(v) for v in data]
+    if isinstance(data, np.generic):
+        return data.item()
+    if isinstance(data, np.ndarray):
+        return data.tolist() if data.size < 100 else f"tableau de {data.size} valeurs"
+    return data

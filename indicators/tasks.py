@@ -1,0 +1,22 @@
+"""Celery tasks of the indicators app: thin wrappers around ``indicators.services``.
+
+With no broker configured (``CELERY_TASK_ALWAYS_EAGER``) they run in-process. ``acks_late`` and
+``reject_on_worker_lost`` (settings) make a task whose worker dies be redelivered; the service
+then marks the interrupted run failed and retries it in a fresh run (see ``services.execute``).
+"""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    name="indicators.tasks.recompute_indicators", bind=True, acks_late=True, reject_on_worker_lost=True
+)
+def recompute_indicators(self, run_id=None, trigger="beat", delay_per_step=0.0):
+    """Compute every indicator. ``delay_per_step`` (seconds, test-only) slows a run deterministically."""
+    if run_id is None:
+        run_id = services.create_run(trigger).pk
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    run = services.execute(run_id, redelivered=redelivered, delay_per_step=delay_per_step)
+    return {"run": run.pk, "status": run.status}

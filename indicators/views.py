@@ -1,0 +1,213 @@
+"""Pages of the indicators app: definitions, runs (with progress and diff), choropleth, what-if.
+
+Reading a page never computes: every figure comes from the stored current run. The what-if
+view computes in memory from the cached catchment and writes nothing.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from territories.geojson import feature, feature_collection
+from territories.models import Commune
+from territories.zones import get_zone, level_of
+
+from . import triggers
+from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+from .perms import can_simulate, can_trigger_run
+from .sections import access_section
+from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags
+from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
+
+
+@require_GET
+def index(request):
+    run = ComputationRun.current()
+    definitions = list(IndicatorDefinition.objects.all())
+    france = {}
+    if run:
+        france = {
+            v.indicator_id: v
+            for v in IndicatorValue.objects.filter(run=run, level=FRANCE[0], zone_code=FRANCE[1])
+        }
+    rows = [{"definition": d, "france": france.get(d.code)} for d in definitions]
+    return render(
+        request,
+        "indicators/index.html",
+        {"rows": rows, "run": run, "flags": estimate_flags(run) if run else {}},
+    )
+
+
+@require_GET
+def definition_detail(request, code):
+    definition = get_object_or_404(IndicatorDefinition, code=code)
+    run_id = request.GET.get("calcul")
+    run = None
+    if run_id and run_id.isdigit():
+        run = ComputationRun.objects.filter(pk=run_id, status=ComputationRun.Status.SUCCEEDED).first()
+    run = run or ComputationRun.current()
+    france = None
+    datasets = []
+    if run:
+        france = IndicatorValue.objects.filter(
+            run=run, level=FRANCE[0], zone_code=FRANCE[1], indicator=definition
+        ).first()
+        ids = run.summary.get("datasets_by_indicator", {}).get(code, [])
+        datasets = list(run.datasets.filter(pk__in=ids)) if ids else list(run.datasets.all())
+    return render(
+        request,
+        "indicators/definition_detail.html",
+        {
+            "definition": definition,
+            "run": run,
+            "france": france,
+            "datasets": datasets,
+            "is_estimate": estimate_flags(run).get(code) if run else None,
+        },
+    )
+
+
+@require_GET
+def run_list(request):
+    runs = ComputationRun.objects.select_related("rule", "trigger_dataset", "triggered_by")
+    return render(
+        request,
+        "indicators/run_list.html",
+        {
+            "page": Paginator(runs, 30).get_page(request.GET.get("page")),
+            "can_trigger": can_trigger_run(request.user),
+            "current": ComputationRun.current(),
+        },
+    )
+
+
+@require_POST
+def run_trigger(request):
+    if not can_trigger_run(request.user):
+        raise PermissionDenied
+    run = triggers.schedule(ComputationRun.Trigger.ADMIN, user=request.user)
+    messages.success(request, f"Calcul n° {run.pk} demandé.")
+    return redirect(run)
+
+
+@require_GET
+def run_detail(request, pk):
+    run = get_object_or_404(
+        ComputationRun.objects.select_related("rule", "previous", "trigger_dataset", "triggered_by"), pk=pk
+    )
+    changed = run.diff.get("changed", [])
+    names = dict(Commune.objects.filter(code__in=[c["code"] for c in changed]).values_list("code", "name"))
+    for row in changed:
+        row["name"] = names.get(row["code"], row["code"])
+    return render(
+        request,
+        "indicators/run_detail.html",
+        {
+            "run": run,
+            "datasets": run.datasets.all(),
+            "changed": changed,
+            "flags": estimate_flags(run) if run.status == ComputationRun.Status.SUCCEEDED else {},
+        },
+    )
+
+
+@require_GET
+def run_status(request, pk):
+    run = get_object_or_404(ComputationRun, pk=pk)
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "status_label": run.get_status_display(),
+            "progress": run.progress,
+            "step": run.step,
+            "is_current": run.is_current,
+            "error": run.error,
+            "done": not run.is_active,
+        }
+    )
+
+
+@require_GET
+def classes_geojson(request, level, code):
+    """The zone's computed communes coloured by class in the current run (GeoJSON)."""
+    zone = get_zone(level, code)
+    run = ComputationRun.current()
+    atoms = atoms_of_zone(zone)
+    classes = classes_for(run, [("commune", c) for c in atoms]) if run else {}
+    apl = {}
+    if run:
+        apl = {
+            v.zone_code: v.value
+            for v in IndicatorValue.objects.filter(
+                run=run, level="commune", zone_code__in=atoms, indicator_id="apl_mg"
+            )
+        }
+    features = []
+    for commune in Commune.objects.filter(code__in=atoms).only("code", "name", "geometry_simplified"):
+        cls = classes.get(("commune", commune.code))
+        features.append(
+            feature(
+                commune.geometry_simplified,
+                code=commune.code,
+                name=commune.name,
+                apl_class=cls.apl_class if cls else Classification.AplClass.UNKNOWN,
+                label=cls.label if cls else "non calculé",
+                emergency_far=cls.emergency_far if cls else None,
+                apl=round(apl[commune.code], 2) if apl.get(commune.code) is not None else None,
+                url=commune.get_absolute_url(),
+            )
+        )
+    data = feature_collection(features)
+    data["run"] = run.pk if run else None
+    return JsonResponse(data)
+
+
+@require_http_methods(["GET", "POST"])
+def simulate_view(request, level, code):
+    if not can_simulate(request.user):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    zone = get_zone(level, code)
+    run = ComputationRun.current()
+    atoms = atoms_of_zone(zone)
+    names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
+    choices = sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: t[1])
+    result, error = None, None
+    form = {"action": ADD_MSP, "commune": choices[0][0] if choices else "", "gps": 4}
+    if request.method == "POST" and run is not None:
+        form = {
+            "action": request.POST.get("action", ""),
+            "commune": request.POST.get("commune", ""),
+            "gps": request.POST.get("gps", ""),
+        }
+        try:
+            gps = int(form["gps"]) if form["gps"] else None
+            if gps is not None and gps > 200:
+                raise WhatIfError("Au plus 200 médecins.")
+            result = simulate(run, set(atoms), form["action"], commune_code=form["commune"], gps=gps)
+        except ValueError as exc:
+            error = str(exc) if isinstance(exc, WhatIfError) else "Nombre de médecins invalide."
+    section = access_section(request, zone)
+    return render(
+        request,
+        "indicators/simulate.html",
+        {
+            "zone": zone,
+            "level": level_of(zone),
+            "run": run,
+            "choices": choices,
+            "actions": ACTIONS,
+            "form": form,
+            "result": result,
+            "error": error,
+            "section": section["context"] if section else {},
+            "classes_after": result.classes_after() if result else {},
+        },
+    )

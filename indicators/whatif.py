@@ -1,0 +1,198 @@
+"""What-if simulations: add or remove GP supply and see APL and class change, without writing anything.
+
+Uses the catchment of the current run, kept in a process-level cache (``indicators.cache``): once
+built, a simulation is one sparse column update (milliseconds). Nothing is stored.
+"""
+
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+
+from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
+
+from .cache import model_for
+from .models import Classification
+from .services import ZONE_LEVELS, aggregate
+
+ADD_MSP = "add_msp"
+RETIRE_60 = "retire_60"
+ACTIONS = {
+    ADD_MSP: "Ouverture d’une MSP avec N médecins généralistes dans une commune",
+    RETIRE_60: "Départ de tous les médecins généralistes de 60 ans et plus du territoire",
+}
+LEVEL_MODELS = {"bassin-de-vie": BassinDeVie, "epci": EPCI, "departement": Departement, "region": Region}
+LEVEL_LABELS = {
+    "commune": "Commune",
+    "bassin-de-vie": "Bassin de vie",
+    "epci": "EPCI",
+    "departement": "Département",
+    "region": "Région",
+    "france": "France",
+}
+
+
+@dataclasses.dataclass
+class Change:
+    level: str
+    code: str
+    name: str
+    apl_before: float | None
+    apl_after: float | None
+    class_before: str
+    class_after: str
+
+    @property
+    def delta(self):
+        if self.apl_before is None or self.apl_after is None:
+            return None
+        return self.apl_after - self.apl_before
+
+    @property
+    def class_changed(self):
+        return self.class_before != self.class_after
+
+    @property
+    def level_label(self):
+        return LEVEL_LABELS[self.level]
+
+
+@dataclasses.dataclass
+class WhatIf:
+    action: str
+    description: str
+    communes: list[Change]
+    zones: list[Change]
+    notes: list[str]
+    milliseconds: float
+    run_id: int
+
+    def classes_after(self):
+        return {c.code: c.class_after for c in self.communes}
+
+
+class WhatIfError(ValueError):
+    pass
+
+
+def simulate(run, zone_atom_codes, action, commune_code=None, gps=None) -> WhatIf:
+    model = model_for(run)
+    rule = run.rule
+    index = model["index"]
+    atoms = model["atoms"]
+    per_gp = run.parameters["supply"]["consultations_per_gp_per_year"]
+    notes = []
+    changes: dict[int, float] = {}
+    if action == ADD_MSP:
+        if commune_code not in index or commune_code not in zone_atom_codes:
+            raise WhatIfError("Choisissez une commune du territoire.")
+        if not gps or gps < 1:
+            raise WhatIfError("Le nombre de médecins doit être au moins 1.")
+        changes[index[commune_code]] = gps * per_gp
+        name = atoms.frame.loc[index[commune_code], "name"]
+        description = (
+            f"Ouverture d’une MSP avec {gps} médecin{'s' if gps > 1 else ''} généraliste"
+            f"{'s' if gps > 1 else ''} à {name} ({commune_code}), soit "
+            f"{gps * per_gp:,.0f} consultations par an ajoutées".replace(",", " ")
+            + f" ({per_gp:,.0f} consultations par médecin et par an, paramètre du calcul)".replace(",", " ")
+        )
+    elif action == RETIRE_60:
+        gp, share = model["gp"], model["share60"]
+        removed, unknown = 0.0, 0
+        for code in zone_atom_codes:
+            i = index.get(code)
+            if i is None or gp[i] <= 0:
+                continue
+            if np.isnan(share[i]):
+                unknown += 1
+                continue
+            amount = gp[i] * share[i]
+            if amount > 0:
+                changes[i] = -amount * per_gp
+                removed += amount
+        description = (
+            f"Départ de {removed:.1f} médecin(s) généraliste(s) de 60 ans et plus "
+            f"(part des 60 ans et plus connue par commune)"
+        )
+        if unknown:
+            notes.append(
+                f"Âge des médecins inconnu dans {unknown} commune(s) dotée(s) de médecins : aucun départ n’y "
+                "est simulé (le jeu de données de l’offre ne donne pas la part des 60 ans et plus)."
+            )
+        if not changes and not unknown:
+            notes.append("Aucun médecin généraliste de 60 ans et plus recensé dans ce territoire.")
+    else:
+        raise WhatIfError("Action inconnue.")
+    start = time.perf_counter()
+    before = model["apl"]
+    after = model["catchment"].whatif(model["supply"], model["demand"], changes)
+    elapsed = (time.perf_counter() - start) * 1000
+    population = model["demand"]
+    before = np.where(population > 0, before, np.nan)
+    after = np.where(population > 0, after, np.nan)
+    moved = np.flatnonzero(
+        np.abs(np.nan_to_num(after - before)) > 1e-12 * np.maximum(1.0, np.nan_to_num(np.abs(before)))
+    )
+    communes = []
+    frame = atoms.frame
+    for i in moved:
+        communes.append(
+            Change(
+                "commune",
+                frame.at[i, "code"],
+                frame.at[i, "name"],
+                _f(before[i]),
+                _f(after[i]),
+                rule.classify_apl(_f(before[i])),
+                rule.classify_apl(_f(after[i])),
+            )
+        )
+    communes.sort(key=lambda c: -(abs(c.delta or 0)))
+    zones = _zone_changes(frame, before, after, moved, rule)
+    labels = dict(Classification.AplClass.choices)
+    for change in communes + zones:
+        change.class_before = labels[change.class_before]
+        change.class_after = labels[change.class_after]
+    return WhatIf(action, description, communes, zones, notes, elapsed, run.pk)
+
+
+def _zone_changes(frame, before, after, moved, rule):
+    if not len(moved):
+        return []
+    data = frame[["code", "parent", *ZONE_LEVELS.values(), "population"]].copy()
+    data["before"], data["after"] = before, after
+    data["france"] = "FR"
+    touched = data.iloc[moved]
+    out = []
+    for level, column in [("commune", "parent"), *ZONE_LEVELS.items(), ("france", "france")]:
+        codes = set(touched[column].dropna())
+        if not codes:
+            continue
+        subset = data[data[column].isin(codes)]
+        result = aggregate(subset, column, ["before", "after"])
+        names = _names(level, codes)
+        for code, row in result.iterrows():
+            out.append(
+                Change(
+                    level,
+                    code,
+                    names.get(code, code),
+                    _f(row["before"]),
+                    _f(row["after"]),
+                    rule.classify_apl(_f(row["before"])),
+                    rule.classify_apl(_f(row["after"])),
+                )
+            )
+    return out
+
+
+def _names(level, codes):
+    if level == "france":
+        return {"FR": "France entière"}
+    model = Commune if level == "commune" else LEVEL_MODELS[level]
+    return dict(model.objects.filter(pk__in=codes).values_list("pk", "name"))
+
+
+def _f(value):
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,0 +1,62 @@
+/* Choropleth of the zone's communes by APL class, drawn on the territory map (#zone-map).
+   Listens to the "zonemap:ready" event of zone_map.js; on the what-if page, communes whose class
+   changes (JSON in #whatif-classes) are drawn with their new class and a thick outline. */
+(function () {
+  "use strict";
+  var COLORS = { sous_dense: "#b2182b", fragile: "#ef8a62", non_deficitaire: "#67a9cf", inconnu: "#bbbbbb" };
+  var LABELS = { sous_dense: "sous-dense", fragile: "fragile", non_deficitaire: "non déficitaire", inconnu: "non calculé" };
+  function draw(map) {
+    var holder = document.getElementById("indicators-map");
+    if (!holder || !map || holder.dataset.drawn) { return; }
+    holder.dataset.drawn = "1";
+    var after = {};
+    var script = document.getElementById("whatif-classes");
+    if (script) { try { after = JSON.parse(script.textContent) || {}; } catch (e) { after = {}; } }
+    fetch(holder.dataset.geojson, { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var layer = L.geoJSON(data, {
+          style: function (f) {
+            var p = f.properties;
+            var cls = after[p.code] ? classKey(after[p.code]) : p.apl_class;
+            var changed = after[p.code] && classKey(after[p.code]) !== p.apl_class;
+            return {
+              color: changed ? "#000000" : (p.emergency_far ? "#4a1486" : "#555555"),
+              weight: changed ? 3 : (p.emergency_far ? 2.5 : 0.5),
+              fillColor: COLORS[cls] || COLORS.inconnu,
+              fillOpacity: 0.65
+            };
+          },
+          onEachFeature: function (f, l) {
+            var p = f.properties;
+            var text = p.name + " — " + p.label + (p.apl != null ? " (APL " + p.apl.toLocaleString("fr-FR") + ")" : "");
+            if (after[p.code]) { text += " ; après simulation : " + after[p.code]; }
+            l.bindTooltip(text);
+            if (p.url) { l.on("click", function () { window.location = p.url; }); }
+          }
+        }).addTo(map);
+        layer.bringToFront();
+        var legend = L.control({ position: "bottomright" });
+        legend.onAdd = function () {
+          var div = L.DomUtil.create("div", "legend indicators-legend");
+          var html = "<strong>Classe APL</strong>";
+          Object.keys(LABELS).forEach(function (k) {
+            html += '<div><span class="swatch" style="background:' + COLORS[k] + '"></span> ' + LABELS[k] + "</div>";
+          });
+          div.innerHTML = html + '<div><span class="swatch swatch-outline"></span> urgences éloignées</div>';
+          return div;
+        };
+        legend.addTo(map);
+      });
+  }
+  function classKey(label) {
+    for (var k in LABELS) { if (LABELS[k] === label) { return k; } }
+    return "inconnu";
+  }
+  function init() {
+    var el = document.getElementById("zone-map");
+    if (!el) { return; }
+    el.addEventListener("zonemap:ready", function (e) { draw(e.detail.map); });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
