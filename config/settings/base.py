@@ -40,7 +40,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,7 +149,6 @@ LEAFLET_CONFIG = {
             {"attribution": "&copy; les contributeurs d’OpenStreetMap"},
         )
     ],
-    "SRID": 4326,
     "RESET_VIEW": False,
 }
 
