@@ -1,6 +1,22 @@
 from django.apps import AppConfig
 
 
+def load_programmes_step(stdout, dry_run=False):
+    from django.core.management import call_command
+
+    call_command("load_programmes", dry_run=dry_run, stdout=stdout)
+
+
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = "Programmes et contributions"
+
+    def ready(self):
+        from territories import bootstrap, sections
+
+        from .sections import territory_section
+
+        sections.register(territory_section)
+        bootstrap.register(30, "programmes et mesures (textes sources du Gouvernement, du PS et de LFI)")(
+            load_programmes_step
+        )

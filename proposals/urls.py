@@ -1,8 +1,23 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "proposals"
 urlpatterns = [
-    # Placeholder route, replaced by the programme pages.
-    path("", RedirectView.as_view(url="/"), name="index"),
+    path("", views.index, name="index"),
+    path("comparer/", views.compare, name="compare"),
+    path("mesures.<str:fmt>", views.measures_export, name="measures_export"),
+    path("sources/<slug:key>/", views.source_document, name="source"),
+    path("groupes/", views.group_list, name="groups"),
+    path("groupes/<slug:slug>/", views.group_detail, name="group"),
+    path("consultations/<slug:slug>/", views.consultation_detail, name="consultation"),
+    path("consultations/<slug:slug>/contribuer/", views.contribution_create, name="contribute"),
+    path("consultations/<slug:slug>/export.<str:fmt>", views.consultation_export, name="consultation_export"),
+    path("contributions/<int:pk>/", views.contribution_detail, name="contribution"),
+    path("contributions/<int:pk>/modifier/", views.contribution_edit, name="contribution_edit"),
+    path("contributions/<int:pk>/soutenir/", views.contribution_support, name="support"),
+    path("contributions/<int:pk>/commenter/", views.contribution_comment, name="comment"),
+    path("contributions/<int:pk>/moderer/", views.contribution_moderate, name="moderate"),
+    path("<slug:slug>/", views.programme_detail, name="programme"),
+    path("<slug:slug>/mesures/<int:number>/", views.measure_detail, name="measure"),
 ]

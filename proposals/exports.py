@@ -1,0 +1,173 @@
+"""Exports of a consultation's contributions (with comments, supports, statuses and their history).
+
+CSV is written for French spreadsheets: UTF-8 with a byte-order mark (accents intact in Excel) and
+``;`` as separator (the comma is the decimal separator in French locales).
+"""
+
+import csv
+import io
+import json
+
+from django.db.models import Count
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+
+from .models import Contribution, Measure
+
+CSV_COLUMNS = [
+    ("id", "Identifiant"),
+    ("title", "Titre"),
+    ("author", "Auteur"),
+    ("programme", "Programme"),
+    ("measure", "Mesure"),
+    ("territory", "Territoire"),
+    ("status", "Statut"),
+    ("status_reason", "Motif du statut"),
+    ("supports", "Soutiens"),
+    ("created_at", "Créée le"),
+    ("body", "Texte"),
+    ("comments", "Commentaires"),
+    ("history", "Historique des statuts"),
+]
+
+
+def _local(dt):
+    return timezone.localtime(dt).strftime("%d/%m/%Y %H:%M")
+
+
+def contribution_records(consultation):
+    contributions = (
+        Contribution.objects.filter(consultation=consultation)
+        .select_related("author", "measure__programme")
+        .prefetch_related("comments__author", "status_changes__changed_by")
+        .annotate(support_total=Count("supports", distinct=True))
+        .order_by("-support_total", "created_at")
+    )
+    for c in contributions:
+        yield {
+            "id": c.pk,
+            "title": c.title,
+            "author": c.author.get_username(),
+            "programme": c.measure.programme.title,
+            "measure": f"n° {c.measure.number} : {c.measure.title}",
+            "territory": f"{c.zone_name} ({c.zone_level}:{c.zone_code})" if c.zone_level else "",
+            "status": c.get_status_display(),
+            "status_reason": c.status_reason,
+            "supports": c.support_total,
+            "created_at": _local(c.created_at),
+            "body": c.body,
+            "comments": [
+                {"author": m.author.get_username(), "created_at": _local(m.created_at), "body": m.body}
+                for m in c.comments.all()
+            ],
+            "history": [
+                {
+                    "from": h.get_previous_status_display(),
+                    "to": h.get_status_display(),
+                    "reason": h.reason,
+                    "by": h.changed_by.get_username(),
+                    "at": _local(h.changed_at),
+                }
+                for h in c.status_changes.all()
+            ],
+        }
+
+
+def csv_response(rows, columns, filename):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([label for _key, label in columns])
+    for row in rows:
+        writer.writerow([_cell(row[key]) for key, _label in columns])
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _cell(value):
+    if isinstance(value, list):
+        return "\n".join(
+            " — ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+            for item in value
+        )
+    return value
+
+
+def contributions_csv(consultation):
+    return csv_response(
+        contribution_records(consultation), CSV_COLUMNS, f"contributions-{consultation.slug}.csv"
+    )
+
+
+def contributions_json(consultation):
+    payload = {
+        "consultation": {
+            "slug": consultation.slug,
+            "title": consultation.title,
+            "group": consultation.group.name,
+            "opens_at": consultation.opens_at.isoformat(),
+            "closes_at": consultation.closes_at.isoformat(),
+        },
+        "contributions": list(contribution_records(consultation)),
+    }
+    response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="contributions-{consultation.slug}.json"'
+    return response
+
+
+MEASURE_COLUMNS = [
+    ("programme", "Programme"),
+    ("author", "Auteur"),
+    ("number", "Numéro"),
+    ("axis", "Axe"),
+    ("title", "Intitulé"),
+    ("theme", "Thème"),
+    ("lever", "Levier"),
+    ("status", "Statut"),
+    ("target_text", "Objectif (tel qu’écrit)"),
+    ("target_value", "Valeur cible"),
+    ("target_unit", "Unité"),
+    ("deadline", "Échéance"),
+    ("indicator_code", "Indicateur de suivi"),
+    ("source", "Document source"),
+    ("quote", "Texte cité"),
+]
+
+
+def measure_records():
+    for m in Measure.objects.select_related("programme__source", "axis"):
+        yield {
+            "programme": m.programme.title,
+            "author": m.programme.author,
+            "number": m.number,
+            "axis": m.axis.title if m.axis else "",
+            "title": m.title,
+            "theme": m.get_theme_display(),
+            "lever": m.get_lever_display(),
+            "status": m.get_status_display(),
+            "target_text": m.target_text,
+            "target_value": ""
+            if m.target_value is None
+            else format(m.target_value.normalize(), "f").replace(".", ","),
+            "target_unit": m.target_unit,
+            "deadline": m.deadline_text or (m.deadline.isoformat() if m.deadline else ""),
+            "indicator_code": m.indicator_code,
+            "source": m.programme.source.citation,
+            "quote": m.quote,
+        }
+
+
+def measures_csv():
+    return csv_response(measure_records(), MEASURE_COLUMNS, "mesures.csv")
+
+
+def measures_json():
+    rows = list(measure_records())
+    for row in rows:
+        row["target_value"] = float(row["target_value"].replace(",", ".")) if row["target_value"] else None
+    return HttpResponse(
+        json.dumps({"mesures": rows}, ensure_ascii=False, indent=1),
+        content_type="application/json; charset=utf-8",
+    )

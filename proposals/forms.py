@@ -1,0 +1,103 @@
+from django import forms
+from django.http import Http404
+
+from territories.zones import LEVELS, get_zone
+
+from .models import Comment, Contribution, Measure
+
+TERRITORY_HELP = (
+    "Facultatif. Niveau et code, par exemple « departement:23 », « commune:23096 » ou « epci:200034700 »."
+)
+
+
+def parse_territory(value: str):
+    """« level:code » → zone, or raise ValueError with a French message."""
+    level, _, code = value.strip().partition(":")
+    if level not in LEVELS or not code:
+        raise ValueError(
+            "Indiquez le territoire sous la forme niveau:code (niveaux : " + ", ".join(LEVELS) + ")."
+        )
+    try:
+        return get_zone(level, code.strip())
+    except Http404 as exc:
+        raise ValueError("Territoire introuvable.") from exc
+
+
+class ContributionForm(forms.ModelForm):
+    territory = forms.CharField(label="Territoire concerné", required=False, help_text=TERRITORY_HELP)
+
+    class Meta:
+        model = Contribution
+        fields = ["measure", "title", "body"]
+        labels = {"measure": "Mesure concernée", "title": "Titre", "body": "Votre contribution"}
+        help_texts = {
+            "body": "Mise en forme Markdown (gras, italique, listes, liens) ; le HTML n’est pas interprété."
+        }
+
+    def __init__(self, *args, consultation, **kwargs):
+        super().__init__(*args, **kwargs)
+        measures = consultation.measures.all()
+        if not measures.exists():
+            measures = Measure.objects.all()
+        self.fields["measure"].queryset = measures.select_related("programme")
+        self.fields["measure"].label_from_instance = lambda m: (
+            f"{m.programme.title} — n° {m.number} : {m.title}"
+        )
+        if self.instance.pk and self.instance.zone_level:
+            self.initial["territory"] = f"{self.instance.zone_level}:{self.instance.zone_code}"
+        self.zone = None
+
+    def clean_territory(self):
+        value = self.cleaned_data["territory"].strip()
+        if value:
+            try:
+                self.zone = parse_territory(value)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return value
+
+    def save(self, commit=True):
+        contribution = super().save(commit=False)
+        if self.zone is not None:
+            from territories.zones import level_of
+
+            contribution.zone_level, contribution.zone_code = level_of(self.zone), self.zone.pk
+            contribution.zone_name = self.zone.name
+        else:
+            contribution.zone_level = contribution.zone_code = contribution.zone_name = ""
+        if commit:
+            contribution.save()
+        return contribution
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": "Votre commentaire"}
+        help_texts = {"body": "Mise en forme Markdown ; le HTML n’est pas interprété."}
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
+
+
+class ModerationForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Nouveau statut",
+        choices=[
+            (Contribution.Status.PUBLISHED, "Publiée"),
+            (Contribution.Status.RETAINED, "Retenue"),
+            (Contribution.Status.DISCARDED, "Écartée"),
+            (Contribution.Status.DRAFT, "Brouillon (renvoyer à l’auteur)"),
+        ],
+    )
+    reason = forms.CharField(
+        label="Motif",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire pour retenir ou écarter une contribution ; il est affiché publiquement.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") in Contribution.REASON_REQUIRED and not data.get("reason", "").strip():
+            self.add_error("reason", "Indiquez le motif pour retenir ou écarter une contribution.")
+        return data

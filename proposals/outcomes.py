@@ -1,0 +1,46 @@
+"""Targets against measured outcomes: what a measure promised beside what the portal measures."""
+
+from dataclasses import dataclass
+
+from .indicators import indicator_label, measure
+from .models import Measure
+
+
+@dataclass
+class Outcome:
+    measurement: object | None  # indicators.api.Measurement, or None: « pas encore mesuré »
+    reached: bool | None  # None when there is no quantified target or no measurement
+
+
+def outcome(m: Measure, zone=None) -> Outcome:
+    measurement = measure(m.indicator_code, zone) if m.indicator_code else None
+    reached = None
+    if measurement is not None and measurement.value is not None and m.target_value is not None:
+        if m.target_direction == Measure.Direction.AT_MOST:
+            reached = measurement.value <= float(m.target_value)
+        else:
+            reached = measurement.value >= float(m.target_value)
+    return Outcome(measurement, reached)
+
+
+def tracked_measures():
+    """Measures whose progress the portal measures (an indicator code), with their programme."""
+    return (
+        Measure.objects.exclude(indicator_code="")
+        .select_related("programme__source", "axis")
+        .order_by("programme__order", "number")
+    )
+
+
+def outcome_rows(zone=None, measures=None):
+    rows = []
+    for m in measures if measures is not None else tracked_measures():
+        rows.append(
+            {
+                "measure": m,
+                "indicator_label": indicator_label(m.indicator_code),
+                "national": outcome(m),
+                "local": outcome(m, zone) if zone is not None else None,
+            }
+        )
+    return rows

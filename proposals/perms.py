@@ -1,0 +1,87 @@
+"""Who may do what in working groups and consultations: named predicates, tested as a matrix.
+
+Roles: anonymous, authenticated non-member, member of the consultation's group, coordinator of the
+group, staff. Participation (contributing, supporting, commenting, editing a draft) needs membership
+and an open consultation: before its opening and after its closing date a consultation is
+read-only. Moderation (publier, retenir, écarter) belongs to the group's coordinators and to staff;
+it stays possible after the closing date, since retaining or setting aside contributions is the
+synthesis of a closed consultation, and every decision is historised.
+"""
+
+from .models import Contribution, Membership
+
+
+def _role(user, group) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache = getattr(user, "_proposals_roles", None)
+    if cache is None:
+        cache = user._proposals_roles = {}
+    if group.pk not in cache:
+        cache[group.pk] = (
+            Membership.objects.filter(group=group, user=user).values_list("role", flat=True).first()
+        )
+    return cache[group.pk]
+
+
+def is_member(user, group) -> bool:
+    return _role(user, group) is not None
+
+
+def is_coordinator(user, group) -> bool:
+    return _role(user, group) == Membership.Role.COORDINATOR
+
+
+def can_view_contribution(user, contribution) -> bool:
+    if contribution.is_public:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        contribution.author_id == user.pk
+        or user.is_staff
+        or is_coordinator(user, contribution.consultation.group)
+    )
+
+
+def can_contribute(user, consultation) -> bool:
+    return consultation.is_open() and is_member(user, consultation.group)
+
+
+def can_edit_contribution(user, contribution) -> bool:
+    """The author edits a draft while the consultation is open."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and contribution.author_id == user.pk
+        and contribution.status == Contribution.Status.DRAFT
+        and can_contribute(user, contribution.consultation)
+    )
+
+
+def can_support(user, contribution) -> bool:
+    """A member supports a published or retained contribution of someone else, once (DB constraint)."""
+    return (
+        contribution.status in (Contribution.Status.PUBLISHED, Contribution.Status.RETAINED)
+        and contribution.author_id != getattr(user, "pk", None)
+        and can_contribute(user, contribution.consultation)
+    )
+
+
+def can_comment(user, contribution) -> bool:
+    return contribution.status in (
+        Contribution.Status.PUBLISHED,
+        Contribution.Status.RETAINED,
+    ) and can_contribute(user, contribution.consultation)
+
+
+def can_moderate(user, contribution) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or is_coordinator(user, contribution.consultation.group)
+
+
+def can_export(user, consultation) -> bool:
+    """The full export (drafts, reasons, history) is for the group's coordinators and staff."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or is_coordinator(user, consultation.group)

@@ -1,0 +1,450 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from territories.zones import level_of
+
+from . import exports, perms
+from .forms import CommentForm, ContributionForm, ModerationForm, parse_territory
+from .indicators import indicator_label
+from .models import (
+    Comment,
+    Consultation,
+    Contribution,
+    Fact,
+    Measure,
+    Programme,
+    SourceDocument,
+    StatusChange,
+    Support,
+    WorkingGroup,
+)
+from .outcomes import outcome, outcome_rows
+
+RATE_GROUP = "proposals-post"
+
+
+def post_rate(group, request):
+    return getattr(settings, "PROPOSALS_POST_RATE", "30/h")
+
+
+def limited_posting(view):
+    """Rate-limit posting per user (django-ratelimit); a refused post says so in French, status 429."""
+
+    @ratelimit(key="user_or_ip", rate=post_rate, method="POST", group=RATE_GROUP, block=False)
+    def wrapper(request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            response = render(
+                request,
+                "proposals/rate_limited.html",
+                {"next": request.META.get("HTTP_REFERER", "")},
+                status=429,
+            )
+            return response
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _public_contributions(queryset):
+    return queryset.filter(status__in=Contribution.PUBLIC_STATUSES)
+
+
+def _ranked(queryset):
+    return (
+        queryset.select_related("author", "measure__programme", "consultation")
+        .annotate(
+            support_total=Count("supports", distinct=True), comment_total=Count("comments", distinct=True)
+        )
+        .order_by("-support_total", "-created_at")
+    )
+
+
+# Programmes and measures ------------------------------------------------------------------------
+
+
+@require_GET
+def index(request):
+    programmes = Programme.objects.select_related("source").annotate(measure_total=Count("measures"))
+    return render(
+        request,
+        "proposals/index.html",
+        {
+            "programmes": programmes,
+            "themes": Measure.Theme.choices,
+            "groups": WorkingGroup.objects.annotate(consultation_total=Count("consultations")),
+            "rows": outcome_rows(),
+        },
+    )
+
+
+@require_GET
+def programme_detail(request, slug):
+    programme = get_object_or_404(Programme.objects.select_related("source"), slug=slug)
+    measures = programme.measures.select_related("axis").order_by("number")
+    axes = list(programme.axes.all())
+    grouped = [(axis, [m for m in measures if m.axis_id == axis.pk]) for axis in axes]
+    loose = [m for m in measures if m.axis_id is None]
+    facts = list(programme.facts.all())
+    return render(
+        request,
+        "proposals/programme_detail.html",
+        {
+            "programme": programme,
+            "grouped": grouped,
+            "loose": loose,
+            "measure_total": len(measures),
+            "calendar": [f for f in facts if f.kind == Fact.Kind.CALENDAR],
+            "governance": [f for f in facts if f.kind == Fact.Kind.GOVERNANCE],
+            "facts": [_fact_row(f) for f in facts if f.kind == Fact.Kind.FACT],
+            "groups": programme.working_groups.all(),
+        },
+    )
+
+
+def _fact_row(fact):
+    return {
+        "fact": fact,
+        "outcome": outcome_for_code(fact.indicator_code) if fact.indicator_code else None,
+        "indicator_label": indicator_label(fact.indicator_code) if fact.indicator_code else "",
+    }
+
+
+def outcome_for_code(code, zone=None):
+    from .indicators import measure
+
+    return measure(code, zone)
+
+
+@require_GET
+def measure_detail(request, slug, number):
+    measure = get_object_or_404(
+        Measure.objects.select_related("programme__source", "axis"), programme__slug=slug, number=number
+    )
+    zone, zone_error = None, ""
+    territory = request.GET.get("territoire", "").strip()
+    if territory:
+        try:
+            zone = parse_territory(territory)
+        except ValueError as exc:
+            zone_error = str(exc)
+    reference_facts = (
+        [_fact_row(f) for f in measure.programme.facts.filter(indicator_code=measure.indicator_code)]
+        if measure.indicator_code
+        else []
+    )
+    contributions = _ranked(_public_contributions(measure.contributions.all()))
+    return render(
+        request,
+        "proposals/measure_detail.html",
+        {
+            "measure": measure,
+            "programme": measure.programme,
+            "indicator_label": indicator_label(measure.indicator_code) if measure.indicator_code else "",
+            "national": outcome(measure),
+            "zone": zone,
+            "zone_level": level_of(zone) if zone else "",
+            "local": outcome(measure, zone) if zone is not None else None,
+            "territory": territory,
+            "zone_error": zone_error,
+            "reference_facts": reference_facts,
+            "contributions": contributions[:50],
+            "same_theme": Measure.objects.filter(theme=measure.theme)
+            .exclude(programme=measure.programme)
+            .select_related("programme")[:20],
+        },
+    )
+
+
+@require_GET
+def source_document(request, key):
+    document = get_object_or_404(SourceDocument, key=key)
+    from .seed import SOURCES_DIR
+
+    path = SOURCES_DIR / document.file_name
+    if not path.is_file():
+        raise Http404("Texte source absent")
+    return render(
+        request,
+        "proposals/source_document.html",
+        {
+            "document": document,
+            "text": path.read_text(encoding="utf-8"),
+            "programmes": document.programmes.all(),
+        },
+    )
+
+
+@require_GET
+def compare(request):
+    themes = dict(Measure.Theme.choices)
+    theme = request.GET.get("theme") or Measure.Theme.INSTALLATION
+    if theme not in themes:
+        raise Http404("Thème inconnu")
+    measures = list(
+        Measure.objects.filter(theme=theme).select_related("programme").order_by("programme__order", "number")
+    )
+    programmes = list(dict.fromkeys(m.programme for m in measures))
+    levers = [
+        (value, label) for value, label in Measure.Lever.choices if any(m.lever == value for m in measures)
+    ]
+    table = [
+        {
+            "lever": label,
+            "cells": [
+                [m for m in measures if m.lever == value and m.programme_id == p.pk] for p in programmes
+            ],
+        }
+        for value, label in levers
+    ]
+    counts = dict(Measure.objects.values_list("theme").annotate(n=Count("pk")))
+    return render(
+        request,
+        "proposals/compare.html",
+        {
+            "theme": theme,
+            "theme_label": themes[theme],
+            "themes": [(value, label, counts.get(value, 0)) for value, label in Measure.Theme.choices],
+            "programmes": programmes,
+            "table": table,
+            "measure_total": len(measures),
+        },
+    )
+
+
+@require_GET
+def measures_export(request, fmt):
+    if fmt not in ("csv", "json"):
+        raise Http404("Format inconnu")
+    return exports.measures_csv() if fmt == "csv" else exports.measures_json()
+
+
+# Working groups and consultations ----------------------------------------------------------------
+
+
+@require_GET
+def group_list(request):
+    groups = WorkingGroup.objects.select_related("programme").annotate(
+        member_total=Count("memberships", distinct=True),
+        consultation_total=Count("consultations", distinct=True),
+    )
+    return render(request, "proposals/group_list.html", {"groups": groups})
+
+
+@require_GET
+def group_detail(request, slug):
+    group = get_object_or_404(WorkingGroup.objects.select_related("programme"), slug=slug)
+    memberships = group.memberships.select_related("user").order_by("-role", "user__username")
+    return render(
+        request,
+        "proposals/group_detail.html",
+        {
+            "group": group,
+            "coordinators": [m for m in memberships if m.role == m.Role.COORDINATOR],
+            "member_total": len(memberships),
+            "consultations": group.consultations.all(),
+            "is_member": perms.is_member(request.user, group),
+        },
+    )
+
+
+@require_GET
+def consultation_detail(request, slug):
+    consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
+    user = request.user
+    visible = Q(status__in=Contribution.PUBLIC_STATUSES)
+    if user.is_authenticated:
+        if user.is_staff or perms.is_coordinator(user, consultation.group):
+            visible = Q()
+        else:
+            visible |= Q(author=user)
+    status = request.GET.get("statut", "")
+    contributions = consultation.contributions.filter(visible)
+    if status in Contribution.Status.values:
+        contributions = contributions.filter(status=status)
+    return render(
+        request,
+        "proposals/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "group": consultation.group,
+            "contributions": _ranked(contributions)[:200],
+            "statuses": Contribution.Status.choices,
+            "status": status,
+            "measures": consultation.measures.select_related("programme"),
+            "can_contribute": perms.can_contribute(user, consultation),
+            "is_member": perms.is_member(user, consultation.group),
+            "can_export": perms.can_export(user, consultation),
+        },
+    )
+
+
+@require_GET
+def consultation_export(request, slug, fmt):
+    if fmt not in ("csv", "json"):
+        raise Http404("Format inconnu")
+    consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
+    if not perms.can_export(request.user, consultation):
+        raise PermissionDenied("Export réservé à la coordination du groupe.")
+    return (
+        exports.contributions_csv(consultation) if fmt == "csv" else exports.contributions_json(consultation)
+    )
+
+
+# Contributions -----------------------------------------------------------------------------------
+
+
+@login_required
+@limited_posting
+def contribution_create(request, slug):
+    consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
+    if not perms.can_contribute(request.user, consultation):
+        raise PermissionDenied(_refusal(request.user, consultation))
+    form = ContributionForm(request.POST or None, consultation=consultation)
+    if request.method == "POST" and form.is_valid():
+        contribution = form.save(commit=False)
+        contribution.consultation, contribution.author = consultation, request.user
+        contribution.save()
+        messages.success(
+            request, "Contribution enregistrée en brouillon : la coordination du groupe la publiera."
+        )
+        return redirect(contribution)
+    return render(
+        request,
+        "proposals/contribution_form.html",
+        {"form": form, "consultation": consultation, "creating": True},
+    )
+
+
+def _refusal(user, consultation):
+    if not consultation.is_open():
+        return "La consultation n’est pas ouverte : elle est en lecture seule."
+    return "Seuls les membres du groupe de travail peuvent participer à cette consultation."
+
+
+@login_required
+@limited_posting
+def contribution_edit(request, pk):
+    contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
+    if not perms.can_edit_contribution(request.user, contribution):
+        raise PermissionDenied("Seul l’auteur modifie son brouillon, tant que la consultation est ouverte.")
+    form = ContributionForm(
+        request.POST or None, instance=contribution, consultation=contribution.consultation
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Contribution modifiée.")
+        return redirect(contribution)
+    return render(
+        request,
+        "proposals/contribution_form.html",
+        {"form": form, "consultation": contribution.consultation, "contribution": contribution},
+    )
+
+
+@require_GET
+def contribution_detail(request, pk):
+    contribution = get_object_or_404(
+        Contribution.objects.select_related(
+            "consultation__group", "measure__programme", "author"
+        ).prefetch_related(
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+            Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
+        ),
+        pk=pk,
+    )
+    user = request.user
+    if not perms.can_view_contribution(user, contribution):
+        raise Http404("Contribution introuvable")
+    return render(
+        request,
+        "proposals/contribution_detail.html",
+        {
+            "contribution": contribution,
+            "consultation": contribution.consultation,
+            "support_total": contribution.supports.count(),
+            "has_supported": user.is_authenticated and contribution.supports.filter(user=user).exists(),
+            "can_support": perms.can_support(user, contribution),
+            "can_comment": perms.can_comment(user, contribution),
+            "can_edit": perms.can_edit_contribution(user, contribution),
+            "can_moderate": perms.can_moderate(user, contribution),
+            "comment_form": CommentForm(),
+            "moderation_form": ModerationForm(initial={"status": contribution.status}),
+        },
+    )
+
+
+@require_POST
+@login_required
+@limited_posting
+def contribution_support(request, pk):
+    contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
+    if not perms.can_support(request.user, contribution):
+        raise PermissionDenied(
+            "Soutien impossible : réservé aux autres membres du groupe, consultation ouverte."
+        )
+    try:
+        with transaction.atomic():
+            Support.objects.create(contribution=contribution, user=request.user)
+    except IntegrityError:
+        messages.error(request, "Vous soutenez déjà cette contribution : un seul soutien par membre.")
+    else:
+        messages.success(request, "Votre soutien est enregistré.")
+    return redirect(contribution)
+
+
+@require_POST
+@login_required
+@limited_posting
+def contribution_comment(request, pk):
+    contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
+    if not perms.can_comment(request.user, contribution):
+        raise PermissionDenied(
+            "Commentaire impossible : réservé aux membres du groupe, consultation ouverte."
+        )
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        comment = form.save(commit=False)
+        comment.contribution, comment.author = contribution, request.user
+        comment.save()
+        messages.success(request, "Commentaire publié.")
+    else:
+        messages.error(request, "Le commentaire est vide.")
+    return redirect(f"{contribution.get_absolute_url()}#commentaires")
+
+
+@require_POST
+@login_required
+@limited_posting
+def contribution_moderate(request, pk):
+    contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
+    if not perms.can_moderate(request.user, contribution):
+        raise PermissionDenied("Modération réservée à la coordination du groupe.")
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(f"{contribution.get_absolute_url()}#moderation")
+    status, reason = form.cleaned_data["status"], form.cleaned_data["reason"].strip()
+    with transaction.atomic():
+        StatusChange.objects.create(
+            contribution=contribution,
+            previous_status=contribution.status,
+            status=status,
+            reason=reason,
+            changed_by=request.user,
+        )
+        contribution.status, contribution.status_reason = status, reason
+        contribution.save(update_fields=["status", "status_reason", "updated_at"])
+    messages.success(request, f"Statut : {contribution.get_status_display()}.")
+    return redirect(contribution)
