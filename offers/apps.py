@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class OffersConfig(AppConfig):
     name = "offers"
     verbose_name = "Offre de soins"
+
+    def ready(self):
+        from territories import bootstrap, sections
+
+        from .sections import offer_section
+
+        sections.register(offer_section)
+        bootstrap.register(20, "offre de soins (hôpitaux FINESS, médecins SIRENE proxy, zonage ARS)")(
+            load_offers
+        )
+
+
+def load_offers(stdout, dry_run=False):
+    """Real files shipped in fixtures/offers (no synthetic sample is loaded here)."""
+    from django.core.management import call_command
+
+    call_command("import_hospitals", dry_run=dry_run, stdout=stdout)
+    call_command("import_gp_supply", dry_run=dry_run, stdout=stdout)
+    call_command("import_zonage", dry_run=dry_run, stdout=stdout)

@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 from territories.constants import WGS84
 from territories.models import Commune, Dataset, Region
 
+from .finess import validate_finess
+
 
 class Offer(models.Model):
     class Kind(models.TextChoices):
@@ -39,11 +41,25 @@ class Offer(models.Model):
         COMMUNE = "commune", "Placé au point de référence de la commune (pas de coordonnées dans la source)"
         MANUAL = "manuel", "Placé à la main sur la carte"
 
+    class EmergencyBasis(models.TextChoices):
+        NONE = "", "non renseigné"
+        NAME = "nom", "déduit du nom de l’établissement (« URGENCES » / « SMUR »), non vérifié"
+        DECLARED = "saisie", "renseigné par l’ARS"
+
     kind = models.CharField("type", max_length=20, choices=Kind.choices, db_index=True)
     subkind = models.CharField("sous-type", max_length=20, choices=SubKind.choices, blank=True, default="")
     name = models.CharField("nom", max_length=255)
-    finess_et = models.CharField("n° FINESS établissement", max_length=9, blank=True, db_index=True)
-    finess_ej = models.CharField("n° FINESS entité juridique", max_length=9, blank=True)
+    finess_et = models.CharField(
+        "n° FINESS établissement",
+        max_length=9,
+        blank=True,
+        db_index=True,
+        validators=[validate_finess],
+        help_text="9 caractères, clé de contrôle vérifiée (ex. 230000820).",
+    )
+    finess_ej = models.CharField(
+        "n° FINESS entité juridique", max_length=9, blank=True, validators=[validate_finess]
+    )
     address = models.CharField("adresse", max_length=255, blank=True)
     commune = models.ForeignKey(
         Commune, verbose_name="commune", on_delete=models.PROTECT, related_name="offers"
@@ -57,6 +73,15 @@ class Offer(models.Model):
     )
     opened_on = models.DateField("date d’ouverture", null=True, blank=True)
     closed_on = models.DateField("date de fermeture", null=True, blank=True)
+    # Hospitals: how we know the site has an emergency service / SMUR (the real hospital file only
+    # has a flag deduced from the site's name, which is far from the official authorisation list).
+    emergency_basis = models.CharField(
+        "urgences / SMUR",
+        max_length=10,
+        choices=EmergencyBasis.choices,
+        blank=True,
+        default="",
+    )
     # Number of professionals by profession where known, e.g. {"medecin_generaliste": 4, "infirmier": 3}.
     professionals = models.JSONField("professionnels par profession", default=dict, blank=True)
     # CPTS only: the perimeter (a set of communes) and the ACI contract.
@@ -140,3 +165,95 @@ class GPSupply(models.Model):
 
     def __str__(self):
         return f"{self.commune_id}: {self.headcount} ({self.dataset_id})"
+
+
+class DoctorZoning(models.Model):
+    """ARS zonage médecins généralistes of a commune, as given by one import (latest import wins).
+
+    Rows are a change log: an import writes a row only for communes whose zone or ZRR status
+    differs from the current one, so importing other départements never wipes earlier ones.
+    """
+
+    class Zone(models.TextChoices):
+        ZIP = "ZIP", "Zone d’intervention prioritaire"
+        ZAC = "ZAC", "Zone d’action complémentaire"
+        HZ = "HZ", "Hors zonage"
+        ZAR = "ZAR", "Zone d’accompagnement régional"
+
+    commune = models.ForeignKey(
+        Commune, verbose_name="commune", on_delete=models.PROTECT, related_name="doctor_zoning"
+    )
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, related_name="doctor_zoning"
+    )
+    zone = models.CharField("zonage médecins", max_length=3, choices=Zone.choices)
+    zrr = models.BooleanField("classée en ZRR", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "zonage médecins (ARS)"
+        verbose_name_plural = "zonages médecins (ARS)"
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "commune"], name="doctor_zoning_unique_per_dataset")
+        ]
+
+    def __str__(self):
+        return f"{self.commune_id}: {self.zone}"
+
+
+class ARSAgent(models.Model):
+    """An ARS staff member: may create, edit and close offers of their régions only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="ars_agent",
+    )
+    regions = models.ManyToManyField(Region, verbose_name="régions", related_name="ars_agents")
+
+    class Meta:
+        verbose_name = "agent d’ARS"
+        verbose_name_plural = "agents d’ARS"
+
+    def __str__(self):
+        return f"{self.user} (ARS)"
+
+
+class ImportConflict(models.Model):
+    """A field a re-import would have changed although it was edited by hand: left for review."""
+
+    class Resolution(models.TextChoices):
+        OPEN = "", "à examiner"
+        KEPT = "kept", "saisie conservée"
+        ACCEPTED = "accepted", "valeur importée appliquée"
+
+    offer = models.ForeignKey(Offer, verbose_name="offre", on_delete=models.CASCADE, related_name="conflicts")
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="import", on_delete=models.PROTECT, related_name="offer_conflicts"
+    )
+    field = models.CharField("champ", max_length=40)
+    current_value = models.JSONField("valeur actuelle (saisie)", null=True)
+    imported_value = models.JSONField("valeur du fichier importé", null=True)
+    resolution = models.CharField(
+        "décision", max_length=10, choices=Resolution.choices, blank=True, default=""
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField("décidé le", null=True, blank=True)
+    created_at = models.DateTimeField("relevé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "conflit d’import"
+        verbose_name_plural = "conflits d’import"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.offer} — {self.field}"
+
+    @property
+    def field_label(self):
+        try:
+            return Offer._meta.get_field(self.field).verbose_name
+        except Exception:
+            return self.field

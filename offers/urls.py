@@ -1,9 +1,17 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from . import views
 
 app_name = "offers"
 urlpatterns = [
-    # Placeholder routes, replaced by the registry pages.
-    path("", RedirectView.as_view(url="/"), name="list"),
-    path("<int:pk>/", RedirectView.as_view(url="/"), name="detail"),
+    path("", views.offer_list, name="list"),
+    path("nouvelle/", views.offer_create, name="create"),
+    path("conflits/", views.conflict_list, name="conflicts"),
+    path("conflits/<int:pk>/decision/", views.conflict_resolve, name="conflict_resolve"),
+    path("<int:pk>/", views.offer_detail, name="detail"),
+    path("<int:pk>/modifier/", views.offer_edit, name="edit"),
+    path("<int:pk>/historique/", views.offer_history, name="history"),
+    path("<int:pk>/historique/<int:history_id>/restaurer/", views.offer_restore, name="restore"),
+    path("<int:pk>/geojson/", views.offer_geojson, name="geojson"),
+    path("territoires/<slug:level>/<str:code>/geojson/", views.zone_offers_geojson, name="zone_geojson"),
 ]

@@ -1,0 +1,837 @@
+"""Importers of the care-offer registry, following the territories import contract.
+
+* FINESS extract in the official etalab layout (cs1100507: ``structureet`` and
+  ``geolocalisation`` records, Lambert-93 coordinates) → MSP, centres de santé, CPTS, hospitals.
+* The real public-hospital extract (a column subset of cs1100507, no coordinates): each site is
+  placed at its commune's reference point, ``location_precision=COMMUNE``.
+* GP supply per commune: SIRENE 86.21Z establishments (a proxy, COG 2019 codes) or an
+  Annuaire santé / RPPS extraction (practitioners).
+* ARS zonage médecins (ZIP / ZAC / HZ / ZAR and ZRR), per set of départements.
+
+Idempotency: a re-run on the same file writes nothing. Offers are matched on their FINESS
+établissement number; a field edited by hand since the last import is never overwritten: the
+difference is recorded as an :class:`~offers.models.ImportConflict` for review. Offers absent from
+a new file are listed in the report, never deleted or closed automatically.
+"""
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from pyproj import Transformer
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from territories.constants import LAMBERT93, WGS84
+from territories.importers import CodeResolver
+from territories.importing import ImportRejected, Problem, SourceInfo, SyncCounts, run_import
+from territories.models import Commune, Dataset
+from territories.readers import read_bytes, read_csv
+
+from .finess import finess_problem, normalize_finess
+from .models import DoctorZoning, GPSupply, ImportConflict, Offer
+
+DEFAULT_DIR = settings.FIXTURES_DIR / "offers"
+HOSPITALS_FILE = "finess_centres_hospitaliers_2023.csv"
+SIRENE_FILE = "PS_communes_sirene_2019.csv.gz"
+ZONAGE_FILE = "zonage_medecins_23_48_75.csv"
+
+GP_SOURCES = ("rpps-annuaire-sante", "sirene-86-21z")  # preferred first
+
+HOSPITALS = SourceInfo(
+    source="finess-hopitaux-publics",
+    title="FINESS — sites des centres hospitaliers publics (métropole)",
+    publisher="Ministère de la Santé et DREES (FINESS), "
+    "extraction via jeremtti/medical_desert_disease_prevalence",
+    licence="Licence Ouverte / Etalab 2.0",
+    attribution="FINESS, ministère de la Santé / DREES",
+    millesime="extraction FINESS 2023 (date exacte non documentée)",
+    url="https://www.data.gouv.fr/fr/datasets/finess-extraction-du-fichier-des-etablissements/",
+)
+SIRENE = SourceInfo(
+    source="sirene-86-21z",
+    title="Médecins généralistes : établissements SIRENE 86.21Z — proxy",
+    publisher="INSEE (base SIRENE), agrégation virgilus/desert-medicaux-global",
+    licence="Licence Ouverte / Etalab 2.0 (données SIRENE) ; agrégation sous licence MIT",
+    attribution="INSEE, base SIRENE des entreprises et de leurs établissements ; © 2019 Mag3",
+    millesime="stock SIRENE début 2019 (codes COG 2019)",
+    url="https://github.com/virgilus/desert-medicaux-global",
+    is_proxy=True,
+)
+RPPS = SourceInfo(
+    source="rpps-annuaire-sante",
+    title="Médecins généralistes : Annuaire santé (RPPS), extraction en libre accès",
+    publisher="Agence du numérique en santé (Annuaire santé)",
+    licence="Licence Ouverte / Etalab 2.0",
+    attribution="Annuaire santé, Agence du numérique en santé",
+    millesime="",
+    url="https://annuaire.sante.fr/web/site-pro/extractions-publiques",
+)
+ZONAGE = SourceInfo(
+    source="ars-zonage-medecins",
+    title="Zonage médecins généralistes des ARS (ZIP, ZAC, HZ, ZAR) et ZRR",
+    publisher="Agences régionales de santé, via Alternantsauvage/ZonageMed",
+    licence="Licence Ouverte / Etalab 2.0 (données administratives publiques)",
+    attribution="ARS, zonage médecins en vigueur ; à vérifier contre les arrêtés",
+    millesime="zonage en vigueur mi-2025",
+    url="https://github.com/Alternantsauvage/ZonageMed",
+)
+FINESS = SourceInfo(
+    source="finess-etalab",
+    title="FINESS — extraction des établissements géolocalisés (etalab cs1100507)",
+    publisher="Ministère de la Santé et DREES (FINESS)",
+    licence="Licence Ouverte / Etalab 2.0",
+    attribution="FINESS, ministère de la Santé / DREES",
+    millesime="",
+    url="https://www.data.gouv.fr/fr/datasets/finess-extraction-du-fichier-des-etablissements/",
+)
+
+# FINESS categetab → (kind, label). Other categories are refused unless asked to skip them.
+FINESS_CATEGORIES = {
+    "603": Offer.Kind.MSP,
+    "124": Offer.Kind.CENTRE_SANTE,
+    "604": Offer.Kind.CPTS,
+    "101": Offer.Kind.HOSPITAL,  # Centre hospitalier régional
+    "106": Offer.Kind.HOSPITAL,  # Centre hospitalier, ex hôpital local
+    "355": Offer.Kind.HOSPITAL,  # Centre hospitalier (C.H.)
+}
+STRUCTURE_FIELDS = [
+    "nofinesset",
+    "nofinessej",
+    "rs",
+    "rslongue",
+    "complrs",
+    "compldistrib",
+    "numvoie",
+    "typvoie",
+    "voie",
+    "compvoie",
+    "lieuditbp",
+    "commune",
+    "departement",
+    "libdepartement",
+    "ligneacheminement",
+    "telephone",
+    "telecopie",
+    "categetab",
+    "libcategetab",
+    "categagretab",
+    "libcategagretab",
+    "siret",
+    "codeape",
+    "codemft",
+    "libmft",
+    "codesph",
+    "libsph",
+    "dateouv",
+    "dateautor",
+    "datemaj",
+]
+GEO_FIELDS = ["nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj"]
+# Lambert-93 extent of metropolitan France (with a margin), metres.
+LAMBERT93_BOUNDS = (40_000, 6_020_000, 1_250_000, 7_130_000)
+# FINESS départements of overseas sites → (INSEE département prefix, EPSG of their UTM coordinates).
+OVERSEAS = {
+    "9A": ("971", 5490),
+    "9B": ("972", 5490),
+    "9C": ("973", 2972),
+    "9D": ("974", 2975),
+    "9F": ("976", 4471),
+}
+# Longitude/latitude boxes of France (metropole + DROM) used to refuse absurd coordinates.
+FRANCE_BOXES = [
+    (-5.5, 41.2, 9.8, 51.2),
+    (-63.2, 15.8, -60.8, 18.2),
+    (-54.7, 2.0, -51.5, 6.0),
+    (55.1, -21.5, 55.9, -20.8),
+    (44.9, -13.1, 45.4, -12.5),
+]
+IMPORTED_FIELDS = [
+    "kind",
+    "subkind",
+    "name",
+    "finess_ej",
+    "address",
+    "commune",
+    "location",
+    "location_precision",
+    "status",
+    "opened_on",
+    "emergency_basis",
+]
+_MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf]")
+
+
+# --- helpers shared by the offer importers -----------------------------------------------------
+
+
+def _json_value(field, value):
+    """The comparable, JSON-serialisable form of a field value (as stored in imported_values)."""
+    if field == "location":
+        return None if value is None else [round(value.x, 6), round(value.y, 6)]
+    if field == "commune":
+        return value if isinstance(value, str) or value is None else value.pk
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _current_value(offer, field):
+    if field == "commune":
+        return offer.commune_id
+    return _json_value(field, getattr(offer, field))
+
+
+def _python_value(field, value):
+    if field == "location":
+        return None if value is None else Point(value[0], value[1], srid=WGS84)
+    if field == "opened_on":
+        return dt.date.fromisoformat(value) if value else None
+    return value
+
+
+def apply_value(offer, field, json_value):
+    """Set a field on an offer from its imported_values form."""
+    if field == "commune":
+        offer.commune_id = json_value
+    else:
+        setattr(offer, field, _python_value(field, json_value))
+
+
+def sync_offers(dataset, rows: list[dict], reason: str) -> SyncCounts:
+    """Upsert offers keyed by FINESS établissement; hand edits are never overwritten silently.
+
+    ``rows`` hold IMPORTED_FIELDS (JSON form, commune as code) plus ``finess_et``.
+    """
+    counts = SyncCounts()
+    existing = {o.finess_et: o for o in Offer.objects.filter(finess_et__in=[r["finess_et"] for r in rows])}
+    open_conflicts = {
+        (c.offer_id, c.field): c.imported_value
+        for c in ImportConflict.objects.filter(
+            offer__in=existing.values(), resolution=ImportConflict.Resolution.OPEN
+        )
+    }
+    creates, updates, conflicts = [], [], []
+    for row in rows:
+        incoming = {f: row[f] for f in IMPORTED_FIELDS}
+        offer = existing.get(row["finess_et"])
+        if offer is None:
+            offer = Offer(finess_et=row["finess_et"], dataset=dataset, imported_values=incoming)
+            for field, value in incoming.items():
+                apply_value(offer, field, value)
+            creates.append(offer)
+            continue
+        changed = False
+        for field, value in incoming.items():
+            current = _current_value(offer, field)
+            if current == value:
+                continue
+            last_imported = offer.imported_values.get(field, current)
+            if current == last_imported:
+                apply_value(offer, field, value)  # not edited by hand since the last import
+                changed = True
+            elif open_conflicts.get((offer.pk, field), object()) != value:
+                conflicts.append(
+                    ImportConflict(
+                        offer=offer,
+                        dataset=dataset,
+                        field=field,
+                        current_value=current,
+                        imported_value=value,
+                    )
+                )
+        if offer.imported_values != incoming:
+            offer.imported_values = incoming
+            changed = True
+        if changed:
+            offer.dataset = dataset
+            offer.version += 1
+            offer.updated_by = None
+            updates.append(offer)
+        else:
+            counts.unchanged += 1
+    if creates:
+        bulk_create_with_history(creates, Offer, batch_size=1000, default_change_reason=reason)
+        counts.created = len(creates)
+    if updates:
+        bulk_update_with_history(
+            updates,
+            Offer,
+            fields=[*IMPORTED_FIELDS, "imported_values", "dataset", "version", "updated_by"],
+            batch_size=1000,
+            default_change_reason=reason,
+        )
+        counts.updated = len(updates)
+    ImportConflict.objects.bulk_create(conflicts, batch_size=1000)
+    dataset.report["conflits"] = [f"{c.offer.finess_et} {c.offer.name} : {c.field}" for c in conflicts[:200]]
+    dataset.report["nombre_conflits"] = len(conflicts)
+    return counts
+
+
+def _commune_points(codes) -> dict[str, list[float] | None]:
+    return {
+        code: (None if point is None else [round(point.x, 6), round(point.y, 6)])
+        for code, point in Commune.objects.filter(code__in=set(codes)).values_list("code", "point")
+    }
+
+
+class _Row(dict):
+    """Attribute access to a CSV record (keeps the ``_line`` column itertuples would rename)."""
+
+    __getattr__ = dict.__getitem__
+
+
+def _address(*parts) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())[:255]
+
+
+# --- the real public-hospital extract ----------------------------------------------------------
+
+
+def import_hospitals(path: Path | None = None, dry_run: bool = False) -> Dataset:
+    path = Path(path or DEFAULT_DIR / HOSPITALS_FILE)
+    return run_import(HOSPITALS, [path], lambda ds: _import_hospitals(ds, path), dry_run=dry_run)
+
+
+def _import_hospitals(dataset, path) -> SyncCounts:
+    frame = read_csv(
+        path,
+        required=[
+            "nofinesset",
+            "nofinessej",
+            "rs",
+            "rslongue",
+            "numvoie",
+            "typvoie",
+            "voie",
+            "compvoie",
+            "lieuditbp",
+            "code_insee",
+            "ligneacheminement",
+            "est_smur_ou_urgences_nom",
+        ],
+        unique="nofinesset",
+        not_empty=["nofinesset", "rs", "code_insee"],
+    )
+    resolver = CodeResolver.load()
+    problems, rows, repaired = [], [], []
+    for r in frame.to_dict("records"):
+        r = _Row(r)
+        line = int(r._line)
+        et, ej = normalize_finess(r.nofinesset), normalize_finess(r.nofinessej)
+        if ej != r.nofinessej.strip():
+            repaired.append(r.nofinessej)
+        for field, number in (("nofinesset", et), ("nofinessej", ej)):
+            if number and (problem := finess_problem(number)):
+                problems.append(Problem(path.name, line, field, problem))
+        code = resolver.resolve(r.code_insee)
+        if code is None:
+            problems.append(Problem(path.name, line, "code_insee", f"commune inconnue « {r.code_insee} »"))
+        if r.est_smur_ou_urgences_nom not in ("0", "1"):
+            problems.append(Problem(path.name, line, "est_smur_ou_urgences_nom", "0 ou 1 attendu"))
+        rows.append(
+            {
+                "finess_et": et,
+                "kind": Offer.Kind.HOSPITAL,
+                "subkind": "",
+                "name": (r.rslongue or r.rs).strip()[:255],
+                "finess_ej": ej,
+                "address": _address(
+                    r.numvoie, r.typvoie, r.voie, r.compvoie, r.lieuditbp, "—", r.ligneacheminement
+                ),
+                "commune": code,
+                "location": None,
+                "location_precision": Offer.LocationPrecision.COMMUNE,
+                "status": Offer.Status.OPEN,
+                "opened_on": None,
+                "emergency_basis": Offer.EmergencyBasis.NAME
+                if r.est_smur_ou_urgences_nom == "1"
+                else Offer.EmergencyBasis.NONE,
+            }
+        )
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ImportRejected(problems)
+    points = _commune_points(r["commune"] for r in rows)
+    for row in rows:
+        row["location"] = points.get(row["commune"])
+        if row["location"] is None:
+            row["location_precision"] = ""
+    dataset.rows_read = len(frame)
+    dataset.report = {
+        "sites": len(rows),
+        "rattaches_a_un_arrondissement_municipal": Commune.objects.filter(
+            code__in={r["commune"] for r in rows}, kind=Commune.Kind.ARRONDISSEMENT
+        ).count(),
+        "communes_sans_point": sorted({r["commune"] for r in rows if r["location"] is None}),
+        "finess_ej_repares": len(repaired),
+        "urgences_smur_d_apres_le_nom": sum(1 for r in rows if r["emergency_basis"]),
+        "localisation": "aucune coordonnée dans ce fichier : chaque site est placé au point de sa commune",
+    }
+    return sync_offers(dataset, rows, f"import FINESS hôpitaux publics (jeu n° {dataset.pk})")
+
+
+# --- FINESS extract, official etalab layout ----------------------------------------------------
+
+
+def decode_finess(path: Path) -> str:
+    """UTF-8, or latin-1 for older extracts; a mix of both (mojibake) is refused with its line."""
+    raw = read_bytes(path)
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        text = raw.decode("latin-1")
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        if _MOJIBAKE.search(text) or re.search("[\u0080-\u009f]", text):
+            raise ImportRejected.single(
+                path.name,
+                "encodage incohérent : ni UTF-8 ni latin-1 d’un bout à l’autre "
+                f"(octet {raw[exc.start : exc.start + 1]!r} invalide en UTF-8)",
+                line=bad_line,
+            ) from exc
+        return text
+    if (match := _MOJIBAKE.search(text)) is not None:
+        raise ImportRejected.single(
+            path.name,
+            f"encodage incorrect : texte doublement encodé (« {match.group()} » pour un caractère accentué)",
+            line=text[: match.start()].count("\n") + 1,
+        )
+    return text
+
+
+def _to_wgs84(x, y, departement):
+    if departement in OVERSEAS:
+        epsg = OVERSEAS[departement][1]
+    else:
+        epsg = LAMBERT93
+    transformer = _transformers.get(epsg)
+    if transformer is None:
+        transformer = _transformers[epsg] = Transformer.from_crs(epsg, WGS84, always_xy=True)
+    return transformer.transform(x, y)
+
+
+_transformers = {}
+
+
+def _in_france(lon, lat):
+    return any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in FRANCE_BOXES)
+
+
+def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool = False, synthetic=None):
+    """Import a FINESS extract (etalab cs1100507). ``synthetic`` marks hand-made samples."""
+    path = Path(path)
+    text = None
+    info = SourceInfo(**{**FINESS.__dict__})
+    try:
+        text = decode_finess(path)
+        header = text.split("\n", 1)[0].strip().split(";")
+        if header[:2] == ["finess", "etalab"] and len(header) >= 4:
+            info.millesime = f"extraction du {header[3]}"
+    except ImportRejected:
+        pass  # reported by the run below, with a dataset record
+    info.millesime = info.millesime or "extraction FINESS (date inconnue)"
+    if synthetic is None:
+        synthetic = "synthetique" in path.name or "synthetic" in path.name
+    if synthetic:
+        info.is_synthetic = True
+        info.title += " — échantillon synthétique"
+
+    def work(dataset):
+        return _import_finess(dataset, path, decode_finess(path), skip_other_categories)
+
+    return run_import(info, [path], work, dry_run=dry_run)
+
+
+def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
+    name = path.name
+    lines = text.splitlines()
+    if not lines:
+        raise ImportRejected.single(name, "fichier vide")
+    first = lines[0].split(";")
+    start = 1 if first[:2] == ["finess", "etalab"] else 0
+    if start == 0 and first[0] not in ("structureet", "geolocalisation"):
+        raise ImportRejected.single(
+            name, "en-tête « finess;etalab;… » ou enregistrement « structureet » attendu", line=1
+        )
+    resolver = CodeResolver.load()
+    problems, structures, coords, skipped = [], {}, {}, defaultdict(int)
+    for number, raw in enumerate(lines[start:], start=start + 1):
+        if not raw.strip():
+            continue
+        parts = raw.split(";")
+        kind = parts[0]
+        if kind == "structureet":
+            if len(parts) != len(STRUCTURE_FIELDS) + 1:
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        None,
+                        f"{len(parts) - 1} champs au lieu de {len(STRUCTURE_FIELDS)} (ligne tronquée ?)",
+                    )
+                )
+                continue
+            rec = dict(zip(STRUCTURE_FIELDS, parts[1:], strict=True))
+            category = rec["categetab"].strip()
+            if category not in FINESS_CATEGORIES:
+                if skip_other_categories and re.fullmatch(r"[0-9]{3}", category):
+                    skipped[category] += 1
+                    continue
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        "categetab",
+                        f"catégorie « {category} » inconnue du registre "
+                        f"(acceptées : {', '.join(sorted(FINESS_CATEGORIES))})",
+                    )
+                )
+                continue
+            for field in ("nofinesset", "nofinessej"):
+                if problem := finess_problem(rec[field].strip()):
+                    problems.append(Problem(name, number, field, problem))
+            dep, com = rec["departement"].strip(), rec["commune"].strip()
+            insee = (OVERSEAS[dep][0][:2] + com) if dep in OVERSEAS else dep + com
+            code = resolver.resolve(insee)
+            if code is None:
+                problems.append(Problem(name, number, "commune", f"commune inconnue « {insee} »"))
+            opened = None
+            if rec["dateouv"].strip():
+                try:
+                    opened = dt.date.fromisoformat(rec["dateouv"].strip()).isoformat()
+                except ValueError:
+                    problems.append(Problem(name, number, "dateouv", "date AAAA-MM-JJ attendue"))
+            label = (rec["rslongue"] or rec["rs"]).strip()
+            kind_value = FINESS_CATEGORIES[category]
+            subkind = ""
+            if kind_value == Offer.Kind.CENTRE_SANTE and "MUNICIPAL" in label.upper():
+                subkind = Offer.SubKind.MUNICIPAL
+            structures[rec["nofinesset"].strip()] = {
+                "_line": number,
+                "_dep": dep,
+                "finess_et": rec["nofinesset"].strip(),
+                "kind": kind_value,
+                "subkind": subkind,
+                "name": label[:255],
+                "finess_ej": rec["nofinessej"].strip(),
+                "address": _address(
+                    rec["numvoie"],
+                    rec["typvoie"],
+                    rec["voie"],
+                    rec["compvoie"],
+                    rec["lieuditbp"],
+                    "—",
+                    rec["ligneacheminement"],
+                ),
+                "commune": code,
+                "location": None,
+                "location_precision": Offer.LocationPrecision.COMMUNE,
+                "status": Offer.Status.OPEN,
+                "opened_on": opened,
+                "emergency_basis": "",
+            }
+        elif kind == "geolocalisation":
+            if len(parts) != len(GEO_FIELDS) + 1:
+                problems.append(
+                    Problem(name, number, None, f"{len(parts) - 1} champs au lieu de {len(GEO_FIELDS)}")
+                )
+                continue
+            rec = dict(zip(GEO_FIELDS, parts[1:], strict=True))
+            try:
+                x, y = float(rec["coordxet"]), float(rec["coordyet"])
+            except ValueError:
+                if rec["coordxet"].strip() or rec["coordyet"].strip():
+                    problems.append(Problem(name, number, "coordxet", "coordonnées non numériques"))
+                continue
+            coords[rec["nofinesset"].strip()] = (number, x, y)
+        else:
+            problems.append(Problem(name, number, None, f"type d’enregistrement inconnu « {kind[:20]} »"))
+        if len(problems) >= 50:
+            break
+    rows, outside_commune = [], []
+    points = _commune_points(s["commune"] for s in structures.values() if s["commune"])
+    geometries = dict(
+        Commune.objects.filter(code__in={s["commune"] for s in structures.values()}).values_list(
+            "code", "geometry"
+        )
+    )
+    for finess, struct in structures.items():
+        line, dep = struct.pop("_line"), struct.pop("_dep")
+        if finess in coords:
+            gline, x, y = coords[finess]
+            x0, y0, x1, y1 = LAMBERT93_BOUNDS
+            if dep not in OVERSEAS and not (x0 <= x <= x1 and y0 <= y <= y1):
+                problems.append(
+                    Problem(
+                        name, gline, "coordxet", f"coordonnées ({x}, {y}) hors de France (Lambert-93 attendu)"
+                    )
+                )
+                continue
+            lon, lat = _to_wgs84(x, y, dep)
+            if not (math.isfinite(lon) and math.isfinite(lat) and _in_france(lon, lat)):
+                problems.append(Problem(name, gline, "coordxet", f"coordonnées ({x}, {y}) hors de France"))
+                continue
+            struct["location"] = [round(lon, 6), round(lat, 6)]
+            struct["location_precision"] = Offer.LocationPrecision.EXACT
+            geometry = geometries.get(struct["commune"])
+            if geometry is not None and not geometry.contains(Point(lon, lat, srid=WGS84)):
+                outside_commune.append(f"{finess} (ligne {line})")
+        else:
+            struct["location"] = points.get(struct["commune"])
+        rows.append(struct)
+    if problems:
+        raise ImportRejected(problems[:50])
+    dataset.rows_read = len(lines) - start
+    dataset.report = {
+        "etablissements": len(rows),
+        "par_type": {k: sum(1 for r in rows if r["kind"] == k) for k in sorted({r["kind"] for r in rows})},
+        "categories_ignorees": dict(skipped),
+        "sans_coordonnees_place_au_point_de_la_commune": sum(
+            1 for r in rows if r["location_precision"] == Offer.LocationPrecision.COMMUNE
+        ),
+        "coordonnees_hors_de_la_commune": outside_commune,
+    }
+    return sync_offers(dataset, rows, f"import FINESS (jeu n° {dataset.pk})")
+
+
+# --- GP supply ---------------------------------------------------------------------------------
+
+
+def import_gp_supply(
+    path: Path | None = None,
+    layout: str = "sirene",
+    dry_run: bool = False,
+    millesime: str = "",
+    synthetic=None,
+) -> Dataset:
+    """``layout`` = "sirene" (establishments 86.21Z, proxy) or "rpps" (Annuaire santé extraction)."""
+    path = Path(path or DEFAULT_DIR / SIRENE_FILE)
+    if layout not in ("sirene", "rpps"):
+        raise ValueError(layout)
+    info = SourceInfo(**{**(SIRENE if layout == "sirene" else RPPS).__dict__})
+    if millesime:
+        info.millesime = millesime
+    info.millesime = info.millesime or "extraction (date non renseignée)"
+    if synthetic is None:
+        synthetic = "synthetique" in path.name or "synthetic" in path.name
+    if synthetic:
+        info.is_synthetic = True
+        info.title += " — échantillon synthétique"
+    reader = _read_sirene if layout == "sirene" else _read_rpps
+    return run_import(info, [path], lambda ds: _import_gp(ds, path, reader), dry_run=dry_run)
+
+
+def _read_sirene(path):
+    frame = read_csv(
+        path, sep=";", required=["codecommuneetablissement", "generaliste"], unique="codecommuneetablissement"
+    )
+    values = pd.to_numeric(frame["generaliste"], errors="coerce")
+    bad = frame[values.isna() | (values < 0)]
+    if len(bad):
+        raise ImportRejected(
+            [
+                Problem(
+                    path.name, int(r["_line"]), "generaliste", f"nombre attendu, lu « {r['generaliste']} »"
+                )
+                for _, r in bad.head(20).iterrows()
+            ]
+        )
+    return [
+        (code, line, {"headcount": float(v), "fte": None, "share_aged_60_plus": None})
+        for code, line, v in zip(frame["codecommuneetablissement"], frame["_line"], values, strict=True)
+    ], {}
+
+
+RPPS_COLUMNS = {
+    "id": "Identifiant PP",
+    "profession": "Code profession",
+    "savoir_faire": "Code savoir-faire",
+    "commune": "Code commune (coord. structure)",
+}
+RPPS_GP_SPECIALTIES = {"SM54", "SM53"}  # Médecine générale, spécialiste en médecine générale
+
+
+def _read_rpps(path):
+    """Annuaire santé « PS_LibreAcces_Personne_activite » layout: '|'-separated, one row per activity.
+
+    General practitioners are profession 10 (médecin) with savoir-faire SM54 / SM53. A practitioner
+    with activities in several communes counts 1/n in each (headcount is a float). The public
+    extraction has neither activity time nor age: FTE and the share aged 60+ stay unknown.
+    """
+    frame = read_csv(path, sep="|", required=list(RPPS_COLUMNS.values()), not_empty=[RPPS_COLUMNS["id"]])
+    frame = frame[
+        (frame[RPPS_COLUMNS["profession"]] == "10")
+        & frame[RPPS_COLUMNS["savoir_faire"]].isin(RPPS_GP_SPECIALTIES)
+    ]
+    empty = frame[frame[RPPS_COLUMNS["commune"]].str.strip() == ""]
+    frame = frame[frame[RPPS_COLUMNS["commune"]].str.strip() != ""]
+    activities = frame.drop_duplicates([RPPS_COLUMNS["id"], RPPS_COLUMNS["commune"]])
+    weight = 1.0 / activities.groupby(RPPS_COLUMNS["id"])[RPPS_COLUMNS["commune"]].transform("count")
+    per_commune = weight.groupby(activities[RPPS_COLUMNS["commune"]]).sum()
+    first_line = activities.groupby(RPPS_COLUMNS["commune"])["_line"].min()
+    return [
+        (code, int(first_line[code]), {"headcount": float(v), "fte": None, "share_aged_60_plus": None})
+        for code, v in per_commune.items()
+    ], {"activites_sans_commune": len(empty), "praticiens": int(activities[RPPS_COLUMNS["id"]].nunique())}
+
+
+def _import_gp(dataset, path, reader) -> SyncCounts:
+    records, extra = reader(path)
+    resolver = CodeResolver.load()
+    totals, unmatched = defaultdict(float), []
+    for code, _line, values in records:
+        target = resolver.resolve(code)
+        if target is None:
+            unmatched.append(code)
+            continue
+        totals[target] += values["headcount"]
+    # Arrondissements (Paris, Lyon, Marseille) are kept and also summed into their commune,
+    # which the source omits (75056, 69123, 13055 have no row of their own).
+    parents = dict(
+        Commune.objects.filter(code__in=list(totals), kind=Commune.Kind.ARRONDISSEMENT).values_list(
+            "code", "parent_id"
+        )
+    )
+    for parent in set(parents.values()):
+        if parent not in totals:
+            totals[parent] = sum(v for c, v in totals.items() if parents.get(c) == parent)
+    dataset.rows_read = len(records)
+    dataset.report = {
+        "communes": len(totals),
+        "codes_non_apparies": sorted(set(unmatched)),
+        "medecins_generalistes": round(sum(v for c, v in totals.items() if c not in parents), 1),
+        "nature": "proxy : établissements SIRENE 86.21Z, pas des praticiens"
+        if dataset.is_proxy
+        else "praticiens (Annuaire santé), ETP et âge non publiés",
+    }
+    dataset.report.update(extra)
+    rows = {code: round(value, 6) for code, value in totals.items()}
+    previous = _latest_gp_dataset(dataset.source)
+    if previous is not None:
+        stored = dict(GPSupply.objects.filter(dataset=previous).values_list("commune_id", "headcount"))
+        if stored == rows:
+            dataset.report["identique_au_jeu"] = previous.pk
+            return SyncCounts(unchanged=len(rows))
+    GPSupply.objects.bulk_create(
+        [GPSupply(dataset=dataset, commune_id=code, headcount=value) for code, value in rows.items()],
+        batch_size=2000,
+    )
+    return SyncCounts(created=len(rows))
+
+
+def _latest_gp_dataset(source):
+    return (
+        Dataset.objects.filter(source=source, status=Dataset.Status.SUCCEEDED, gp_supply__isnull=False)
+        .distinct()
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+# --- ARS zonage --------------------------------------------------------------------------------
+
+ZONE_CODES = {
+    "1_ZIP": "ZIP",
+    "2_ZAC": "ZAC",
+    "3_HZ": "HZ",
+    "4_ZAR": "ZAR",
+    "ZIP": "ZIP",
+    "ZAC": "ZAC",
+    "HZ": "HZ",
+    "ZAR": "ZAR",
+}
+
+
+def _zrr(value: str):
+    value = value.strip()
+    if not value:
+        return None, True
+    head = value.split(" ", 1)[0].upper()
+    if head == "C":
+        return True, True
+    if head == "NC":
+        return False, True
+    return None, False
+
+
+def import_zonage(path: Path | None = None, dry_run: bool = False, millesime: str = "") -> Dataset:
+    path = Path(path or DEFAULT_DIR / ZONAGE_FILE)
+    info = SourceInfo(**{**ZONAGE.__dict__})
+    if millesime:
+        info.millesime = millesime
+    return run_import(info, [path], lambda ds: _import_zonage(ds, path), dry_run=dry_run)
+
+
+def _import_zonage(dataset, path) -> SyncCounts:
+    frame = read_csv(
+        path,
+        required=["code_insee", "zonage_medecins", "zrr"],
+        not_empty=["code_insee", "zonage_medecins"],
+    )
+    resolver = CodeResolver.load()
+    problems, by_commune = [], {}
+    for r in frame.to_dict("records"):
+        r = _Row(r)
+        line = int(r._line)
+        zone = ZONE_CODES.get(r.zonage_medecins.strip())
+        if zone is None:
+            problems.append(
+                Problem(path.name, line, "zonage_medecins", f"zonage inconnu « {r.zonage_medecins} »")
+            )
+        zrr, ok = _zrr(r.zrr)
+        if not ok:
+            problems.append(Problem(path.name, line, "zrr", f"valeur ZRR inconnue « {r.zrr} »"))
+        code = resolver.resolve(r.code_insee)
+        if code is None:
+            problems.append(Problem(path.name, line, "code_insee", f"commune inconnue « {r.code_insee} »"))
+            continue
+        if code in by_commune and by_commune[code][:2] != (zone, zrr):
+            problems.append(
+                Problem(
+                    path.name,
+                    line,
+                    "zonage_medecins",
+                    f"commune {code} classée différemment ligne {by_commune[code][2]}",
+                )
+            )
+        by_commune.setdefault(code, (zone, zrr, line))
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ImportRejected(problems)
+    current = current_zoning_rows(list(by_commune))
+    writes = [
+        DoctorZoning(dataset=dataset, commune_id=code, zone=zone, zrr=zrr)
+        for code, (zone, zrr, _line) in by_commune.items()
+        if current.get(code) != (zone, zrr)
+    ]
+    DoctorZoning.objects.bulk_create(writes, batch_size=2000)
+    departements = sorted(
+        set(Commune.objects.filter(code__in=list(by_commune)).values_list("departement_id", flat=True))
+    )
+    dataset.rows_read = len(frame)
+    dataset.report = {
+        "departements": departements,
+        "communes": len(by_commune),
+        "par_zone": {z: sum(1 for v in by_commune.values() if v[0] == z) for z in DoctorZoning.Zone.values},
+    }
+    updated = sum(1 for w in writes if w.commune_id in current)
+    return SyncCounts(created=len(writes) - updated, updated=updated, unchanged=len(by_commune) - len(writes))
+
+
+def current_zoning_rows(codes=None) -> dict[str, tuple[str, bool | None]]:
+    """Commune code → (zone, zrr) from the latest successful import covering each commune."""
+    rows = DoctorZoning.objects.filter(dataset__status=Dataset.Status.SUCCEEDED)
+    if codes is not None:
+        rows = rows.filter(commune_id__in=codes)
+    result = {}
+    for code, zone, zrr in rows.order_by("dataset__started_at", "dataset_id").values_list(
+        "commune_id", "zone", "zrr"
+    ):
+        result[code] = (zone, zrr)
+    return result

@@ -1,0 +1,35 @@
+"""python manage.py import_gp_supply [--layout sirene|rpps] [--file …] [--millesime …] [--dry-run]"""
+
+from offers.importers import DEFAULT_DIR, SIRENE_FILE, import_gp_supply
+
+from ._base import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Importe l’offre de médecins généralistes par commune : établissements SIRENE 86.21Z (proxy) "
+        "ou extraction Annuaire santé / RPPS (--layout rpps)."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--layout", choices=["sirene", "rpps"], default="sirene")
+        parser.add_argument("--file", default=None)
+        parser.add_argument("--millesime", default="", help="date de l’extraction (RPPS)")
+        parser.add_argument("--synthetic", action="store_true", help="échantillon synthétique")
+
+    def handle(self, *args, layout, file, millesime, synthetic, dry_run, **options):
+        if file is None and layout == "sirene":
+            file = str(DEFAULT_DIR / SIRENE_FILE)
+        if file is None:
+            from django.core.management.base import CommandError
+
+            raise CommandError("--file est obligatoire pour --layout rpps")
+        self.run(
+            import_gp_supply,
+            file,
+            layout=layout,
+            dry_run=dry_run,
+            millesime=millesime,
+            synthetic=synthetic or None,
+        )

@@ -1,0 +1,89 @@
+"""Who may do what in the care-offer registry: named predicates, tested as a matrix.
+
+Roles: ARS agents (``ARSAgent``) create, edit, close and restore offers of their régions only;
+élus, working-group members and visitors read; superusers do everything (imports included).
+The same predicates guard the pages, the Django admin and the JSON endpoints.
+"""
+
+from territories.models import Commune, Region
+
+
+def agent_region_codes(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cache = getattr(user, "_offers_region_codes", None)
+    if cache is None:
+        from .models import ARSAgent
+
+        cache = set(
+            ARSAgent.objects.filter(user=user).values_list("regions__code", flat=True).exclude(regions=None)
+        )
+        user._offers_region_codes = cache
+    return cache
+
+
+def is_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def is_ars_agent(user) -> bool:
+    return bool(getattr(user, "is_active", False) and agent_region_codes(user))
+
+
+def can_view_offers(user) -> bool:
+    """The registry is public information: everyone reads it."""
+    return True
+
+
+def region_code_of_commune(commune: Commune | str | None) -> str | None:
+    if commune is None:
+        return None
+    if isinstance(commune, str):
+        return Commune.objects.filter(pk=commune).values_list("departement__region_id", flat=True).first()
+    return commune.departement.region_id
+
+
+def can_create_offer(user, commune: Commune | str | None = None) -> bool:
+    """Without a commune: may the user create offers somewhere (shows the button)."""
+    if is_admin(user):
+        return True
+    if not is_ars_agent(user):
+        return False
+    if commune is None:
+        return True
+    return region_code_of_commune(commune) in agent_region_codes(user)
+
+
+def can_edit_offer(user, offer) -> bool:
+    if is_admin(user):
+        return True
+    if not is_ars_agent(user) or offer is None or offer.commune_id is None:
+        return False
+    return region_code_of_commune(offer.commune) in agent_region_codes(user)
+
+
+def can_close_offer(user, offer) -> bool:
+    return can_edit_offer(user, offer)
+
+
+def can_restore_offer(user, offer) -> bool:
+    return can_edit_offer(user, offer)
+
+
+def can_delete_offer(user, offer=None) -> bool:
+    """Offers are closed, not deleted; only admins may delete (e.g. a duplicate entry)."""
+    return is_admin(user)
+
+
+def can_resolve_conflict(user, conflict) -> bool:
+    return can_edit_offer(user, conflict.offer)
+
+
+def can_import(user) -> bool:
+    return is_admin(user)
+
+
+def editable_regions(user):
+    if is_admin(user):
+        return Region.objects.filter(is_active=True)
+    return Region.objects.filter(code__in=agent_region_codes(user))

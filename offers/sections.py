@@ -1,0 +1,78 @@
+"""The « Offre de soins » section of territory pages (registered in OffersConfig.ready)."""
+
+from django.db.models import Count, Q, Sum
+
+from territories.models import Commune
+from territories.zones import level_of
+
+from .api import current_gp_dataset
+from .importers import current_zoning_rows
+from .models import DoctorZoning, GPSupply, Offer
+
+MAX_LISTED = 100
+
+
+def offer_section(request, zone):
+    try:
+        level = level_of(zone)
+    except KeyError:
+        return None
+    communes = zone.communes()
+    commune_codes = list(communes.values_list("code", flat=True))
+    in_zone = Q(commune__in=commune_codes) | Q(commune__parent__in=commune_codes)
+    offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
+    by_kind = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
+    cpts = (
+        Offer.objects.filter(kind=Offer.Kind.CPTS, perimeter__in=commune_codes)
+        .exclude(status=Offer.Status.CLOSED)
+        .distinct()
+        .order_by("name")
+    )
+    listed = offers.select_related("commune").order_by("kind", "name")
+    dataset = current_gp_dataset()
+    gp = None
+    if dataset is not None:
+        rows = GPSupply.objects.filter(dataset=dataset, commune__in=commune_codes)
+        if isinstance(zone, Commune) and zone.kind == Commune.Kind.ARRONDISSEMENT:
+            rows = GPSupply.objects.filter(dataset=dataset, commune=zone)
+        gp = rows.aggregate(headcount=Sum("headcount"), communes=Count("pk"))
+        gp["dataset"] = dataset
+        population = communes.aggregate(total=Sum("population"))["total"]
+        if gp["headcount"] is not None and population:
+            gp["per_10000"] = gp["headcount"] / population * 10_000
+    zoning_codes = commune_codes
+    if isinstance(zone, Commune):
+        zoning_codes = [zone.code, *zone.arrondissements.values_list("code", flat=True)]
+    zoning = current_zoning_rows(zoning_codes)
+    zoning_summary = None
+    if zoning:
+        labels = dict(DoctorZoning.Zone.choices)
+        counts = {}
+        for zone_code, _zrr in zoning.values():
+            counts[zone_code] = counts.get(zone_code, 0) + 1
+        zoning_summary = {
+            "by_zone": [(labels[z], z, counts[z]) for z in DoctorZoning.Zone.values if z in counts],
+            "zrr": sum(1 for _z, zrr in zoning.values() if zrr),
+            "communes": len(zoning),
+            "single": zoning.get(zone.pk) if isinstance(zone, Commune) else None,
+            "datasets": DoctorZoning.objects.filter(commune__in=list(zoning))
+            .values_list("dataset__millesime", flat=True)
+            .distinct(),
+        }
+    return {
+        "title": "Offre de soins",
+        "order": 20,
+        "template": "offers/zone_section.html",
+        "context": {
+            "zone": zone,
+            "level": level,
+            "counts": [(value, label, by_kind.get(value, 0)) for value, label in Offer.Kind.choices],
+            "total": sum(by_kind.values()),
+            "offers": listed[:MAX_LISTED],
+            "more": max(0, sum(by_kind.values()) - MAX_LISTED),
+            "cpts": cpts,
+            "gp": gp,
+            "zoning": zoning_summary,
+            "commune_count": len(commune_codes),
+        },
+    }

@@ -1,0 +1,305 @@
+"""Registry pages: list, detail, create / edit with a map, history with restore, import conflicts."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from territories.geojson import feature, feature_collection
+from territories.models import Commune, Departement, Region
+from territories.text import normalize_name
+from territories.zones import get_zone
+
+from . import perms
+from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
+from .importers import apply_value
+from .models import ImportConflict, Offer
+
+HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
+
+
+def _offers_in(communes):
+    """Offers located in a set of communes (arrondissements count for their commune)."""
+    return Offer.objects.filter(Q(commune__in=communes) | Q(commune__parent__in=communes))
+
+
+@require_GET
+def offer_list(request):
+    offers = Offer.objects.select_related("commune__departement__region").order_by("name")
+    mine = perms.agent_region_codes(request.user)
+    scope = request.GET.get("perimetre") or ("mes-regions" if mine else "tout")
+    region = request.GET.get("region", "")
+    departement = request.GET.get("departement", "")
+    if scope == "mes-regions" and mine and not region and not departement:
+        offers = offers.filter(commune__departement__region__in=mine)
+    if region:
+        offers = offers.filter(commune__departement__region=region)
+    if departement:
+        offers = offers.filter(commune__departement=departement)
+    kind = request.GET.get("type", "")
+    if kind in Offer.Kind.values:
+        offers = offers.filter(kind=kind)
+    status = request.GET.get("statut", "")
+    if status in Offer.Status.values:
+        offers = offers.filter(status=status)
+    query = request.GET.get("q", "").strip()
+    if query:
+        offers = offers.filter(
+            Q(name__icontains=query)
+            | Q(finess_et=query.upper())
+            | Q(commune__name_normalized__contains=normalize_name(query))
+        )
+    counts = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "offers/offer_list.html",
+        {
+            "page": Paginator(offers, 50).get_page(request.GET.get("page")),
+            "counts": [(label, counts.get(value, 0)) for value, label in Offer.Kind.choices],
+            "kinds": Offer.Kind.choices,
+            "statuses": Offer.Status.choices,
+            "regions": Region.objects.filter(is_active=True).order_by("name"),
+            "departements": Departement.objects.filter(is_active=True).order_by("code"),
+            "filters": {
+                "type": kind,
+                "statut": status,
+                "region": region,
+                "departement": departement,
+                "q": query,
+                "perimetre": scope,
+            },
+            "has_regions": bool(mine),
+            "can_create": perms.can_create_offer(request.user),
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+@require_GET
+def offer_detail(request, pk):
+    offer = get_object_or_404(
+        Offer.objects.select_related("commune__departement__region", "cpts", "dataset"), pk=pk
+    )
+    context = {
+        "offer": offer,
+        "can_edit": perms.can_edit_offer(request.user, offer),
+        "conflicts": offer.conflicts.filter(resolution=ImportConflict.Resolution.OPEN),
+        "professionals": _professionals(offer),
+    }
+    if offer.kind == Offer.Kind.CPTS:
+        perimeter = offer.perimeter.order_by("name")
+        context["perimeter"] = perimeter
+        context["perimeter_population"] = perimeter.exclude(kind=Commune.Kind.ARRONDISSEMENT).aggregate(
+            total=Sum("population")
+        )["total"]
+        context["members"] = offer.members.order_by("name")
+    return render(request, "offers/offer_detail.html", context)
+
+
+def _professionals(offer):
+    from .forms import PROFESSIONS
+
+    labels = dict(PROFESSIONS)
+    return [(labels.get(k, k), v) for k, v in offer.professionals.items()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_create(request):
+    if not perms.can_create_offer(request.user):
+        raise PermissionDenied("Seuls les agents d’ARS et les administrateurs saisissent des offres.")
+    form = OfferForm(request.POST or None, user=request.user, initial={"status": Offer.Status.OPEN})
+    if request.method == "POST" and form.is_valid():
+        offer = form.apply(form.instance)
+        offer.updated_by = request.user
+        offer._change_reason = "formulaire (création)"
+        with transaction.atomic():
+            offer.save()
+            offer.perimeter.set(form.cleaned_data["perimeter"])
+        messages.success(request, f"L’offre « {offer.name} » a été enregistrée.")
+        return redirect(offer)
+    return render(request, "offers/offer_form.html", {"form": form, "map_center": _map_center(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offer_edit(request, pk):
+    offer = get_object_or_404(Offer.objects.select_related("commune__departement"), pk=pk)
+    if not perms.can_edit_offer(request.user, offer):
+        raise PermissionDenied("Cette offre n’est pas dans une de vos régions.")
+    form = OfferForm(request.POST or None, instance=offer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            locked = Offer.objects.select_for_update().get(pk=pk)
+            yours = form.cleaned_data.get("version")
+            if yours != locked.version:
+                form.add_error(None, STALE_MESSAGE.format(current=locked.version, yours=yours))
+            else:
+                edited = form.apply(form.instance)
+                edited.version = locked.version + 1
+                edited.updated_by = request.user
+                edited._change_reason = "formulaire (modification)"
+                edited.save()
+                edited.perimeter.set(form.cleaned_data["perimeter"])
+                messages.success(request, "Modifications enregistrées.")
+                return redirect(edited)
+    return render(
+        request,
+        "offers/offer_form.html",
+        {"form": form, "offer": offer, "map_center": _map_center(request.user, offer)},
+    )
+
+
+def _map_center(user, offer=None):
+    if offer is not None and offer.location is not None:
+        return {"lat": offer.location.y, "lon": offer.location.x, "zoom": 13}
+    regions = perms.editable_regions(user).exclude(geometry_simplified=None)
+    if not perms.is_admin(user) and regions.count() == 1:
+        extent = regions[0].geometry_simplified.extent
+        return {"bounds": f"{extent[1]:.5f},{extent[0]:.5f},{extent[3]:.5f},{extent[2]:.5f}"}
+    return {"lat": 46.6, "lon": 2.4, "zoom": 6}
+
+
+@require_GET
+def offer_history(request, pk):
+    offer = get_object_or_404(Offer, pk=pk)
+    records = list(offer.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    entries = []
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=HIDDEN_HISTORY_FIELDS)
+            for change in delta.changes:
+                field = Offer._meta.get_field(change.field)
+                changes.append(
+                    {
+                        "label": field.verbose_name,
+                        "old": _display(field, change.old),
+                        "new": _display(field, change.new),
+                    }
+                )
+        entries.append({"record": record, "changes": changes, "is_current": index == 0})
+    return render(
+        request,
+        "offers/offer_history.html",
+        {"offer": offer, "entries": entries, "can_restore": perms.can_restore_offer(request.user, offer)},
+    )
+
+
+def _display(field, value):
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.name == "location":
+        return f"{value.y:.5f}, {value.x:.5f}"
+    return value
+
+
+@login_required
+@require_POST
+def offer_restore(request, pk, history_id):
+    offer = get_object_or_404(Offer.objects.select_related("commune__departement"), pk=pk)
+    if not perms.can_restore_offer(request.user, offer):
+        raise PermissionDenied("Cette offre n’est pas dans une de vos régions.")
+    record = get_object_or_404(offer.history, history_id=history_id)
+    old = record.instance
+    if not perms.can_create_offer(request.user, old.commune):
+        raise PermissionDenied("Cette version place l’offre hors de vos régions.")
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().get(pk=pk)
+        for field in Offer._meta.concrete_fields:
+            if field.primary_key or field.name in HIDDEN_HISTORY_FIELDS:
+                continue
+            setattr(locked, field.attname, getattr(old, field.attname))
+        locked.version += 1
+        locked.updated_by = request.user
+        stamp = timezone.localtime(record.history_date).strftime("%d/%m/%Y %H:%M")
+        locked._change_reason = f"restauration de la version du {stamp}"
+        locked.save()
+    messages.success(request, f"La version du {stamp} a été restaurée.")
+    return redirect("offers:history", pk=pk)
+
+
+@login_required
+@require_GET
+def conflict_list(request):
+    conflicts = ImportConflict.objects.filter(resolution=ImportConflict.Resolution.OPEN).select_related(
+        "offer__commune__departement", "dataset"
+    )
+    if not perms.is_admin(request.user):
+        conflicts = conflicts.filter(
+            offer__commune__departement__region__in=perms.agent_region_codes(request.user)
+        )
+    return render(
+        request,
+        "offers/conflict_list.html",
+        {"page": Paginator(conflicts, 50).get_page(request.GET.get("page"))},
+    )
+
+
+@login_required
+@require_POST
+def conflict_resolve(request, pk):
+    conflict = get_object_or_404(ImportConflict.objects.select_related("offer__commune__departement"), pk=pk)
+    if not perms.can_resolve_conflict(request.user, conflict):
+        raise PermissionDenied("Cette offre n’est pas dans une de vos régions.")
+    form = ConflictDecisionForm(request.POST)
+    if not form.is_valid() or conflict.resolution:
+        messages.error(request, "Décision invalide ou déjà prise.")
+        return redirect("offers:conflicts")
+    with transaction.atomic():
+        if form.cleaned_data["decision"] == "accepted":
+            offer = Offer.objects.select_for_update().get(pk=conflict.offer_id)
+            apply_value(offer, conflict.field, conflict.imported_value)
+            offer.version += 1
+            offer.updated_by = request.user
+            offer._change_reason = f"valeur importée appliquée (jeu n° {conflict.dataset_id})"
+            offer.save()
+        conflict.resolution = form.cleaned_data["decision"]
+        conflict.resolved_by = request.user
+        conflict.resolved_at = timezone.now()
+        conflict.save()
+    messages.success(request, "Décision enregistrée.")
+    return redirect("offers:conflicts")
+
+
+@require_GET
+def zone_offers_geojson(request, level, code):
+    """Offers located in a territory (points), one feature per offer with its kind."""
+    zone = get_zone(level, code)
+    if not isinstance(zone, Commune):
+        communes = zone.communes()
+    else:
+        communes = Commune.objects.filter(pk=zone.pk)
+    offers = _offers_in(communes).exclude(location=None).exclude(status=Offer.Status.CLOSED)
+    features = [
+        feature(
+            o.location,
+            kind=o.kind,
+            kind_label=o.get_kind_display(),
+            name=o.name,
+            status=o.get_status_display(),
+            precision=o.location_precision,
+            url=o.get_absolute_url(),
+        )
+        for o in offers.only("pk", "kind", "name", "status", "location", "location_precision")[:5000]
+    ]
+    return JsonResponse(feature_collection(features))
+
+
+@require_GET
+def offer_geojson(request, pk):
+    offer = get_object_or_404(Offer, pk=pk)
+    if offer.location is None:
+        raise Http404("Pas de localisation")
+    return JsonResponse(feature_collection([feature(offer.location, name=offer.name, kind=offer.kind)]))

@@ -1,0 +1,41 @@
+/* Adds one layer per kind of care offer to the territory map (#zone-map, drawn by zone_map.js),
+   from the offers' own GeoJSON endpoint (data-geojson on #offres-de-soins). */
+(function () {
+  "use strict";
+  var COLORS = {
+    msp: "#1b7837", cpts: "#762a83", centre_sante: "#2166ac", esp: "#5aae61",
+    hopital: "#b2182b", urgences: "#e08214"
+  };
+  function addLayers(map) {
+    var section = document.getElementById("offres-de-soins");
+    if (!section || section.dataset.loaded) { return; }
+    section.dataset.loaded = "1";
+    fetch(section.dataset.geojson, { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var groups = {};
+        data.features.forEach(function (f) {
+          var kind = f.properties.kind;
+          if (!groups[kind]) { groups[kind] = { label: f.properties.kind_label, layer: L.layerGroup() }; }
+          var c = f.geometry.coordinates;
+          L.circleMarker([c[1], c[0]], {
+            radius: 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
+          }).bindTooltip(f.properties.name + " — " + f.properties.kind_label)
+            .on("click", function () { window.location = f.properties.url; })
+            .addTo(groups[kind].layer);
+        });
+        var overlays = {};
+        Object.keys(groups).forEach(function (kind) {
+          groups[kind].layer.addTo(map);
+          var n = groups[kind].layer.getLayers().length;
+          overlays['<span class="swatch offer-kind-' + kind + '"></span> ' + groups[kind].label + " (" + n + ")"] = groups[kind].layer;
+        });
+        if (Object.keys(overlays).length) { L.control.layers(null, overlays, { collapsed: false }).addTo(map); }
+        section.dispatchEvent(new CustomEvent("offers:layers", { detail: { groups: groups } }));
+        window.offerLayers = groups;
+      });
+  }
+  var mapEl = document.getElementById("zone-map");
+  if (!mapEl) { return; }
+  mapEl.addEventListener("zonemap:ready", function (e) { addLayers(e.detail.map); });
+})();
