@@ -163,7 +163,10 @@ IMPORTED_FIELDS = [
     "opened_on",
     "emergency_basis",
 ]
-_MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf]")
+# UTF-8 read as latin-1 / cp1252: "Ã©" for "é", "Ã‰" for "É", "Â°" for "°".
+_MOJIBAKE = re.compile(
+    "Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013-\u203a\u2122]|Â[\u00a0-\u00bf]"
+)
 
 
 # --- helpers shared by the offer importers -----------------------------------------------------
@@ -231,6 +234,8 @@ def sync_offers(dataset, rows: list[dict], reason: str) -> SyncCounts:
             if current == value:
                 continue
             last_imported = offer.imported_values.get(field, current)
+            if value == last_imported:
+                continue  # the source did not change: the hand edit stands, nothing to review
             if current == last_imported:
                 apply_value(offer, field, value)  # not edited by hand since the last import
                 changed = True
@@ -318,7 +323,7 @@ def _import_hospitals(dataset, path) -> SyncCounts:
         not_empty=["nofinesset", "rs", "code_insee"],
     )
     resolver = CodeResolver.load()
-    problems, rows, repaired = [], [], []
+    problems, rows, repaired, remapped = [], [], [], {}
     for r in frame.to_dict("records"):
         r = _Row(r)
         line = int(r._line)
@@ -331,6 +336,8 @@ def _import_hospitals(dataset, path) -> SyncCounts:
         code = resolver.resolve(r.code_insee)
         if code is None:
             problems.append(Problem(path.name, line, "code_insee", f"commune inconnue « {r.code_insee} »"))
+        elif code != r.code_insee.strip():
+            remapped[r.code_insee.strip()] = code
         if r.est_smur_ou_urgences_nom not in ("0", "1"):
             problems.append(Problem(path.name, line, "est_smur_ou_urgences_nom", "0 ou 1 attendu"))
         rows.append(
@@ -358,6 +365,11 @@ def _import_hospitals(dataset, path) -> SyncCounts:
     if problems:
         raise ImportRejected(problems)
     points = _commune_points(r["commune"] for r in rows)
+    arrondissements = set(
+        Commune.objects.filter(
+            code__in={r["commune"] for r in rows}, kind=Commune.Kind.ARRONDISSEMENT
+        ).values_list("code", flat=True)
+    )
     for row in rows:
         row["location"] = points.get(row["commune"])
         if row["location"] is None:
@@ -365,11 +377,10 @@ def _import_hospitals(dataset, path) -> SyncCounts:
     dataset.rows_read = len(frame)
     dataset.report = {
         "sites": len(rows),
-        "rattaches_a_un_arrondissement_municipal": Commune.objects.filter(
-            code__in={r["commune"] for r in rows}, kind=Commune.Kind.ARRONDISSEMENT
-        ).count(),
+        "rattaches_a_un_arrondissement_municipal": sum(1 for r in rows if r["commune"] in arrondissements),
         "communes_sans_point": sorted({r["commune"] for r in rows if r["location"] is None}),
         "finess_ej_repares": len(repaired),
+        "anciens_codes_commune_remplaces": remapped,
         "urgences_smur_d_apres_le_nom": sum(1 for r in rows if r["emergency_basis"]),
         "localisation": "aucune coordonnée dans ce fichier : chaque site est placé au point de sa commune",
     }
