@@ -178,9 +178,9 @@ def load_programmes(path: Path = SEED_FILE, sources_dir: Path = SOURCES_DIR, dry
     except json.JSONDecodeError as exc:
         raise ImportRejected.single(path.name, f"JSON invalide : {exc.msg}", line=exc.lineno) from exc
     texts = source_texts(sources_dir)
-    validate(data, path.name, texts)
 
     def work(dataset):
+        validate(data, path.name, texts)  # inside the run: a refusal is recorded as a failed dataset
         counts = SyncCounts()
         dataset.rows_read = sum(
             1 + len(p.get("axes", [])) + len(p.get("facts", [])) + len(p.get("measures", []))

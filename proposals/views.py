@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
@@ -53,6 +52,11 @@ def limited_posting(view):
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
+
+
+def refuse(request, message):
+    """403 with the reason, in French, on a page of the portal."""
+    return render(request, "proposals/refused.html", {"message": message}, status=403)
 
 
 def _public_contributions(queryset):
@@ -294,7 +298,7 @@ def consultation_export(request, slug, fmt):
         raise Http404("Format inconnu")
     consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
     if not perms.can_export(request.user, consultation):
-        raise PermissionDenied("Export réservé à la coordination du groupe.")
+        return refuse(request, "Export réservé à la coordination du groupe.")
     return (
         exports.contributions_csv(consultation) if fmt == "csv" else exports.contributions_json(consultation)
     )
@@ -308,7 +312,7 @@ def consultation_export(request, slug, fmt):
 def contribution_create(request, slug):
     consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
     if not perms.can_contribute(request.user, consultation):
-        raise PermissionDenied(_refusal(request.user, consultation))
+        return refuse(request, _refusal(request.user, consultation))
     form = ContributionForm(request.POST or None, consultation=consultation)
     if request.method == "POST" and form.is_valid():
         contribution = form.save(commit=False)
@@ -336,7 +340,7 @@ def _refusal(user, consultation):
 def contribution_edit(request, pk):
     contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
     if not perms.can_edit_contribution(request.user, contribution):
-        raise PermissionDenied("Seul l’auteur modifie son brouillon, tant que la consultation est ouverte.")
+        return refuse(request, "Seul l’auteur modifie son brouillon, tant que la consultation est ouverte.")
     form = ContributionForm(
         request.POST or None, instance=contribution, consultation=contribution.consultation
     )
@@ -389,8 +393,8 @@ def contribution_detail(request, pk):
 def contribution_support(request, pk):
     contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
     if not perms.can_support(request.user, contribution):
-        raise PermissionDenied(
-            "Soutien impossible : réservé aux autres membres du groupe, consultation ouverte."
+        return refuse(
+            request, "Soutien impossible : réservé aux autres membres du groupe, consultation ouverte."
         )
     try:
         with transaction.atomic():
@@ -408,8 +412,8 @@ def contribution_support(request, pk):
 def contribution_comment(request, pk):
     contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
     if not perms.can_comment(request.user, contribution):
-        raise PermissionDenied(
-            "Commentaire impossible : réservé aux membres du groupe, consultation ouverte."
+        return refuse(
+            request, "Commentaire impossible : réservé aux membres du groupe, consultation ouverte."
         )
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -428,7 +432,7 @@ def contribution_comment(request, pk):
 def contribution_moderate(request, pk):
     contribution = get_object_or_404(Contribution.objects.select_related("consultation__group"), pk=pk)
     if not perms.can_moderate(request.user, contribution):
-        raise PermissionDenied("Modération réservée à la coordination du groupe.")
+        return refuse(request, "Modération réservée à la coordination du groupe.")
     form = ModerationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
