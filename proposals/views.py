@@ -28,6 +28,19 @@ from .models import (
 from .outcomes import outcome, outcome_rows
 
 RATE_GROUP = "proposals-post"
+# Comparison rows: the installation debate reads incitation, then régulation, then salariat.
+LEVER_ORDER = [
+    Measure.Lever.INCENTIVE,
+    Measure.Lever.REGULATION,
+    Measure.Lever.SALARIED,
+    Measure.Lever.ORGANISATION,
+    Measure.Lever.FUNDING,
+    Measure.Lever.TRAINING,
+    Measure.Lever.PREVENTION,
+    Measure.Lever.DIGITAL,
+    Measure.Lever.GOVERNANCE,
+    Measure.Lever.UNSPECIFIED,
+]
 
 
 def post_rate(group, request):
@@ -198,9 +211,8 @@ def compare(request):
         Measure.objects.filter(theme=theme).select_related("programme").order_by("programme__order", "number")
     )
     programmes = list(dict.fromkeys(m.programme for m in measures))
-    levers = [
-        (value, label) for value, label in Measure.Lever.choices if any(m.lever == value for m in measures)
-    ]
+    labels = dict(Measure.Lever.choices)
+    levers = [(value, labels[value]) for value in LEVER_ORDER if any(m.lever == value for m in measures)]
     table = [
         {
             "lever": label,
