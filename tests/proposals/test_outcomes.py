@@ -1,8 +1,7 @@
 """Targets against measured outcomes: registry counts and computed indicators, nationally and locally."""
 
 import re
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -102,7 +101,7 @@ def test_engagement_9_shows_the_measured_share_from_the_indicators_api(programme
             value=12.5 if zone is None else 40.0,
             unit="%",
             zone_label=getattr(zone, "name", "France entière"),
-            measured_at=datetime(2026, 3, 1, 12, tzinfo=dt_timezone.utc),
+            measured_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
             source="Calcul n° 7 (estimation à vol d’oiseau)",
             is_estimate=True,
         )
@@ -167,8 +166,8 @@ def test_territory_page_lists_the_relevant_measures_and_its_contributions(progra
     member = add_member(group, "camille")
     cpts = Measure.objects.get(programme__slug="ma-sante-2022", number=1)
     make_contribution(
-        consultation, member, measure=cpts, title="Une CPTS pour la Creuse", zone_level="departement", zone_code="23",
-        zone_name="Creuse",
+        consultation, member, measure=cpts, title="Une CPTS pour la Creuse",
+        zone_level="departement", zone_code="23", zone_name="Creuse",
     )  # fmt: skip
     make_contribution(
         consultation, member, measure=cpts, title="Brouillon invisible", status="brouillon",
