@@ -229,3 +229,23 @@ def test_a_misquoted_measure_refuses_the_whole_file(db, tmp_path):
     assert fields == ["programmes[0].measures[8].quote", "programmes[2].measures[0].indicator_code"]
     assert Measure.objects.count() == 0 and Programme.objects.count() == 0
     assert Dataset.objects.get(source="proposals-programmes").status == Dataset.Status.FAILED
+
+
+def test_load_all_step_loads_the_programmes(db):
+    from proposals.apps import load_programmes_step
+    from territories.bootstrap import steps
+
+    (step,) = [s for s in steps() if s[2] is load_programmes_step]
+    assert step[0] == 30 and "programmes" in step[1]
+    out = io.StringIO()
+    step[2](out, dry_run=False)
+    assert Measure.objects.count() == 70 and "créées=" in out.getvalue()
+    step[2](out, dry_run=False)
+    assert "créées=0 modifiées=0" in out.getvalue().splitlines()[-1]
+
+
+def test_admin_pages_render(programmes, admin_client):
+    from django.urls import reverse
+
+    for name in ["measure", "programme", "workinggroup", "consultation", "contribution"]:
+        assert admin_client.get(reverse(f"admin:proposals_{name}_changelist")).status_code == 200
