@@ -80,7 +80,7 @@ def test_pacte_targets(pacte):
 
 def test_every_measure_fact_and_axis_is_in_the_source_it_cites(programmes):
     assert Programme.objects.count() == 6
-    assert Measure.objects.count() == 12 + 5 + 3 + 4 + 39 + 7
+    assert Measure.objects.count() == 12 + 5 + 3 + 4 + 42 + 7
     for measure in Measure.objects.select_related("programme__source"):
         text = cited_text(measure)
         for phrase in (measure.title, measure.quote, measure.target_text):
@@ -239,7 +239,7 @@ def test_load_all_step_loads_the_programmes(db):
     assert step[0] == 30 and "programmes" in step[1]
     out = io.StringIO()
     step[2](out, dry_run=False)
-    assert Measure.objects.count() == 70 and "créées=" in out.getvalue()
+    assert Measure.objects.count() == 73 and "créées=" in out.getvalue()
     step[2](out, dry_run=False)
     assert "créées=0 modifiées=0" in out.getvalue().splitlines()[-1]
 
