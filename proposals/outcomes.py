@@ -12,8 +12,17 @@ class Outcome:
     reached: bool | None  # None when there is no quantified target or no measurement
 
 
-def outcome(m: Measure, zone=None) -> Outcome:
-    measurement = measure(m.indicator_code, zone) if m.indicator_code else None
+def outcome(m: Measure, zone=None, memo: dict | None = None) -> Outcome:
+    """Target against measurement; ``memo`` shares measurements of one code and zone within a page."""
+    measurement = None
+    if m.indicator_code:
+        key = (m.indicator_code, type(zone).__name__, getattr(zone, "pk", None))
+        if memo is not None and key in memo:
+            measurement = memo[key]
+        else:
+            measurement = measure(m.indicator_code, zone)
+            if memo is not None:
+                memo[key] = measurement
     reached = None
     if measurement is not None and measurement.value is not None and m.target_value is not None:
         if m.target_direction == Measure.Direction.AT_MOST:
@@ -33,14 +42,14 @@ def tracked_measures():
 
 
 def outcome_rows(zone=None, measures=None):
-    rows = []
+    rows, memo = [], {}
     for m in measures if measures is not None else tracked_measures():
         rows.append(
             {
                 "measure": m,
                 "indicator_label": indicator_label(m.indicator_code),
-                "national": outcome(m),
-                "local": outcome(m, zone) if zone is not None else None,
+                "national": outcome(m, memo=memo),
+                "local": outcome(m, zone, memo=memo) if zone is not None else None,
             }
         )
     return rows

@@ -187,3 +187,23 @@ def test_territory_page_lists_the_relevant_measures_and_its_contributions(progra
     assert "Une CPTS pour la Creuse" in section and "Brouillon invisible" not in section
     other = Client().get("/territoires/departement/48/").content.decode()
     assert "Une CPTS pour la Creuse" not in other
+
+
+def test_territory_section_reads_each_indicator_once_per_zone(programmes):
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from proposals.sections import territory_section
+    from territories.zones import get_zone
+
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    zone = get_zone("departement", "23")
+    codes = set(Measure.objects.exclude(indicator_code="").values_list("indicator_code", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        section = territory_section(request, zone)
+    assert len(section["context"]["rows"]) == Measure.objects.exclude(indicator_code="").count() > len(codes)
+    # At most 3 queries per (indicator, zone) plus the measures and the contributions.
+    assert len(queries) <= 2 + 3 * 2 * len(codes), len(queries)
