@@ -16,10 +16,13 @@ run: system-deps venv
 	$(PY) manage.py load_all
 	$(PY) manage.py runserver $(HOST)
 
-## Run the whole test suite on PostGIS + Redis, then the SpatiaLite smoke tests.
+## Run the whole test suite on PostGIS + Redis: the suite in parallel, then the tests that need a
+## live server or a real Celery worker (they flush their database, so they get one of their own),
+## then the smoke tests of the embedded SpatiaLite default.
 test: system-deps venv services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not spatialite" $(PYTEST_ARGS)
-	DATABASE_URL=spatialite:///$(CURDIR)/var/test-spatialite.sqlite3 $(PY) -m pytest -m spatialite --create-db -p no:xdist $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not spatialite and not browser and not celery_worker" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL)_serial $(PY) -m pytest -p no:xdist --create-db -m "browser or celery_worker" $(PYTEST_ARGS)
+	DATABASE_URL=spatialite:///$(CURDIR)/var/test-spatialite.sqlite3 $(PY) -m pytest -p no:xdist --create-db -m spatialite $(PYTEST_ARGS)
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

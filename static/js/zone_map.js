@@ -15,8 +15,8 @@
         var layer = L.geoJSON(data, {
           style: function (f) {
             return f.properties.role === "zone"
-              ? { color: "#08465d", weight: 3, fill: false }
-              : { color: "#0b5e7d", weight: 1, fillOpacity: 0.08 };
+              ? { color: "#08465d", weight: 3, fill: false, className: "zone-outline" }
+              : { color: "#0b5e7d", weight: 1, fillOpacity: 0.08, className: "zone-commune" };
           },
           onEachFeature: function (f, l) {
             if (f.properties.role === "commune") {

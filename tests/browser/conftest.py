@@ -3,7 +3,8 @@
 Reusable fixtures: ``browser_page`` (a fresh page; external requests such as map tiles are
 aborted, tests never touch the network) and ``login(page, username, password)``.
 A live server needs a transactional database, which Django flushes after the test: the territory
-slice of the session is then loaded again so that later tests still find it.
+slice is loaded before each browser test. `make test` runs browser and Celery-worker tests in a
+pytest run of their own so that flushes never reach the rest of the suite.
 """
 
 import os
@@ -27,12 +28,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def reload_territory_slice(django_db_blocker, territory_slice):
-    yield
+def reload_territory_slice(transactional_db, territory_slice):
+    """A transactional test starts from whatever the previous one left (a flushed database after a
+    live-server test): load the slice (idempotent, a no-op when present) and load it again after."""
     from territories.importers import import_territories
 
-    with django_db_blocker.unblock():
-        import_territories(territory_slice)
+    import_territories(territory_slice)
+    yield
+    import_territories(territory_slice)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +49,7 @@ def chromium():
 
 
 @pytest.fixture
-def browser_page(reload_territory_slice, live_server, transactional_db, chromium):
+def browser_page(live_server, transactional_db, reload_territory_slice, chromium):
     context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     origin = live_server.url
