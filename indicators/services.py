@@ -245,17 +245,27 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
         site_mask[[index[c] for c in sites["commune_code"] if c in index]] = True
         time_er = nearest_minutes_matrix(model["times"], site_mask)
     else:
+        # Nearest targets are searched within the same land mass: metropolitan France, or each
+        # overseas département (a straight line across an ocean is not a travel time).
         xy = model["xy"]
-        if has_gp.any():
-            time_gp, _ = nearest_minutes(xy, xy[has_gp], tt["detour_factor"], tt["speed_kmh"])
-        else:
-            time_gp = np.full(len(gp), np.inf)
+        groups = land_groups(model["atoms"].frame["code"])
         located = sites.dropna(subset=["lon", "lat"])
-        if len(located):
-            site_xy = to_lambert93(located["lon"].to_numpy(float), located["lat"].to_numpy(float))
-            time_er, _ = nearest_minutes(xy, site_xy, tt["detour_factor"], tt["speed_kmh"])
-        else:
-            time_er = np.full(len(gp), np.inf)
+        site_xy = to_lambert93(located["lon"].to_numpy(float), located["lat"].to_numpy(float))
+        site_groups = land_groups(located["commune_code"])
+        time_gp = np.full(len(gp), np.inf)
+        time_er = np.full(len(gp), np.inf)
+        for group in np.unique(groups):
+            mask = groups == group
+            targets = mask & has_gp
+            if targets.any():
+                time_gp[mask], _ = nearest_minutes(
+                    xy[mask], xy[targets], tt["detour_factor"], tt["speed_kmh"]
+                )
+            in_group = site_groups == group
+            if in_group.any():
+                time_er[mask], _ = nearest_minutes(
+                    xy[mask], site_xy[in_group], tt["detour_factor"], tt["speed_kmh"]
+                )
     time_gp = np.where(np.isfinite(time_gp), time_gp, np.nan)
     time_er = np.where(np.isfinite(time_er), time_er, np.nan)
     far = np.where(np.isnan(time_er), np.nan, (time_er > params["emergency_minutes"]) * 100.0)
@@ -266,6 +276,13 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
         "temps_urgences": time_er,
         "part_pop_urgences_30min": far,
     }
+
+
+def land_groups(codes) -> np.ndarray:
+    """ "metro" for metropolitan France (Corsica included), the département code overseas (971…)."""
+    codes = np.asarray(pd.Series(codes, dtype=str).to_numpy(), dtype=str)
+    prefixes = np.array([code[:3] for code in codes], dtype=str)
+    return np.where(np.char.startswith(codes, "97"), prefixes, "metro")
 
 
 def aggregate(frame: pd.DataFrame, key: str, indicators: list[str]) -> pd.DataFrame:

@@ -27,9 +27,13 @@ def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> Computa
     run = services.create_run(trigger, user=user, dataset=dataset)
 
     def send():
-        result = recompute_indicators.apply_async(
-            kwargs={"run_id": run.pk, "trigger": trigger, "delay_per_step": delay_per_step}
-        )
+        try:
+            result = recompute_indicators.apply_async(
+                kwargs={"run_id": run.pk, "trigger": trigger, "delay_per_step": delay_per_step}
+            )
+        except Exception:  # in-process (eager) run that failed: the run row holds the error
+            logger.exception("computation run %s failed", run.pk)
+            return
         ComputationRun.objects.filter(pk=run.pk).update(task_id=result.id or "")
 
     transaction.on_commit(send)

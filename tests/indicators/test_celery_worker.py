@@ -68,15 +68,20 @@ def celery_app_on_redis():
     queue = f"indicators-test-{os.getpid()}"
     saved = {key: app.conf.get(key) for key in ("broker_url", "task_always_eager", "task_default_queue")}
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
-    app.pool.force_close_all() if app._pool else None
-    app._pool = None
+    _drop_connections(app)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue) if conn.default_channel else None
     yield app, queue
     app.conf.update(**saved)
-    if app._pool:
-        app.pool.force_close_all()
+    _drop_connections(app)
+
+
+def _drop_connections(app):
+    """Forget the connection and producer pools so that the next send uses the new broker."""
+    if app._pool is not None:
+        app._pool.force_close_all()
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture

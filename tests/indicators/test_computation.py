@@ -253,3 +253,8 @@ def test_measure_api_reads_the_current_run(computed):
 
 def test_no_run_means_no_measure(db):
     assert measure("apl_mg") is None
+
+
+def test_land_groups_keep_overseas_apart():
+    groups = services.land_groups(["23096", "97411", "97105", "75101", "2A004"])
+    assert list(groups) == ["metro", "974", "971", "metro", "metro"]
