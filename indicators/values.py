@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from territories.models import Commune
 from territories.zones import LEVELS, zone_key
@@ -20,13 +21,21 @@ def key_of(zone) -> tuple[str, str] | None:
     return None
 
 
+def _keys_condition(keys) -> Q:
+    by_level = {}
+    for level, code in keys:
+        by_level.setdefault(level, set()).add(code)
+    condition = Q()
+    for level, codes in by_level.items():
+        condition |= Q(level=level, zone_code__in=sorted(codes))
+    return condition
+
+
 def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
     """Values of the run for several (level, code) keys, in one query."""
     if run is None or not keys:
         return {}
-    condition = Q()
-    for level, code in keys:
-        condition |= Q(level=level, zone_code=code)
+    condition = _keys_condition(keys)
     out = {}
     for value in IndicatorValue.objects.filter(condition, run=run):
         out.setdefault((value.level, value.zone_code), {})[value.indicator_id] = value
@@ -36,9 +45,7 @@ def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
 def classes_for(run, keys) -> dict[tuple[str, str], Classification]:
     if run is None or not keys:
         return {}
-    condition = Q()
-    for level, code in keys:
-        condition |= Q(level=level, zone_code=code)
+    condition = _keys_condition(keys)
     return {(c.level, c.zone_code): c for c in Classification.objects.filter(condition, run=run)}
 
 
@@ -53,19 +60,20 @@ def perimeter_value(run, code, zone):
 
 
 def source_text(run, definition) -> str:
+    """Datasets (with millésime) the indicator rests on, the travel-time provider and the run."""
+    ids = run.summary.get("datasets_by_indicator", {}).get(definition.code)
+    datasets = run.datasets.filter(pk__in=ids) if ids else run.datasets.all()
     parts = []
-    for d in run.datasets.all():
+    for d in datasets:
         flags = (", proxy" if d.is_proxy else "") + (", synthétique" if d.is_synthetic else "")
-        parts.append(f"{d.title} ({d.millesime}, {d.licence}{flags})")
-    datasets = "; ".join(parts)
+        parts.append(f"{d.title} ({d.millesime}{flags})")
     tt = run.parameters.get("travel_time", {})
     if tt.get("provider") == "matrix":
-        times = "temps issus du distancier importé"
+        times = "temps du distancier importé"
     else:
-        times = f"temps estimés à vol d’oiseau × {tt.get('detour_factor')} à {tt.get('speed_kmh')} km/h"
-    return (
-        f"{definition.label} — calcul n° {run.pk} du {run.finished_at:%d/%m/%Y %H:%M} "
-        f"(règle de classement v{run.rule.version if run.rule else '?'}, {times}) — données : {datasets}"
+        times = f"temps estimés : vol d’oiseau × {tt.get('detour_factor')} à {tt.get('speed_kmh')} km/h"
+    return f"Calcul n° {run.pk} du {timezone.localtime(run.finished_at):%d/%m/%Y} ({times}) — " + " ; ".join(
+        parts
     )
 
 

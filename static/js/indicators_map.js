@@ -22,7 +22,7 @@
             var changed = after[p.code] && classKey(after[p.code]) !== p.apl_class;
             return {
               color: changed ? "#000000" : (p.emergency_far ? "#4a1486" : "#555555"),
-              weight: changed ? 3 : (p.emergency_far ? 2.5 : 0.5),
+              weight: changed ? 5 : (p.emergency_far ? 2 : 0.5),
               fillColor: COLORS[cls] || COLORS.inconnu,
               fillOpacity: 0.65
             };

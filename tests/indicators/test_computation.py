@@ -245,7 +245,7 @@ def test_measure_api_reads_the_current_run(computed):
     assert m.value == stored.value
     assert m.unit == "consultations accessibles par habitant et par an"
     assert m.is_estimate
-    assert f"calcul n° {computed.pk}" in m.source and "SIRENE" in m.source and "2019" in m.source
+    assert f"Calcul n° {computed.pk}" in m.source and "SIRENE" in m.source and "2019" in m.source
     assert m.url.startswith("/indicateurs/definitions/apl_mg/")
     assert measure("part_pop_urgences_30min").value is not None  # France
     assert measure("inconnu") is None
