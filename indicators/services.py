@@ -8,6 +8,7 @@ run found "running" by a redelivered task (its worker was lost) or with a stale 
 marked failed and a fresh run retries it.
 """
 
+import importlib
 import logging
 import os
 import socket
@@ -153,10 +154,10 @@ def _progress(run, percent, step, delay):
 
 def build_model(params, atoms, supply_frame, rule=None):
     """Everything the engine needs for one run: times, catchment, supply and demand arrays."""
-    from .engine import Catchment, MatrixTimes, StraightLineTimes, to_lambert93
+    from .engine import Catchment, MatrixTimes, StraightLineTimes, to_metric
 
     index = atoms.index
-    xy = to_lambert93(atoms.frame["lon"].to_numpy(), atoms.frame["lat"].to_numpy())
+    xy = to_metric(atoms.frame["lon"].to_numpy(), atoms.frame["lat"].to_numpy())
     tt = params["travel_time"]
     if tt["provider"] == "matrix":
         origins, destinations, minutes = inputs.matrix_arrays(index)
@@ -227,7 +228,7 @@ def supply_arrays(frame, atoms):
 
 
 def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
-    from .engine import nearest_minutes, nearest_minutes_matrix, to_lambert93
+    from .engine import nearest_minutes, nearest_minutes_matrix, to_metric
 
     params = model["params"]
     population = model["demand"]
@@ -250,7 +251,7 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
         xy = model["xy"]
         groups = land_groups(model["atoms"].frame["code"])
         located = sites.dropna(subset=["lon", "lat"])
-        site_xy = to_lambert93(located["lon"].to_numpy(float), located["lat"].to_numpy(float))
+        site_xy = to_metric(located["lon"].to_numpy(float), located["lat"].to_numpy(float))
         site_groups = land_groups(located["commune_code"])
         time_gp = np.full(len(gp), np.inf)
         time_er = np.full(len(gp), np.inf)
@@ -338,8 +339,24 @@ def classify(levels, rule: ClassificationRule, zoning: dict):
     return result
 
 
+def ensure_reference_data():
+    """Indicator definitions and a first classification rule exist (seeded by migration 0002;
+    restored here, idempotently, if a flushed database lost them)."""
+    from django.apps import apps
+
+    from .models import IndicatorDefinition
+
+    migration = importlib.import_module("indicators.migrations.0002_seed_definitions_and_rule")
+    missing = set(d["code"] for d in migration.DEFINITIONS) - set(
+        IndicatorDefinition.objects.values_list("code", flat=True)
+    )
+    if missing or not ClassificationRule.objects.exists():
+        migration.seed(apps, None)  # never reached in normal operation: edits are not overwritten
+
+
 def compute(run: ComputationRun, delay_per_step: float = 0.0):
     params = run.parameters
+    ensure_reference_data()
     _progress(run, 5, "lecture des communes", delay_per_step)
     atoms = inputs.load_atoms()
     if not len(atoms):

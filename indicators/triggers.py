@@ -40,11 +40,17 @@ def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> Computa
     return run
 
 
+# Imports that feed no indicator (policy texts) never trigger a recompute.
+SOURCES_WITHOUT_INDICATORS = ("proposals-",)
+
+
 def affects_indicators(dataset) -> bool:
     """Imports of territories, GP supply, care offers (emergency sites), zonage or a time matrix
     affect the indicators; nothing is computed before a GP supply has been imported."""
     from offers.models import GPSupply
 
+    if dataset.source.startswith(SOURCES_WITHOUT_INDICATORS):
+        return False
     return GPSupply.objects.filter(dataset__status="succeeded").exists()
 
 

@@ -5,9 +5,10 @@
     current_zoning() -> {commune_code: (zone, zrr)}
 
 Emergency sites are the open offers of kind EMERGENCY plus the open hospitals whose
-``emergency_basis`` is set. In the real public-hospital file that flag is deduced from the
-site's NAME only (« URGENCES » / « SMUR »: 36 sites of 1,473), not from the official list of
-authorisations: any access-time figure built on it is an underestimate of the emergency offer.
+``emergency_basis`` is set. The real public-hospital file has no emergency authorisations:
+36 sites are flagged by their NAME (« URGENCES » / « SMUR ») and the other general hospitals
+(« C.H. », APE 86.10Z: 894 sites) by an explicit PROXY. Access times built on it are estimates:
+the proxy overstates proximity (not every CH runs urgences) and misses private clinics.
 """
 
 import numpy as np

@@ -355,9 +355,7 @@ def _import_hospitals(dataset, path) -> SyncCounts:
                 "location_precision": Offer.LocationPrecision.COMMUNE,
                 "status": Offer.Status.OPEN,
                 "opened_on": None,
-                "emergency_basis": Offer.EmergencyBasis.NAME
-                if r.est_smur_ou_urgences_nom == "1"
-                else Offer.EmergencyBasis.NONE,
+                "emergency_basis": _emergency_basis(r),
             }
         )
         if len(problems) >= 50:
@@ -381,10 +379,27 @@ def _import_hospitals(dataset, path) -> SyncCounts:
         "communes_sans_point": sorted({r["commune"] for r in rows if r["location"] is None}),
         "finess_ej_repares": len(repaired),
         "anciens_codes_commune_remplaces": remapped,
-        "urgences_smur_d_apres_le_nom": sum(1 for r in rows if r["emergency_basis"]),
+        "urgences_smur_d_apres_le_nom": sum(
+            1 for r in rows if r["emergency_basis"] == Offer.EmergencyBasis.NAME
+        ),
+        "urgences_proxy_centres_hospitaliers": sum(
+            1 for r in rows if r["emergency_basis"] == Offer.EmergencyBasis.CATEGORY
+        ),
         "localisation": "aucune coordonnée dans ce fichier : chaque site est placé au point de sa commune",
     }
     return sync_offers(dataset, rows, f"import FINESS hôpitaux publics (jeu n° {dataset.pk})")
+
+
+def _emergency_basis(row) -> str:
+    """The extract has no emergency authorisations. Sites named « URGENCES »/« SMUR » are flagged
+    by name; other « Centre Hospitalier (C.H.) » sites with hospital activity (APE 86.10Z) are an
+    explicit proxy (most general hospitals run an emergency department, not all: the proxy
+    overstates proximity, while private clinics with urgences are missing from this file)."""
+    if row.est_smur_ou_urgences_nom == "1":
+        return Offer.EmergencyBasis.NAME
+    if row.libcategetab.strip() == "Centre Hospitalier (C.H.)" and row.codeape.strip() == "8610Z":
+        return Offer.EmergencyBasis.CATEGORY
+    return Offer.EmergencyBasis.NONE
 
 
 # --- FINESS extract, official etalab layout ----------------------------------------------------

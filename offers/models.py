@@ -44,6 +44,13 @@ class Offer(models.Model):
     class EmergencyBasis(models.TextChoices):
         NONE = "", "non renseigné"
         NAME = "nom", "déduit du nom de l’établissement (« URGENCES » / « SMUR »), non vérifié"
+        CATEGORY = (
+            "categorie",
+            (
+                "proxy : centre hospitalier (catégorie FINESS « C.H. », activité 86.10Z) — "
+                "autorisation d’urgences non vérifiée"
+            ),
+        )
         DECLARED = "saisie", "renseigné par l’ARS"
 
     kind = models.CharField("type", max_length=20, choices=Kind.choices, db_index=True)

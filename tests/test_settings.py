@@ -10,7 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest: never in production.
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.conftest import TERRITORY_SLICE
+
 from .conftest import SIRENE_SLICE
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -46,7 +48,12 @@ def committed(django_db_setup, django_db_blocker):
     from offers.models import GPSupply, Offer
     from territories.models import Dataset
 
+    from territories.importers import import_territories
+
     with django_db_blocker.unblock():
+        # A live-server test run before this one flushes the database: the slice comes back
+        # (idempotent, nothing written when present).
+        import_territories(TERRITORY_SLICE)
         max_dataset = Dataset.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         max_offer = Offer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         rules = set(ClassificationRule.objects.values_list("pk", flat=True))

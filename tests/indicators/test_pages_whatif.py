@@ -239,6 +239,15 @@ def test_import_signal_triggers_recompute(supply, emergency_sites, django_captur
     assert run.status == ComputationRun.Status.SUCCEEDED and run.is_current
 
 
+def test_policy_imports_do_not_trigger_a_recompute(supply, django_capture_on_commit_callbacks):
+    from proposals.seed import load_programmes
+
+    before = ComputationRun.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        load_programmes()
+    assert ComputationRun.objects.count() == before
+
+
 def test_time_matrix_importer_and_provider(computed, tmp_path):
     path = tmp_path / "distancier_synthetique.csv"
     codes = ["23096", "23008", "23001"]

@@ -67,7 +67,7 @@ def HOSPITALS_SLICE(tmp=None):
     return path
 
 
-def test_reimport_changes_nothing_and_emergency_sites_are_name_based():
+def test_reimport_changes_nothing_and_emergency_sites_are_flagged_honestly():
     first = import_hospitals(HOSPITALS_SLICE())
     second = import_hospitals(HOSPITALS_SLICE())
     assert first.rows_created > 10
@@ -75,7 +75,13 @@ def test_reimport_changes_nothing_and_emergency_sites_are_name_based():
     sites = api.emergency_sites()
     flagged = Offer.objects.exclude(emergency_basis="").filter(kind=Offer.Kind.HOSPITAL)
     assert set(sites["offer_id"]) == set(flagged.values_list("pk", flat=True))
-    assert all("URGENCE" in n.upper() or "SMUR" in n.upper() for n in sites["name"])
+    by_name = flagged.filter(emergency_basis=Offer.EmergencyBasis.NAME)
+    assert all("URGENCE" in n.upper() or "SMUR" in n.upper() for n in by_name.values_list("name", flat=True))
+    # The proxy: general hospitals (C.H., APE 86.10Z) such as CH Guéret; never ex-hôpitaux locaux.
+    proxy = flagged.filter(emergency_basis=Offer.EmergencyBasis.CATEGORY)
+    assert proxy.filter(finess_et="230000820").exists()
+    assert proxy.count() + by_name.count() == len(sites)
+    assert second.report["urgences_proxy_centres_hospitaliers"] == proxy.count() > 0
     assert list(sites.columns) == ["offer_id", "name", "commune_code", "lon", "lat", "location_precision"]
 
 
