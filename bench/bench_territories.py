@@ -79,7 +79,8 @@ def main():
         changed = sum(v[1] for v in second["steps"].values())
         print(
             f"{backend:<11} {first['total']:>9.1f}s {first['steps']['cog'][0]:>5.1f}s "
-            f"{first['steps']['supracom'][0]:>8.1f}s {first['steps']['geo'][0]:>9.1f}s {second['total']:>9.1f}s "
+            f"{first['steps']['supracom'][0]:>8.1f}s {first['steps']['geo'][0]:>9.1f}s "
+            f"{second['total']:>9.1f}s "
             f"{changed:>17} {r['communes']:>9} {r['with_geometry']:>6} {r['peak_rss_mb']:>7} MB"
         )
     pg = results["PostGIS"]["first"]["total"]

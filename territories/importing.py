@@ -106,7 +106,9 @@ def sync_rows(
     obsolete_missing: bool = False,
     scope: dict | None = None,
 ) -> tuple[SyncCounts, list[str]]:
-    """Diff-based upsert of ``rows`` (dicts of field values) keyed by ``key``; returns counts and unknown keys.
+    """Diff-based upsert of ``rows`` (dicts of field values) keyed by ``key``.
+
+    Returns the counts and the unknown keys.
 
     Plain ``fields`` are compared with the stored values; ``hashed`` maps a heavy field (geometry)
     to the column holding its source hash: a row carries ``<hash column>`` computed by the caller.

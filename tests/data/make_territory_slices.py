@@ -64,7 +64,8 @@ def main():
     with lzma.open(DST / "communes_contours_simplifies.geojson.xz", "wt") as fh:
         json.dump(geo, fh)
     print(
-        f"{len(communes)} communes, {len(epcis)} EPCI, {len(keep)} supracom rows, {len(geo['features'])} contours"
+        f"{len(communes)} communes, {len(epcis)} EPCI, {len(keep)} supracom rows, "
+        f"{len(geo['features'])} contours"
     )
 
 

@@ -46,9 +46,8 @@ def committed(django_db_setup, django_db_blocker):
     """Autocommit access to the test database; rows created by the test are deleted afterwards."""
     from indicators.models import ClassificationRule, ComputationRun, TravelTime
     from offers.models import GPSupply, Offer
-    from territories.models import Dataset
-
     from territories.importers import import_territories
+    from territories.models import Dataset
 
     with django_db_blocker.unblock():
         # A live-server test run before this one flushes the database: the slice comes back
