@@ -48,7 +48,18 @@ DEFAULT_PARAMETERS = {
     },
     "supply": {
         "unit": "consultations par an",
+        # Per practitioner (FTE when known): the order of magnitude of a full-time GP's activity.
         "consultations_per_gp_per_year": 4500.0,
+        # With the SIRENE proxy, which counts establishments, not practitioners (≈ 97,000 for
+        # ≈ 52,000 liberal GPs), 2,400 per establishment gives a national mean of the order of 3 to
+        # 4 consultations per inhabitant per year, the order of magnitude published by the DREES.
+        # Used instead of the value above when the supply dataset is a proxy; shown as an estimate.
+        "consultations_per_proxy_establishment": 2400.0,
+        "calibration": (
+            "estimation : 2 400 consultations par an par établissement SIRENE 86.21Z, choisi pour une "
+            "moyenne nationale de l’ordre de 3 à 4 consultations par habitant et par an (ordre de "
+            "grandeur publié par la DREES) ; à remplacer par l’activité réelle des médecins"
+        ),
         "basis": "équivalents temps plein quand ils sont connus, sinon effectif",
     },
     "emergency_minutes": 30.0,
@@ -390,11 +401,18 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
         "temps_urgences": emergency_ids + times_ids,
         "part_pop_urgences_30min": emergency_ids + times_ids + population_ids,
     }
+    is_proxy = bool(supply_dataset and supply_dataset.is_proxy)
     params["supply"] = {
         **params["supply"],
         "dataset_id": supply_dataset.pk if supply_dataset else None,
-        "is_proxy": bool(supply_dataset and supply_dataset.is_proxy),
+        "is_proxy": is_proxy,
     }
+    if is_proxy:
+        params["supply"]["consultations_per_gp_per_year"] = params["supply"][
+            "consultations_per_proxy_establishment"
+        ]
+    else:
+        params["supply"].pop("calibration", None)
     if matrix is not None:
         params["travel_time"] = {
             **params["travel_time"],

@@ -27,7 +27,10 @@ def test_run_is_current_with_parameters_and_inputs(computed):
     assert run.progress == 100 and run.duration > 0
     assert run.parameters["travel_time"]["provider"] == "straight_line"
     assert run.parameters["apl"]["steps"] == [[10.0, 1.0], [15.0, 2 / 3], [20.0, 1 / 3]]
-    assert run.parameters["supply"]["consultations_per_gp_per_year"] == 4500.0
+    # The slice's supply is the SIRENE proxy: establishments are converted with the proxy value.
+    assert run.parameters["supply"]["is_proxy"]
+    assert run.parameters["supply"]["consultations_per_gp_per_year"] == 2400.0
+    assert "estimation" in run.parameters["supply"]["calibration"]
     assert run.parameters["supply"]["is_proxy"] is True
     assert run.is_estimate
     sources = set(run.datasets.values_list("source", flat=True))

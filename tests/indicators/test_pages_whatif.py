@@ -90,7 +90,7 @@ def test_territory_page_links_every_figure(client, computed):
     assert f'href="{supply.get_absolute_url()}"' in html
     assert supply.millesime in html
     assert "Temps estimés" in html and "estimation" in html
-    assert re.search(r"4[\s\xa0\u202f]?500 consultations par médecin et par an", html)
+    assert re.search(r"2[\s\xa0\u202f]?400 consultations par établissement et par an", html)
     # Parent zones and France are shown beside the commune.
     for name in ["Creuse", "Nouvelle-Aquitaine", "France"]:
         assert name in html
@@ -124,7 +124,7 @@ def test_runs_pages_and_status(client, computed):
     assert client.get(reverse("indicators:index")).status_code == 200
     html = client.get(computed.get_absolute_url()).content.decode()
     assert "Temps de trajet" in html and "1,3" in html or "1.3" in html
-    assert "consultations par médecin généraliste et par an" in html
+    assert "consultations par établissement SIRENE et par an" in html
     assert "Premier calcul" in html or "change" in html
     status = client.get(reverse("indicators:run_status", args=[computed.pk])).json()
     assert status == {
