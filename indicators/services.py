@@ -441,6 +441,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
         "supply_unmatched_codes": unmatched[:50],
         "supply_unmatched": len(unmatched),
         "emergency_sites": len(sites),
+        "emergency_sites_by_proxy": int((sites.get("basis", pd.Series(dtype=str)) == "categorie").sum()),
         "emergency_sites_without_location": int(sites[["lon", "lat"]].isna().any(axis=1).sum())
         if len(sites)
         else 0,

@@ -1,7 +1,7 @@
 """Read-only API of the offers app for other apps (indicators): no side effects.
 
     current_gp_supply() -> (DataFrame[commune_code, headcount, fte, share_aged_60_plus], Dataset | None)
-    emergency_sites() -> DataFrame[offer_id, name, commune_code, lon, lat, location_precision]
+    emergency_sites() -> DataFrame[offer_id, name, commune_code, lon, lat, location_precision, basis]
     current_zoning() -> {commune_code: (zone, zrr)}
 
 Emergency sites are the open offers of kind EMERGENCY plus the open hospitals whose
@@ -72,11 +72,11 @@ def emergency_sites() -> pd.DataFrame:
         .order_by("pk")
     )
     records = [
-        (o.pk, o.name, o.commune_id, o.location.x, o.location.y, o.location_precision)
-        for o in offers.only("pk", "name", "commune_id", "location", "location_precision")
+        (o.pk, o.name, o.commune_id, o.location.x, o.location.y, o.location_precision, o.emergency_basis)
+        for o in offers.only("pk", "name", "commune_id", "location", "location_precision", "emergency_basis")
     ]
     frame = pd.DataFrame(
-        records, columns=["offer_id", "name", "commune_code", "lon", "lat", "location_precision"]
+        records, columns=["offer_id", "name", "commune_code", "lon", "lat", "location_precision", "basis"]
     )
     frame["lon"] = frame["lon"].astype(np.float64)
     frame["lat"] = frame["lat"].astype(np.float64)

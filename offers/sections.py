@@ -39,7 +39,7 @@ def offer_section(request, zone):
         gp["dataset"] = dataset
         population = communes.aggregate(total=Sum("population"))["total"]
         if gp["headcount"] is not None and population:
-            gp["per_10000"] = gp["headcount"] / population * 10_000
+            gp["per_100000"] = gp["headcount"] / population * 100_000
     zoning_codes = commune_codes
     if isinstance(zone, Commune):
         zoning_codes = [zone.code, *zone.arrondissements.values_list("code", flat=True)]

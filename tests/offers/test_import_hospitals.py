@@ -82,7 +82,15 @@ def test_reimport_changes_nothing_and_emergency_sites_are_flagged_honestly():
     assert proxy.filter(finess_et="230000820").exists()
     assert proxy.count() + by_name.count() == len(sites)
     assert second.report["urgences_proxy_centres_hospitaliers"] == proxy.count() > 0
-    assert list(sites.columns) == ["offer_id", "name", "commune_code", "lon", "lat", "location_precision"]
+    assert list(sites.columns) == [
+        "offer_id",
+        "name",
+        "commune_code",
+        "lon",
+        "lat",
+        "location_precision",
+        "basis",
+    ]
 
 
 def test_unknown_commune_refuses_the_file_with_its_line(tmp_path):
