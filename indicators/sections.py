@@ -5,6 +5,8 @@ millésime and run, beside the parent zones' and France's values; the class of t
 (choropleth endpoint + a table twin); the what-if form for authorised users.
 """
 
+from collections import Counter
+
 from django.urls import reverse
 
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
@@ -29,6 +31,11 @@ def parent_zones(zone):
         regions = {d.region_id: d.region for d in deps}
         return [*deps, *regions.values()]
     return []
+
+
+# Above this many communes the table twin of the map is summarised (counts per class) and
+# the commune-by-commune table is left to the smaller zones' pages.
+TABLE_LIMIT = 600
 
 
 def access_section(request, zone):
@@ -68,11 +75,17 @@ def access_section(request, zone):
             )
         }
         names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
+        counts = Counter(getattr(classes.get(("commune", c)), "label", "non calculé") for c in atoms)
         context.update(
+            class_counts=sorted(counts.items(), key=lambda item: -item[1]),
+            table_limit=TABLE_LIMIT,
             rows=rows,
             parents=parents,
             zone_class=classes.get(key),
-            commune_classes=sorted(
+            # Large zones (régions): the commune-by-commune table lives on each département's page.
+            commune_classes=None
+            if len(atoms) > TABLE_LIMIT
+            else sorted(
                 (
                     {
                         "code": c,

@@ -36,8 +36,11 @@ def zone_detail(request, level, code):
         "sections": render_sections(request, zone),
     }
     if isinstance(zone, Region):
+        # values(): never GROUP BY the outline geometry.
         context["children"] = (
             Departement.objects.filter(region=zone, is_active=True)
+            .filter(communes_set__kind=Commune.Kind.COMMUNE)
+            .values("code", "name")
             .annotate(population_total=Sum("communes_set__population"))
             .order_by("code")
         )

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from territories.models import Commune
 from territories.search import search
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,11 @@ def test_dataset_pages(client):
 def test_search_prefers_precise_and_higher_level_exact_matches():
     assert search("75012")[0].zone.pk == "75112"  # the arrondissement of the postal code
     assert type(search("creuse")[0].zone).__name__ == "Departement"
+
+
+def test_region_page_lists_departements_with_their_population(client):
+    html = client.get("/territoires/region/11/").content.decode().replace("\u202f", " ").replace("\xa0", " ")
+    paris = Commune.objects.get(code="75056")
+    # Paris's population once (its arrondissements are not added on top of it).
+    assert f"{paris.population:,}".replace(",", " ") in html
+    assert 'href="/territoires/departement/75/"' in html
