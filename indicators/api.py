@@ -28,6 +28,7 @@ class Measurement:
     source: str  # human-readable: dataset or registry, millésime, licence, run
     url: str | None = None  # link to the definition / run page
     is_estimate: bool = False
+    note: str = ""  # a caveat shown with the value (e.g. an empty registry)
 
 
 # Counts of the registry: code → (label, filter on Offer)
@@ -56,6 +57,12 @@ def registry_count(code: str, zone=None) -> Measurement:
     last = (
         Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
     )
+    note = ""
+    if last is None:
+        note = (
+            "Le registre ne contient encore aucune offre de ce type (ni saisie par une ARS, ni importée) : "
+            "ce 0 décrit l’état du registre, pas la réalité du terrain."
+        )
     return Measurement(
         indicator=code,
         label=label,
@@ -65,6 +72,7 @@ def registry_count(code: str, zone=None) -> Measurement:
         measured_at=last or timezone.now(),
         source="Registre Santé & Territoires (offres en projet ou en fonctionnement)",
         url=reverse("offers:list"),
+        note=note,
     )
 
 

@@ -49,6 +49,11 @@ def test_indicator_codes_of_the_seed_are_those_the_indicators_app_exposes(progra
     assert used <= set(known)
 
 
+def test_an_empty_registry_is_said_to_be_empty(programmes):
+    page = Client().get(reverse("proposals:measure", args=["ma-sante-2022", 1])).content.decode()
+    assert "Le registre ne contient encore aucune offre de ce type" in page
+
+
 def test_ma_sante_cpts_measure_shows_the_registry_count_beside_its_target(programmes):
     _cpts("CPTS du Grand Guéret", "23096")
     _cpts("CPTS Cœur de Lozère", "48095")
@@ -64,6 +69,7 @@ def test_ma_sante_cpts_measure_shows_the_registry_count_beside_its_target(progra
     )  # 2 CPTS open or in project, the closed one excluded
     assert "Registre Santé &amp; Territoires" in france
     assert "Plus de 500 projets" in page  # the fact the ministry reported, as a reference
+    assert "Le registre ne contient encore aucune offre" not in page
 
     local = Client().get(url, {"territoire": "departement:23"}).content.decode()
     creuse = _row(local, '<a href="/territoires/departement/23/">Creuse')
