@@ -20,8 +20,13 @@ class Command(BaseCommand):
         except Exception as exc:
             raise CommandError(f"Calcul échoué (les résultats précédents restent affichés) : {exc}") from exc
         france = run.summary.get("france", {})
+
+        def fmt(value, digits):
+            return "—" if value is None else f"{value:.{digits}f}".replace(".", ",")
+
         self.stdout.write(
             f"Calcul n° {run.pk} {run.get_status_display()} en {run.duration or 0:.1f} s ; "
-            f"{run.summary.get('communes')} communes ; France : APL {france.get('apl_mg')}, "
-            f"densité {france.get('densite_mg')}"
+            f"{run.summary.get('communes')} communes ; France : APL {fmt(france.get('apl_mg'), 2)} "
+            f"consultations/hab./an (estimation), densité {fmt(france.get('densite_mg'), 1)} "
+            "médecins généralistes pour 100 000 hab."
         )
