@@ -75,6 +75,8 @@ FILES = {
     "contours": "communes_contours_simplifies.geojson.xz",
 }
 POPULATION_YEAR = 2023  # populations légales distributed with COG 2026 (millésime 2023)
+# How far (in degrees, ≈ 2 km) a town-hall point may lie from its commune's simplified outline.
+TOWN_HALL_TOLERANCE_DEG = 0.02
 COMMUNE_TYPES = {
     "commune-actuelle": Commune.Kind.COMMUNE,
     "arrondissement-municipal": Commune.Kind.ARRONDISSEMENT,
@@ -502,18 +504,10 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
         own = code == target
         if target in point_of and not own:
             continue
-        if not np.isnan(mairie[i]).any():
-            point_of[target] = (
-                mairie[i],
-                Commune.PointSource.TOWN_HALL,
-                points["superficie_approx_km2"].iat[i],
-            )
-        elif not np.isnan(interior[i]).any():
-            point_of[target] = (
-                interior[i],
-                Commune.PointSource.INTERIOR,
-                points["superficie_approx_km2"].iat[i],
-            )
+        town_hall = None if np.isnan(mairie[i]).any() else mairie[i]
+        inside = None if np.isnan(interior[i]).any() else interior[i]
+        if town_hall is not None or inside is not None:
+            point_of[target] = (town_hall, inside, points["superficie_approx_km2"].iat[i])
 
     codes = sorted(set(pieces) | set(point_of))
     full = []
@@ -536,9 +530,26 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
     full_wkb[has] = _ewkb(full[has].astype(object))
     simple_wkb = np.full(len(full), None, dtype=object)
     simple_wkb[has] = _ewkb(simple[has].astype(object))
+    # A town-hall point must lie in (or next to) its commune's outline; the source has a few with
+    # latitude copied into longitude (49.58, 49.58): those fall back to the interior point.
+    misplaced = []
+    chosen = {}
+    for i, code in enumerate(codes):
+        if code not in point_of:
+            continue
+        town_hall, inside, area = point_of[code]
+        if town_hall is not None and has[i]:
+            point = shapely.points(town_hall[1], town_hall[0])
+            if not shapely.dwithin(full[i], point, TOWN_HALL_TOLERANCE_DEG):
+                misplaced.append(code)
+                town_hall = None
+        if town_hall is not None:
+            chosen[code] = (town_hall, Commune.PointSource.TOWN_HALL, area)
+        elif inside is not None:
+            chosen[code] = (inside, Commune.PointSource.INTERIOR, area)
     rows = []
     for i, code in enumerate(codes):
-        point = point_of.get(code)
+        point = chosen.get(code)
         pt_wkb = _ewkb(shapely.points(point[0][1], point[0][0])) if point else None
         area = float(point[2]) if point and point[2] not in ("", None) else None
         rows.append(
@@ -577,10 +588,11 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
     )
     dataset.report = {
         "contours_repares": repaired,
+        "points_mairie_hors_commune_remplaces_par_point_interieur": sorted(misplaced),
         "codes_geo_inconnus_du_cog_2026": sorted(unmatched_geo),
         "communes_sans_contour": without,
         "communes_sans_point": sorted(
-            set(Commune.objects.filter(is_active=True).values_list("code", flat=True)) - set(point_of)
+            set(Commune.objects.filter(is_active=True).values_list("code", flat=True)) - set(chosen)
         ),
         "contours_de_zones_recalcules": outlines,
     }

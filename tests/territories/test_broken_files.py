@@ -173,3 +173,22 @@ def test_missing_file(broken_dir):
     (broken_dir / "epci.json.xz").unlink()
     with pytest.raises(ImportRejected, match="epci.json.xz : fichier introuvable"):
         importers.import_cog(broken_dir)
+
+
+def test_town_hall_point_outside_its_commune_falls_back_to_the_interior_point(broken_dir, territory_slice):
+    # The real source has a few town halls with the latitude copied into the longitude (60192: 49.58, 49.58).
+    rewrite_csv_gz(
+        broken_dir / "communes_centroides.csv.gz",
+        lambda t: t.replace(",46.1696,1.87145,", ",46.1696,46.1696,").encode(),
+    )
+    text = gzip.open(broken_dir / "communes_centroides.csv.gz", "rt").read()
+    assert ",46.1696,46.1696," in text  # Guéret's town hall moved to the Caucasus
+    dataset = importers.import_geometries(broken_dir)
+    misplaced = dataset.report["points_mairie_hors_commune_remplaces_par_point_interieur"]
+    # The real slice already has a few town halls geocoded far away (Malleret 23119: ≈ 45 km).
+    assert "23096" in misplaced and "23119" in misplaced
+    gueret = Commune.objects.get(code="23096")
+    assert gueret.point_source == Commune.PointSource.INTERIOR and gueret.geometry.contains(gueret.point)
+    restored = importers.import_geometries(territory_slice)
+    assert "23096" not in restored.report["points_mairie_hors_commune_remplaces_par_point_interieur"]
+    assert Commune.objects.get(code="23096").point_source == Commune.PointSource.TOWN_HALL
