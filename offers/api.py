@@ -6,9 +6,10 @@
 
 Emergency sites are the open offers of kind EMERGENCY plus the open hospitals whose
 ``emergency_basis`` is set. The real public-hospital file has no emergency authorisations:
-36 sites are flagged by their NAME (« URGENCES » / « SMUR ») and the other general hospitals
-(« C.H. », APE 86.10Z: 894 sites) by an explicit PROXY. Access times built on it are estimates:
-the proxy overstates proximity (not every CH runs urgences) and misses private clinics.
+36 sites are flagged by their NAME (« URGENCES » / « SMUR ») and the other general-hospital
+sites (« C.H. ») by an explicit PROXY. Access times built on it are estimates: not every CH site
+runs urgences, and the file has neither CHU/CHR nor private clinics (times are overstated around
+university cities).
 """
 
 import numpy as np

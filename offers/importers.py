@@ -392,12 +392,12 @@ def _import_hospitals(dataset, path) -> SyncCounts:
 
 def _emergency_basis(row) -> str:
     """The extract has no emergency authorisations. Sites named « URGENCES »/« SMUR » are flagged
-    by name; other « Centre Hospitalier (C.H.) » sites with hospital activity (APE 86.10Z) are an
-    explicit proxy (most general hospitals run an emergency department, not all: the proxy
-    overstates proximity, while private clinics with urgences are missing from this file)."""
+    by name; the other « Centre Hospitalier (C.H.) » sites are an explicit proxy (most general
+    hospitals run an emergency department, not every site does). The file has no CHU/CHR and no
+    private clinic: around university cities the proxy understates proximity."""
     if row.est_smur_ou_urgences_nom == "1":
         return Offer.EmergencyBasis.NAME
-    if row.libcategetab.strip() == "Centre Hospitalier (C.H.)" and row.codeape.strip() == "8610Z":
+    if row.libcategetab.strip() == "Centre Hospitalier (C.H.)":
         return Offer.EmergencyBasis.CATEGORY
     return Offer.EmergencyBasis.NONE
 

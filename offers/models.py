@@ -47,7 +47,7 @@ class Offer(models.Model):
         CATEGORY = (
             "categorie",
             (
-                "proxy : centre hospitalier (catégorie FINESS « C.H. », activité 86.10Z) — "
+                "proxy : site de centre hospitalier (catégorie FINESS « C.H. ») — "
                 "autorisation d’urgences non vérifiée"
             ),
         )

@@ -75,8 +75,13 @@ DEFINITIONS = [
             "proche (registre de l’offre, d’après FINESS). Temps estimé par défaut (vol d’oiseau × facteur "
             "de détour ÷ vitesse), remplacé par le distancier importé quand il existe. Territoires : "
             "moyenne pondérée par la population."
+            " Limite des données ouvertes disponibles : les sites d’urgences sont ceux du registre ; "
+            "l’extrait FINESS public chargé ne contient que les centres hospitaliers (C.H.), de métropole, "
+            "sans autorisation d’urgences (proxy : tout site de C.H., sauf ex-hôpitaux locaux), sans "
+            "CHU/CHR ni cliniques privées — temps surestimés autour des villes universitaires, "
+            "outre-mer non couvert (valeurs « France » = France métropolitaine)."
         ),
-        "source": "Sites d’urgences du registre (FINESS) ; points des communes IGN ADMIN EXPRESS.",
+        "source": "Sites d’urgences du registre (FINESS : C.H. publics, proxy) ; points des communes IGN ADMIN EXPRESS.",
     },
     {
         "code": "part_pop_urgences_30min",
@@ -89,8 +94,16 @@ DEFINITIONS = [
             "Pacte territoire santé, engagement 9 (accès aux soins urgents en moins de 30 minutes) : part "
             "de la population municipale dont la commune est à plus de 30 minutes du site d’urgences le "
             "plus proche (temps estimé ou distancier)."
+            " Limite des données ouvertes disponibles : les sites d’urgences sont ceux du registre ; "
+            "l’extrait FINESS public chargé ne contient que les centres hospitaliers (C.H.), de métropole, "
+            "sans autorisation d’urgences (proxy : tout site de C.H., sauf ex-hôpitaux locaux), sans "
+            "CHU/CHR ni cliniques privées — temps surestimés autour des villes universitaires, "
+            "outre-mer non couvert (valeurs « France » = France métropolitaine)."
         ),
-        "source": "Sites d’urgences du registre (FINESS) ; populations légales INSEE ; points IGN ADMIN EXPRESS.",
+        "source": (
+            "Sites d’urgences du registre (FINESS : C.H. publics, proxy) ; populations légales INSEE ; "
+            "points IGN ADMIN EXPRESS."
+        ),
     },
 ]
 

@@ -27,6 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Calcul n° {run.pk} {run.get_status_display()} en {run.duration or 0:.1f} s ; "
             f"{run.summary.get('communes')} communes ; France : APL {fmt(france.get('apl_mg'), 2)} "
-            f"consultations/hab./an{' (estimation)' if run.is_estimate else ''}, densité {fmt(france.get('densite_mg'), 1)} "
+            f"consultations/hab./an{' (estimation)' if run.is_estimate else ''}, "
+            f"densité {fmt(france.get('densite_mg'), 1)} "
             "médecins généralistes pour 100 000 hab."
         )
