@@ -86,12 +86,18 @@ def csv_response(rows, columns, filename):
     return response
 
 
+# A cell starting with one of these is a formula for a spreadsheet (CSV injection): quote it.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     if isinstance(value, list):
-        return "\n".join(
+        value = "\n".join(
             " — ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
             for item in value
         )
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
     return value
 
 

@@ -9,7 +9,16 @@ from .models import Measure
 @dataclass
 class Outcome:
     measurement: object | None  # indicators.api.Measurement, or None: « pas encore mesuré »
-    reached: bool | None  # None when there is no quantified target or no measurement
+    reached: bool | None  # None when there is no quantified target, no measurement or other units
+    comparable: bool = True  # False: the value is context, in another unit than the target
+
+
+def comparable_units(target_unit: str, measured_unit: str) -> bool:
+    """A verdict needs the same unit: 400 GPs is not comparable with a density per 100,000."""
+    target, measured = (target_unit or "").strip().lower(), (measured_unit or "").strip().lower()
+    if target.startswith("%") and measured.startswith("%"):
+        return True
+    return target == measured
 
 
 def outcome(m: Measure, zone=None, memo: dict | None = None) -> Outcome:
@@ -24,12 +33,20 @@ def outcome(m: Measure, zone=None, memo: dict | None = None) -> Outcome:
             if memo is not None:
                 memo[key] = measurement
     reached = None
-    if measurement is not None and measurement.value is not None and m.target_value is not None:
+    comparable = (
+        measurement is None or m.target_value is None or comparable_units(m.target_unit, measurement.unit)
+    )
+    if (
+        comparable
+        and measurement is not None
+        and measurement.value is not None
+        and m.target_value is not None
+    ):
         if m.target_direction == Measure.Direction.AT_MOST:
             reached = measurement.value <= float(m.target_value)
         else:
             reached = measurement.value >= float(m.target_value)
-    return Outcome(measurement, reached)
+    return Outcome(measurement, reached, comparable)
 
 
 def tracked_measures():

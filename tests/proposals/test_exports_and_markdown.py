@@ -172,3 +172,17 @@ def test_comparison_puts_programmes_side_by_side_by_lever(programmes):
     salaried = table[table.index(">Salariat et offre publique<") :]
     assert "centres municipaux de santé" in salaried and "400 médecins généralistes" in salaried
     assert Client().get(reverse("proposals:compare"), {"theme": "inconnu"}).status_code == 404
+
+
+def test_csv_export_neutralises_spreadsheet_formulas(consultation_with_activity):
+    consultation, coordinator, author = consultation_with_activity
+    make_contribution(
+        consultation, author, title='=HYPERLINK("http://example.invalid";"clic")', body="@SUM(A1)"
+    )
+    client = Client()
+    client.force_login(coordinator)
+    text = client.get(reverse("proposals:consultation_export", args=[consultation.slug, "csv"])).content
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
+    titles = [dict(zip(rows[0], row, strict=True))["Titre"] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://example.invalid";"clic")' in titles
+    assert not any(title.startswith(("=", "+", "-", "@")) for title in titles)

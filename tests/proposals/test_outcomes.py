@@ -213,3 +213,33 @@ def test_territory_section_reads_each_indicator_once_per_zone(programmes):
     assert len(section["context"]["rows"]) == Measure.objects.exclude(indicator_code="").count() > len(codes)
     # At most 3 queries per (indicator, zone) plus the measures and the contributions.
     assert len(queries) <= 2 + 3 * 2 * len(codes), len(queries)
+
+
+def test_no_verdict_when_the_target_and_the_measure_have_different_units():
+    from proposals.outcomes import comparable_units
+
+    assert not comparable_units("médecins généralistes", "médecins généralistes pour 100 000 habitants")
+    assert comparable_units("% de la population à plus de 30 minutes des soins urgents", "% de la population")
+    assert comparable_units("nombre", "Nombre")
+
+
+def test_a_density_is_not_judged_against_a_target_in_doctors(programmes, monkeypatch):
+    from indicators import values
+
+    def fake_density(code, zone=None):
+        return Measurement(
+            indicator=code,
+            label="Densité",
+            value=141.8,
+            unit="médecins généralistes pour 100 000 habitants",
+            zone_label="France entière",
+            measured_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+            source="Calcul n° 7",
+        )
+
+    monkeypatch.setattr(values, "computed_measurement", fake_density)
+    page = Client().get(reverse("proposals:measure", args=["ma-sante-2022", 3])).content.decode()
+    france = _row(page, "France entière")
+    assert "141,8" in france
+    assert "cible non atteinte" not in france and "cible atteinte" not in france
+    assert "unité différente de la cible" in france
