@@ -407,6 +407,8 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
         "dataset_id": supply_dataset.pk if supply_dataset else None,
         "is_proxy": is_proxy,
     }
+    # A practitioner's activity (used by what-if to add GPs), whatever the unit of the supply.
+    params["supply"]["consultations_per_practitioner"] = params["supply"]["consultations_per_gp_per_year"]
     if is_proxy:
         params["supply"]["consultations_per_gp_per_year"] = params["supply"][
             "consultations_per_proxy_establishment"

@@ -81,7 +81,9 @@ def simulate(run, zone_atom_codes, action, commune_code=None, gps=None) -> WhatI
     rule = run.rule
     index = model["index"]
     atoms = model["atoms"]
-    per_gp = run.parameters["supply"]["consultations_per_gp_per_year"]
+    supply = run.parameters["supply"]
+    per_gp = supply["consultations_per_gp_per_year"]  # the unit of the run's supply (proxy-calibrated)
+    per_practitioner = supply.get("consultations_per_practitioner", per_gp)  # a full-time GP
     notes = []
     changes: dict[int, float] = {}
     if action == ADD_MSP:
@@ -89,13 +91,14 @@ def simulate(run, zone_atom_codes, action, commune_code=None, gps=None) -> WhatI
             raise WhatIfError("Choisissez une commune du territoire.")
         if not gps or gps < 1:
             raise WhatIfError("Le nombre de médecins doit être au moins 1.")
-        changes[index[commune_code]] = gps * per_gp
+        changes[index[commune_code]] = gps * per_practitioner
         name = atoms.frame.loc[index[commune_code], "name"]
         description = (
             f"Ouverture d’une MSP avec {gps} médecin{'s' if gps > 1 else ''} généraliste"
             f"{'s' if gps > 1 else ''} à {name} ({commune_code}), soit "
-            f"{gps * per_gp:,.0f} consultations par an ajoutées".replace(",", " ")
-            + f" ({per_gp:,.0f} consultations par médecin et par an, paramètre du calcul)".replace(",", " ")
+            f"{gps * per_practitioner:,.0f} consultations par an ajoutées".replace(",", " ")
+            + f" ({per_practitioner:,.0f} consultations par médecin à temps plein et par an, "
+            "paramètre du calcul)".replace(",", " ")
         )
     elif action == RETIRE_60:
         gp, share = model["gp"], model["share60"]
@@ -111,9 +114,15 @@ def simulate(run, zone_atom_codes, action, commune_code=None, gps=None) -> WhatI
             if amount > 0:
                 changes[i] = -amount * per_gp
                 removed += amount
+        if not changes and unknown:
+            raise WhatIfError(
+                "Simulation impossible ici : l’âge des médecins n’est connu dans aucune commune de ce "
+                "territoire (la source de l’offre, établissements SIRENE, ne donne pas l’âge). Elle "
+                "le deviendra avec un import de l’Annuaire santé / RPPS indiquant la part des 60 ans et plus."
+            )
         description = (
-            f"Départ de {removed:.1f} médecin(s) généraliste(s) de 60 ans et plus "
-            f"(part des 60 ans et plus connue par commune)"
+            f"Départ de {removed:.1f} médecin(s) généraliste(s) de 60 ans et plus ".replace(".", ",")
+            + "(part des 60 ans et plus connue par commune)"
         )
         if unknown:
             notes.append(

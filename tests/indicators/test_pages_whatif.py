@@ -206,7 +206,25 @@ def test_whatif_retirement_uses_share_aged_60_and_says_when_unknown(computed):
     assert all(c.delta < 0 for c in result.communes)
     assert any("inconnu" in note for note in result.notes)
     gueret_gps = GPSupply.objects.get(dataset_id=dataset_id, commune_id="23096").headcount
-    assert f"{gueret_gps * 0.5:.1f}" in result.description
+    assert f"{gueret_gps * 0.5:.1f}".replace(".", ",") in result.description
+
+
+def test_whatif_retirement_is_refused_with_a_reason_when_no_age_is_known(computed):
+    from indicators import cache
+    from indicators.whatif import WhatIfError
+
+    cache.clear()
+    atoms = set(Departement.objects.get(code="48").communes().values_list("code", flat=True))
+    with pytest.raises(WhatIfError, match="l’âge des médecins n’est connu dans aucune commune"):
+        simulate(computed, atoms, RETIRE_60)
+
+
+def test_whatif_adds_a_full_time_practitioner_not_a_proxy_establishment(computed):
+    supply = computed.parameters["supply"]
+    assert supply["consultations_per_practitioner"] == 4500.0 > supply["consultations_per_gp_per_year"]
+    atoms = set(Departement.objects.get(code="23").communes().values_list("code", flat=True))
+    result = simulate(computed, atoms, ADD_MSP, commune_code="23008", gps=2)
+    assert "9 000 consultations par an ajoutées" in result.description
 
 
 def test_whatif_view_renders_table(client, computed):
