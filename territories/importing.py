@@ -286,8 +286,9 @@ def run_import(
         _fail(dataset, f"{type(exc).__name__}: {exc}")
         raise
     logger.info("import %s: %s", info.source, dataset_summary(dataset))
-    if not dry_run:
-        # Listeners (e.g. indicators) schedule their work once the import is committed.
+    if not dry_run and dataset.rows_changed:
+        # Listeners (e.g. indicators) schedule their work once the import is committed; an import
+        # that changed nothing changes no result.
         transaction.on_commit(lambda: dataset_imported.send(sender=Dataset, dataset=dataset))
     return dataset
 

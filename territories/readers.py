@@ -52,10 +52,12 @@ def read_csv(
     encodings=("utf-8",),
     unique: str | list[str] | None = None,
     not_empty: list[str] | None = None,
+    min_rows: int = 1,
 ) -> pd.DataFrame:
     """Read a delimited file as strings; check columns, emptiness and uniqueness.
 
     The returned frame has a ``_line`` column with the physical line number (header = line 1).
+    A file with fewer than ``min_rows`` data rows (a header alone: truncated) is refused.
     """
     path = Path(path)
     name = path.name
@@ -82,6 +84,8 @@ def read_csv(
     frame["_line"] = range(2, len(frame) + 2)
     # Rows made only of separators (",,,,") are blank lines, not data.
     frame = frame[(frame.drop(columns="_line") != "").any(axis=1)]
+    if len(frame) < min_rows:
+        raise ImportRejected.single(name, "aucune ligne de données (fichier vide ou tronqué ?)", line=2)
     problems = []
     for column in not_empty or []:
         empty = frame[frame[column].str.strip() == ""]

@@ -247,11 +247,29 @@ def test_whatif_view_renders_table(client, computed):
     assert "Choisissez une commune du territoire" in bad.content.decode()
 
 
-def test_import_signal_triggers_recompute(supply, emergency_sites, django_capture_on_commit_callbacks):
+def test_import_signal_triggers_recompute(
+    supply, emergency_sites, django_capture_on_commit_callbacks, tmp_path
+):
     from offers.importers import import_gp_supply
 
+    # A new file where Guéret has one more GP establishment (an unchanged file recomputes nothing).
+    text = (
+        gzip.open(SIRENE_SLICE, "rt").read()
+        if str(SIRENE_SLICE).endswith(".gz")
+        else SIRENE_SLICE.read_text()
+    )
+    lines = text.splitlines()
+    header = lines[0].split(";")
+    col = header.index("generaliste")
+    for i, line in enumerate(lines):
+        fields = line.split(";")
+        if fields[0] == "23096":
+            fields[col] = str(float(fields[col]) + 1)
+            lines[i] = ";".join(fields)
+    changed = tmp_path / "PS_communes_sirene_2019.csv"
+    changed.write_text("\n".join(lines) + "\n")
     with django_capture_on_commit_callbacks(execute=True):
-        dataset = import_gp_supply(SIRENE_SLICE, millesime="re-import de test")
+        dataset = import_gp_supply(changed, millesime="re-import de test")
     run = ComputationRun.objects.get(trigger=ComputationRun.Trigger.IMPORT)
     assert run.trigger_dataset == dataset
     assert run.status == ComputationRun.Status.SUCCEEDED and run.is_current

@@ -192,3 +192,10 @@ def test_town_hall_point_outside_its_commune_falls_back_to_the_interior_point(br
     restored = importers.import_geometries(territory_slice)
     assert "23096" not in restored.report["points_mairie_hors_commune_remplaces_par_point_interieur"]
     assert Commune.objects.get(code="23096").point_source == Commune.PointSource.TOWN_HALL
+
+
+def test_header_only_file_is_refused(broken_dir):
+    rewrite_csv_gz(
+        broken_dir / "table_appartenance_com_2024.csv.gz", lambda t: t.split("\n", 1)[0].encode() + b"\n"
+    )
+    assert_refused(importers.import_supracom, broken_dir, "aucune ligne de données", "ligne 2")

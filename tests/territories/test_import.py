@@ -90,3 +90,26 @@ def test_commune_absent_from_a_new_file_becomes_obsolete(territory_slice, tmp_pa
     assert not Commune.objects.get(code="23001").is_active  # never deleted
     importers.import_cog(territory_slice)
     assert Commune.objects.get(code="23001").is_active
+
+
+def test_only_imports_that_change_something_notify_listeners(
+    territory_slice, django_capture_on_commit_callbacks
+):
+    from territories.signals import dataset_imported
+
+    received = []
+
+    def listener(sender, dataset, **kwargs):
+        received.append(dataset.source)
+
+    dataset_imported.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            importers.import_cog(territory_slice)  # unchanged: nobody needs to recompute
+        assert received == []
+        Commune.objects.filter(code="23096").update(population=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            importers.import_cog(territory_slice)
+        assert received == ["insee-cog"]
+    finally:
+        dataset_imported.disconnect(listener)
