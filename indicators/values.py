@@ -59,20 +59,42 @@ def perimeter_value(run, code, zone):
     return sum(v * (p or 0) for v, p in rows) / total if total else None
 
 
+# Indicators that rest on travel times (the density counts supply and population only).
+TIME_INDICATORS = frozenset({"apl_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"})
+
+
+def number_fr(value) -> str:
+    """1.3 → « 1,3 », 60.0 → « 60 » (French decimal comma, no trailing zero)."""
+    if value is None:
+        return "?"
+    return f"{float(value):g}".replace(".", ",")
+
+
+def travel_time_text(run) -> str:
+    tt = run.parameters.get("travel_time", {})
+    if tt.get("provider") == "matrix":
+        return "temps du distancier importé"
+    return (
+        f"temps estimés : vol d’oiseau × {number_fr(tt.get('detour_factor'))} "
+        f"à {number_fr(tt.get('speed_kmh'))} km/h"
+    )
+
+
 def source_text(run, definition) -> str:
-    """Datasets (with millésime) the indicator rests on, the travel-time provider and the run."""
+    """Datasets (with millésime) the indicator rests on, the travel-time provider when the
+    indicator uses travel times, and the run."""
     ids = run.summary.get("datasets_by_indicator", {}).get(definition.code)
     datasets = run.datasets.filter(pk__in=ids) if ids else run.datasets.all()
     parts = []
     for d in datasets:
-        flags = (", proxy" if d.is_proxy else "") + (", synthétique" if d.is_synthetic else "")
+        flags = ""
+        if d.is_proxy and "proxy" not in d.title.lower():
+            flags += ", proxy"
+        if d.is_synthetic and "synthétique" not in d.title.lower():
+            flags += ", synthétique"
         parts.append(f"{d.title} ({d.millesime}{flags})")
-    tt = run.parameters.get("travel_time", {})
-    if tt.get("provider") == "matrix":
-        times = "temps du distancier importé"
-    else:
-        times = f"temps estimés : vol d’oiseau × {tt.get('detour_factor')} à {tt.get('speed_kmh')} km/h"
-    return f"Calcul n° {run.pk} du {timezone.localtime(run.finished_at):%d/%m/%Y} ({times}) — " + " ; ".join(
+    times = f" ({travel_time_text(run)})" if definition.code in TIME_INDICATORS else ""
+    return f"Calcul n° {run.pk} du {timezone.localtime(run.finished_at):%d/%m/%Y}{times} — " + " ; ".join(
         parts
     )
 
