@@ -253,12 +253,7 @@ def test_import_signal_triggers_recompute(
     from offers.importers import import_gp_supply
 
     # A new file where Guéret has one more GP establishment (an unchanged file recomputes nothing).
-    text = (
-        gzip.open(SIRENE_SLICE, "rt").read()
-        if str(SIRENE_SLICE).endswith(".gz")
-        else SIRENE_SLICE.read_text()
-    )
-    lines = text.splitlines()
+    lines = SIRENE_SLICE.read_text().splitlines()
     header = lines[0].split(";")
     col = header.index("generaliste")
     for i, line in enumerate(lines):
