@@ -85,6 +85,14 @@ def search(query: str, limit: int = 15) -> list[Hit]:
     return unique[:limit]
 
 
+def _name_score(query, name, **kwargs):
+    """Edit similarity of whole names, or of the query's words within a longer name (« grand
+    gueret » in « ca du grand gueret »); never a short name inside the query (« eu » in « creuse »)."""
+    if set(query.split()) <= set(name.split()):
+        return 95.0
+    return fuzz.ratio(query, name)
+
+
 def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
     """(zone, score in 0..1.x): exact and prefix matches first, then trigram / edit-distance similarity."""
     exact = list(queryset.filter(name_normalized=normalized)[:limit])
@@ -106,7 +114,7 @@ def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
         results += [(z, z.similarity) for z in similar]
     else:
         names = dict(queryset.exclude(pk__in=taken).values_list("pk", "name_normalized"))
-        best = process.extract(normalized, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=80)
+        best = process.extract(normalized, names, scorer=_name_score, limit=limit, score_cutoff=75)
         objects = queryset.in_bulk([key for _, _, key in best])
         results += [(objects[key], score / 100 * 0.9) for _, score, key in best if key in objects]
     return results[:limit]

@@ -104,6 +104,7 @@ def test_dataset_pages(client):
 
 def test_search_prefers_precise_and_higher_level_exact_matches():
     assert search("75012")[0].zone.pk == "75112"  # the arrondissement of the postal code
+    assert search("grand gueret")[0].zone.pk == "200034825"
     assert type(search("creuse")[0].zone).__name__ == "Departement"
 
 

@@ -26,6 +26,7 @@ def test_import_search_and_page_on_this_backend(client, territory_slice):
     assert gueret.geometry.contains(gueret.point)
     assert search("guerret")[0].zone == gueret
     assert search("23000")[0].zone == gueret
+    assert search("grand gueret")[0].zone.pk == "200034825"  # the words of the query within a longer name
     assert client.get("/territoires/departement/23/geojson/").status_code == 200
     again = importers.import_territories(territory_slice)
     assert [d.rows_changed for d in again] == [0, 0, 0]
