@@ -5,7 +5,7 @@ from django.contrib.gis import admin
 from django.core.exceptions import PermissionDenied
 
 from . import perms
-from .forms import STALE_MESSAGE
+from .forms import STALE_MESSAGE, hand_entry_emergency_choices
 from .models import ARSAgent, DoctorZoning, GPSupply, ImportConflict, Offer
 
 
@@ -39,18 +39,40 @@ class OfferAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+        user = getattr(self, "request_user", None)
+        if "emergency_basis" in self.fields and not perms.is_admin(user):
+            self.fields["emergency_basis"].choices = hand_entry_emergency_choices(self.instance)
 
     def clean(self):
         data = super().clean()
         if self.instance.pk:
             current = Offer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             seen = data.get("seen_version")
-            if seen is not None and seen != current:
-                raise forms.ValidationError(STALE_MESSAGE.format(current=current, yours=seen))
+            # A form posted without the version it was opened on cannot prove it is not stale.
+            if seen is None or seen != current:
+                raise forms.ValidationError(
+                    STALE_MESSAGE.format(current=current, yours="inconnue" if seen is None else seen)
+                )
         commune = data.get("commune")
         user = getattr(self, "request_user", None)
         if commune is not None and user is not None and not perms.can_create_offer(user, commune):
             self.add_error("commune", "Cette commune n’est pas dans une de vos régions.")
+        if user is not None and "perimeter" in data:
+            outside = perms.communes_outside_editable_regions(user, [c.pk for c in data["perimeter"]])
+            if outside:
+                self.add_error(
+                    "perimeter",
+                    "Le périmètre ne peut comprendre que des communes de vos régions "
+                    f"(hors de vos régions : {', '.join(outside[:10])}).",
+                )
+        cpts = data.get("cpts")
+        if (
+            user is not None
+            and cpts is not None
+            and cpts.pk != self.instance.cpts_id
+            and not perms.can_attach_to_cpts(user, cpts)
+        ):
+            self.add_error("cpts", "Vous ne pouvez rattacher une offre qu’à une CPTS de vos régions.")
         return data
 
 
@@ -63,6 +85,15 @@ class OfferAdmin(admin.GISModelAdmin):
     raw_id_fields = ["commune", "cpts", "dataset"]
     filter_horizontal = ["perimeter"]
     readonly_fields = ["version", "updated_by", "imported_values", "created_at", "updated_at"]
+    # Provenance is set by imports (and the page form), never typed in by hand: a hand entry must
+    # not claim « Source : FINESS » or « Adresse géolocalisée ».
+    provenance_fields = ["dataset", "location_precision"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not perms.is_admin(request.user):
+            fields += [f for f in self.provenance_fields if f not in fields]
+        return fields
 
     def _is_registry_user(self, request):
         return perms.is_admin(request.user) or perms.is_ars_agent(request.user)
@@ -99,8 +130,19 @@ class OfferAdmin(admin.GISModelAdmin):
             raise PermissionDenied
         if not perms.can_create_offer(request.user, obj.commune):
             raise PermissionDenied
+        if not perms.is_admin(request.user):
+            before = (
+                Offer.objects.filter(pk=obj.pk).values_list("location", flat=True).first() if change else None
+            )
+            moved = obj.location is not None and (before is None or before.distance(obj.location) > 1e-7)
+            if moved:
+                obj.location_precision = Offer.LocationPrecision.MANUAL
+            elif obj.location is None:
+                obj.location_precision = ""
         if change:
             obj.version += 1
+        if "perimeter" in form.cleaned_data:
+            obj._perimeter_codes = sorted(c.pk for c in form.cleaned_data["perimeter"])
         obj.updated_by = request.user
         obj._change_reason = "administration Django"
         super().save_model(request, obj, form, change)

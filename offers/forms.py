@@ -26,6 +26,19 @@ STALE_MESSAGE = (
 )
 
 
+def hand_entry_emergency_choices(instance=None):
+    """Emergency bases a person may choose: « non renseigné » or « renseigné par l’ARS ».
+
+    The name / category bases describe what an import deduced; they are set by imports only (an
+    imported record keeps its current basis selectable so that editing other fields still works).
+    """
+    allowed = [Offer.EmergencyBasis.NONE, Offer.EmergencyBasis.DECLARED]
+    current = getattr(instance, "emergency_basis", "") if instance is not None and instance.pk else ""
+    if current and current not in allowed:
+        allowed.append(current)
+    return [(value, label) for value, label in Offer.EmergencyBasis.choices if value in allowed]
+
+
 class OfferForm(forms.ModelForm):
     commune_code = forms.CharField(
         label="Code INSEE de la commune",
@@ -78,10 +91,15 @@ class OfferForm(forms.ModelForm):
         self.user = user
         for code, label in PROFESSIONS:
             self.fields[f"prof_{code}"] = forms.IntegerField(label=label, required=False, min_value=0)
-        self.fields["cpts"].queryset = Offer.objects.filter(kind=Offer.Kind.CPTS).exclude(
-            status=Offer.Status.CLOSED
+        cpts = perms.attachable_cpts(
+            user, Offer.objects.filter(kind=Offer.Kind.CPTS).exclude(status=Offer.Status.CLOSED)
         )
         instance = self.instance
+        if instance.pk and instance.cpts_id:
+            # Keep the current attachment selectable (an admin may have set it across régions).
+            cpts = cpts | Offer.objects.filter(pk=instance.cpts_id)
+        self.fields["cpts"].queryset = cpts.distinct()
+        self.fields["emergency_basis"].choices = hand_entry_emergency_choices(instance)
         if instance.pk:
             self.fields["commune_code"].initial = instance.commune_id
             self.fields["version"].initial = instance.version
@@ -157,8 +175,15 @@ class OfferForm(forms.ModelForm):
             self.add_error("closed_on", "Indiquez la date de fermeture.")
         if data.get("opened_on") and data.get("closed_on") and data["closed_on"] < data["opened_on"]:
             self.add_error("closed_on", "La date de fermeture précède la date d’ouverture.")
-        if data.get("cpts") is not None and kind not in (Offer.Kind.MSP, Offer.Kind.ESP):
+        cpts = data.get("cpts")
+        if cpts is not None and kind not in (Offer.Kind.MSP, Offer.Kind.ESP):
             self.add_error("cpts", "Seules une MSP ou une ESP peuvent être rattachées à une CPTS.")
+        elif (
+            cpts is not None
+            and cpts.pk != self.instance.cpts_id
+            and not perms.can_attach_to_cpts(self.user, cpts)
+        ):
+            self.add_error("cpts", "Vous ne pouvez rattacher une offre qu’à une CPTS de vos régions.")
         if data.get("aci_signed") is not None and kind != Offer.Kind.CPTS:
             self.add_error("aci_signed", "Le contrat ACI ne concerne que les CPTS.")
         codes = [c for c in re.split(r"[\s,;]+", data.get("perimeter_codes") or "") if c]
@@ -168,6 +193,15 @@ class OfferForm(forms.ModelForm):
         unknown = [c for c in codes if c not in found]
         if unknown:
             self.add_error("perimeter_codes", f"Codes INSEE inconnus : {', '.join(unknown[:10])}.")
+        outside = perms.communes_outside_editable_regions(self.user, found)
+        if outside:
+            self.add_error(
+                "perimeter_codes",
+                "Le périmètre ne peut comprendre que des communes de vos régions "
+                f"(hors de vos régions : {', '.join(outside[:10])}"
+                f"{' …' if len(outside) > 10 else ''}). Une CPTS interrégionale est saisie par un "
+                "administrateur.",
+            )
         data["perimeter"] = sorted(found)
         if data.get("emergency_basis") and kind not in (Offer.Kind.HOSPITAL, Offer.Kind.EMERGENCY):
             self.add_error("emergency_basis", "Réservé aux établissements hospitaliers.")

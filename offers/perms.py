@@ -87,3 +87,38 @@ def editable_regions(user):
     if is_admin(user):
         return Region.objects.filter(is_active=True)
     return Region.objects.filter(code__in=agent_region_codes(user))
+
+
+def communes_outside_editable_regions(user, codes) -> list[str]:
+    """Codes (of ``codes``) of communes the user may not put in a CPTS perimeter, sorted.
+
+    Admins are unrestricted; others only use communes of their régions (a perimeter reaching into
+    another région would show the CPTS on that région's pages and count there).
+    """
+    codes = sorted(set(codes))
+    if is_admin(user) or not codes:
+        return []
+    allowed = set(
+        Commune.objects.filter(pk__in=codes, departement__region__in=agent_region_codes(user)).values_list(
+            "code", flat=True
+        )
+    )
+    return [c for c in codes if c not in allowed]
+
+
+def can_set_perimeter(user, codes) -> bool:
+    return (is_admin(user) or is_ars_agent(user)) and not communes_outside_editable_regions(user, codes)
+
+
+def can_attach_to_cpts(user, cpts) -> bool:
+    """Attaching an MSP / ESP to a CPTS changes that CPTS's members: only within the user's régions."""
+    if cpts is None:
+        return True
+    return can_edit_offer(user, cpts)
+
+
+def attachable_cpts(user, queryset):
+    """The CPTS (of ``queryset``) a user may attach an MSP / ESP to."""
+    if is_admin(user):
+        return queryset
+    return queryset.filter(commune__departement__region__in=agent_region_codes(user))

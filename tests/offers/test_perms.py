@@ -179,3 +179,179 @@ def test_django_admin(request, client, password, role, site):
         403,
     )
     assert Offer.objects.filter(pk=offer.pk).exists() is (role != "admin_user")
+
+
+# --- CPTS perimeters and attachments across régions ---------------------------------------------
+
+CROSS_REGION_PERIMETER = "23096 48095 48061"  # Guéret (Creuse) + Mende, Marvejols (Lozère)
+OWN_PERIMETER = "23096 23176"
+
+
+@pytest.mark.parametrize("role", ["ars_na", "ars_occ", "admin_user"])
+def test_perimeter_predicates(request, role):
+    user = request.getfixturevalue(role)
+    codes = CROSS_REGION_PERIMETER.split()
+    outside = perms.communes_outside_editable_regions(user, codes)
+    expected = {"ars_na": ["48061", "48095"], "ars_occ": ["23096"], "admin_user": []}[role]
+    assert outside == expected
+    assert perms.can_set_perimeter(user, codes) is (role == "admin_user")
+    assert perms.can_set_perimeter(user, OWN_PERIMETER.split()) is (role in ("ars_na", "admin_user"))
+
+
+@pytest.mark.parametrize("role", ["ars_na", "admin_user"])
+def test_page_form_refuses_a_perimeter_reaching_another_region(request, client, password, role):
+    from .conftest import make_offer
+
+    user = request.getfixturevalue(role)
+    client = _client(client, user, password)
+    data = form_data(
+        Offer(kind="cpts", name="CPTS à cheval", commune_id="23096"),
+        version="",
+        perimeter_codes=CROSS_REGION_PERIMETER,
+    )
+    response = client.post(reverse("offers:create"), data)
+    created = Offer.objects.filter(name="CPTS à cheval").first()
+    if role == "admin_user":
+        assert response.status_code == 302
+        assert sorted(created.perimeter.values_list("code", flat=True)) == ["23096", "48061", "48095"]
+    else:
+        assert response.status_code == 200 and created is None
+        assert "hors de vos régions : 48061, 48095" in response.content.decode()
+    # Editing an own-région CPTS to reach into Lozère is refused the same way.
+    cpts = make_offer("23096", "CPTS du Grand Guéret", kind="cpts")
+    cpts.perimeter.set(OWN_PERIMETER.split())
+    response = client.post(
+        reverse("offers:edit", args=[cpts.pk]), form_data(cpts, perimeter_codes=CROSS_REGION_PERIMETER)
+    )
+    codes = sorted(cpts.perimeter.values_list("code", flat=True))
+    assert (codes == ["23096", "48061", "48095"]) is (role == "admin_user"), response.status_code
+    # Nothing of it shows on a Lozère page unless an admin set it.
+    lozere = client.get(reverse("territories:zone", args=["commune", "48095"])).content.decode()
+    assert ("CPTS du Grand Guéret" in lozere) is (role == "admin_user")
+
+
+@pytest.mark.parametrize("role", ["ars_na", "admin_user"])
+def test_page_form_refuses_attaching_to_a_cpts_of_another_region(request, client, password, role, msp_creuse):
+    from .conftest import make_offer
+
+    user = request.getfixturevalue(role)
+    client = _client(client, user, password)
+    cpts_lozere = make_offer("48095", "CPTS Cœur de Lozère", kind="cpts")
+    form = client.get(reverse("offers:edit", args=[msp_creuse.pk])).content.decode()
+    assert ("CPTS Cœur de Lozère" in form) is (role == "admin_user")  # not even offered
+    response = client.post(
+        reverse("offers:edit", args=[msp_creuse.pk]), form_data(msp_creuse, cpts=cpts_lozere.pk)
+    )
+    assert cpts_lozere.members.filter(pk=msp_creuse.pk).exists() is (role == "admin_user")
+    if role != "admin_user":
+        assert response.status_code == 200
+
+
+def _admin_data(offer, **changes):
+    data = {
+        "kind": offer.kind,
+        "subkind": "",
+        "name": offer.name,
+        "finess_et": "",
+        "finess_ej": "",
+        "address": "",
+        "commune": offer.commune_id,
+        "location": offer.location.geojson,
+        "location_precision": offer.location_precision,
+        "status": offer.status,
+        "emergency_basis": "",
+        "professionals": "{}",
+        "aci_signed": "unknown",
+        "seen_version": offer.version,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("role", ["ars_na", "admin_user"])
+def test_admin_refuses_cross_region_perimeter_and_cpts(request, client, password, role, msp_creuse):
+    from .conftest import make_offer
+
+    user = request.getfixturevalue(role)
+    client = _client(client, user, password)
+    cpts = make_offer("23096", "CPTS du Grand Guéret", kind="cpts")
+    url = reverse("admin:offers_offer_change", args=[cpts.pk])
+    client.post(url, _admin_data(cpts, perimeter=CROSS_REGION_PERIMETER.split()))
+    assert cpts.perimeter.filter(departement="48").exists() is (role == "admin_user")
+    cpts_lozere = make_offer("48095", "CPTS Cœur de Lozère", kind="cpts")
+    client.post(
+        reverse("admin:offers_offer_change", args=[msp_creuse.pk]),
+        _admin_data(msp_creuse, cpts=cpts_lozere.pk),
+    )
+    assert cpts_lozere.members.filter(pk=msp_creuse.pk).exists() is (role == "admin_user")
+
+
+# --- Django admin: provenance fields and stale saves ------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["ars_na", "admin_user"])
+def test_admin_provenance_fields_are_read_only_for_agents(request, client, password, role, msp_creuse):
+    user = request.getfixturevalue(role)
+    client = _client(client, user, password)
+    dataset = Dataset.objects.create(source="finess-etalab", title="FINESS", licence="LO", millesime="x")
+    url = reverse("admin:offers_offer_change", args=[msp_creuse.pk])
+    page = client.get(url).content.decode()
+    assert ('name="dataset"' in page) is (role == "admin_user")
+    assert ('name="location_precision"' in page) is (role == "admin_user")
+    moved = msp_creuse.location.clone()
+    moved.x += 0.001
+    response = client.post(
+        url,
+        _admin_data(
+            msp_creuse,
+            location=moved.geojson,
+            location_precision=Offer.LocationPrecision.EXACT,
+            dataset=dataset.pk,
+        ),
+    )
+    assert response.status_code == 302
+    msp_creuse.refresh_from_db()
+    if role == "admin_user":
+        assert msp_creuse.dataset == dataset
+        assert msp_creuse.location_precision == Offer.LocationPrecision.EXACT
+    else:
+        assert msp_creuse.dataset is None
+        assert msp_creuse.location_precision == Offer.LocationPrecision.MANUAL  # moved by hand
+
+
+def test_admin_save_without_seen_version_is_treated_as_stale(client, password, ars_na, msp_creuse):
+    client = _client(client, ars_na, password)
+    data = _admin_data(msp_creuse, name="Sans version")
+    del data["seen_version"]
+    response = client.post(reverse("admin:offers_offer_change", args=[msp_creuse.pk]), data)
+    assert response.status_code == 200 and "modifiée par quelqu’un d’autre" in response.content.decode()
+    msp_creuse.refresh_from_db()
+    assert msp_creuse.name == "MSP de Guéret" and msp_creuse.version == 1
+
+
+def test_hand_entries_only_offer_the_ars_emergency_basis(client, password, ars_na):
+    from .conftest import make_offer
+
+    client = _client(client, ars_na, password)
+    hospital = make_offer("23096", "CH de Guéret", kind="hopital")
+    page = client.get(reverse("offers:edit", args=[hospital.pk])).content.decode()
+    assert "renseigné par l’ARS" in page and "déduit du nom" not in page and "proxy : site" not in page
+    response = client.post(
+        reverse("offers:edit", args=[hospital.pk]),
+        form_data(hospital, emergency_basis=Offer.EmergencyBasis.NAME),
+    )
+    assert response.status_code == 200 and 'id="id_emergency_basis_error"' in response.content.decode()
+    response = client.post(
+        reverse("offers:edit", args=[hospital.pk]),
+        form_data(hospital, emergency_basis=Offer.EmergencyBasis.DECLARED),
+    )
+    assert response.status_code == 302
+    # An imported basis stays selectable on its own record, so editing other fields still works.
+    hospital.refresh_from_db()
+    Offer.objects.filter(pk=hospital.pk).update(emergency_basis=Offer.EmergencyBasis.CATEGORY)
+    hospital.refresh_from_db()
+    response = client.post(
+        reverse("offers:edit", args=[hospital.pk]),
+        form_data(hospital, name="CH de Guéret (site principal)", emergency_basis="categorie"),
+    )
+    assert response.status_code == 302
