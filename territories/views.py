@@ -81,7 +81,18 @@ def zone_geojson(request, level, code):
     """The zone's outline and its communes (simplified, rounded) as one FeatureCollection."""
     zone = get_zone(level, code)
     features = [feature(zone.geometry_simplified, role="zone", code=zone.pk, name=zone.name)]
-    if not isinstance(zone, Commune) or zone.arrondissements.exists():
+    if isinstance(zone, Region):
+        # A région has thousands of communes: its map shows its départements (lighter by far).
+        departements = Departement.objects.filter(region=zone, is_active=True).only(
+            "code", "name", "geometry_simplified"
+        )
+        features += [
+            feature(
+                d.geometry_simplified, role="departement", code=d.code, name=d.name, url=d.get_absolute_url()
+            )
+            for d in departements
+        ]
+    elif not isinstance(zone, Commune) or zone.arrondissements.exists():
         communes = (
             zone.arrondissements.filter(is_active=True) if isinstance(zone, Commune) else zone.communes()
         ).only("code", "name", "population", "geometry_simplified")

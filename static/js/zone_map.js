@@ -14,12 +14,14 @@
       .then(function (data) {
         var layer = L.geoJSON(data, {
           style: function (f) {
-            return f.properties.role === "zone"
-              ? { color: "#08465d", weight: 3, fill: false, className: "zone-outline" }
-              : { color: "#0b5e7d", weight: 1, fillOpacity: 0.08, className: "zone-commune" };
+            if (f.properties.role === "zone") {
+              return { color: "#08465d", weight: 3, fill: false, className: "zone-outline" };
+            }
+            return { color: "#0b5e7d", weight: f.properties.role === "departement" ? 2 : 1, fillOpacity: 0.08,
+                     className: "zone-" + f.properties.role };
           },
           onEachFeature: function (f, l) {
-            if (f.properties.role === "commune") {
+            if (f.properties.role !== "zone") {
               var pop = f.properties.population != null ? f.properties.population.toLocaleString("fr-FR") + " hab." : "";
               l.bindTooltip(f.properties.name + (pop ? " — " + pop : ""));
               if (f.properties.url) { l.on("click", function () { window.location = f.properties.url; }); }

@@ -114,3 +114,11 @@ def test_region_page_lists_departements_with_their_population(client):
     # Paris's population once (its arrondissements are not added on top of it).
     assert f"{paris.population:,}".replace(",", " ") in html
     assert 'href="/territoires/departement/75/"' in html
+
+
+def test_region_geojson_draws_its_departements_not_thousands_of_communes(client):
+    data = json.loads(client.get("/territoires/region/75/geojson/").content)
+    roles = [f["properties"]["role"] for f in data["features"]]
+    assert roles.count("zone") == 1 and roles.count("departement") == 1  # Creuse in the slice
+    assert "commune" not in roles
+    assert data["features"][1]["properties"]["url"] == "/territoires/departement/23/"
