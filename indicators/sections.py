@@ -10,6 +10,7 @@ from collections import Counter
 from django.urls import reverse
 
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
+from territories.text import normalize_name
 from territories.zones import level_of
 
 from .models import ComputationRun, IndicatorDefinition, IndicatorValue
@@ -95,7 +96,7 @@ def access_section(request, zone):
                     }
                     for c in atoms
                 ),
-                key=lambda r: r["name"],
+                key=lambda r: (normalize_name(r["name"]), r["name"]),
             ),
             geojson_url=reverse("indicators:classes_geojson", args=[level_of(zone), zone.pk]),
             supply_per_gp=run.parameters.get("supply", {}).get("consultations_per_gp_per_year"),
@@ -103,7 +104,9 @@ def access_section(request, zone):
             rule=run.rule,
             is_proxy=run.parameters.get("supply", {}).get("is_proxy"),
             simulate_url=reverse("indicators:simulate", args=[level_of(zone), zone.pk]),
-            atoms_choices=sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: t[1]),
+            atoms_choices=sorted(
+                ((c, names.get(c, c)) for c in atoms), key=lambda t: (normalize_name(t[1]), t[1])
+            ),
         )
     return {
         "title": "Accès aux soins",

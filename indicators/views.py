@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from territories.geojson import feature, feature_collection
 from territories.models import Commune
+from territories.text import normalize_name
 from territories.zones import get_zone, level_of
 
 from . import triggers
@@ -178,7 +179,7 @@ def simulate_view(request, level, code):
     run = ComputationRun.current()
     atoms = atoms_of_zone(zone)
     names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
-    choices = sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: t[1])
+    choices = sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: (normalize_name(t[1]), t[1]))
     result, error = None, None
     form = {"action": ADD_MSP, "commune": choices[0][0] if choices else "", "gps": 4}
     if request.method == "POST" and run is not None:

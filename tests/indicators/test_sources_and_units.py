@@ -2,6 +2,7 @@
 repeated « proxy ») and the unit of the GP density when the supply is the SIRENE proxy."""
 
 import pytest
+from django.urls import reverse
 
 from indicators.api import measure
 from territories.models import Departement
@@ -28,3 +29,26 @@ def test_source_line_does_not_repeat_proxy(computed):
         assert "proxy" in source
         for part in source.split(" ; "):
             assert part.count("proxy") <= 1, part
+
+
+def test_commune_choices_sort_accented_names_as_french_readers_expect(client, computed):
+    from django.contrib.auth.models import Permission
+
+    from territories.models import Commune
+    from territories.text import normalize_name
+    from tests.factories import make_user
+
+    user = make_user("porteur-tri")
+    user.user_permissions.add(Permission.objects.get(codename="simulate_whatif"))
+    client.force_login(user)
+    response = client.get(reverse("indicators:simulate", args=["departement", "23"]))
+    choices = [name for _code, name in response.context["choices"]]
+    assert choices == sorted(choices, key=normalize_name)
+    benevent = Commune.objects.get(code="23021").name
+    assert benevent.startswith("Bénévent")
+    assert choices.index(benevent) < choices.index("Bussière-Dunoise")
+    section = response.context["section"]
+    atoms = [name for _code, name in section["atoms_choices"]]
+    assert atoms.index(benevent) < atoms.index("Bussière-Dunoise")
+    table = [row["name"] for row in section["commune_classes"]]
+    assert table.index(benevent) < table.index("Bussière-Dunoise")
