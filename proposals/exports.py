@@ -32,10 +32,17 @@ CSV_COLUMNS = [
 
 
 def _local(dt):
+    """French date for spreadsheets: « 22/11/2026 10:00 » (Paris time)."""
     return timezone.localtime(dt).strftime("%d/%m/%Y %H:%M")
 
 
-def contribution_records(consultation):
+def _iso(dt):
+    """ISO 8601 with its UTC offset for machine-readable exports (JSON)."""
+    return timezone.localtime(dt).isoformat()
+
+
+def contribution_records(consultation, date=_local):
+    """One record per contribution; ``date`` formats datetimes (French for CSV, ISO for JSON)."""
     contributions = (
         Contribution.objects.filter(consultation=consultation)
         .select_related("author", "measure__programme")
@@ -54,10 +61,10 @@ def contribution_records(consultation):
             "status": c.get_status_display(),
             "status_reason": c.status_reason,
             "supports": c.support_total,
-            "created_at": _local(c.created_at),
+            "created_at": date(c.created_at),
             "body": c.body,
             "comments": [
-                {"author": m.author.get_username(), "created_at": _local(m.created_at), "body": m.body}
+                {"author": m.author.get_username(), "created_at": date(m.created_at), "body": m.body}
                 for m in c.comments.all()
             ],
             "history": [
@@ -66,7 +73,7 @@ def contribution_records(consultation):
                     "to": h.get_status_display(),
                     "reason": h.reason,
                     "by": h.changed_by.get_username(),
-                    "at": _local(h.changed_at),
+                    "at": date(h.changed_at),
                 }
                 for h in c.status_changes.all()
             ],
@@ -113,10 +120,10 @@ def contributions_json(consultation):
             "slug": consultation.slug,
             "title": consultation.title,
             "group": consultation.group.name,
-            "opens_at": consultation.opens_at.isoformat(),
-            "closes_at": consultation.closes_at.isoformat(),
+            "opens_at": _iso(consultation.opens_at),
+            "closes_at": _iso(consultation.closes_at),
         },
-        "contributions": list(contribution_records(consultation)),
+        "contributions": list(contribution_records(consultation, date=_iso)),
     }
     response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 1})
     response["Content-Disposition"] = f'attachment; filename="contributions-{consultation.slug}.json"'

@@ -186,3 +186,29 @@ def test_csv_export_neutralises_spreadsheet_formulas(consultation_with_activity)
     titles = [dict(zip(rows[0], row, strict=True))["Titre"] for row in rows[1:]]
     assert '\'=HYPERLINK("http://example.invalid";"clic")' in titles
     assert not any(title.startswith(("=", "+", "-", "@")) for title in titles)
+
+
+def test_json_export_dates_are_iso_8601_and_csv_keeps_french_dates(consultation_with_activity):
+    from datetime import datetime
+
+    from proposals.models import Contribution
+
+    consultation, coordinator, _author = consultation_with_activity
+    client = Client()
+    client.force_login(coordinator)
+    data = json.loads(
+        client.get(reverse("proposals:consultation_export", args=[consultation.slug, "json"])).content
+    )
+    (item,) = data["contributions"]
+    contribution = Contribution.objects.get(pk=item["id"])
+    dates = [item["created_at"], item["comments"][0]["created_at"], item["history"][0]["at"]]
+    dates += [data["consultation"]["opens_at"], data["consultation"]["closes_at"]]
+    for value in dates:
+        parsed = datetime.fromisoformat(value)  # raises on « 22/11/2026 10:00 »
+        assert parsed.tzinfo is not None, value
+    assert datetime.fromisoformat(item["created_at"]) == contribution.created_at
+    csv_text = client.get(
+        reverse("proposals:consultation_export", args=[consultation.slug, "csv"])
+    ).content.decode("utf-8-sig")
+    record = dict(zip(*list(csv.reader(io.StringIO(csv_text), delimiter=";"))[:2], strict=True))
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", record["Créée le"])
