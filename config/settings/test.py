@@ -12,7 +12,8 @@ IS_POSTGIS = DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.p
 if not IS_POSTGIS:
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
+# No broker configured (memory://, never used since tasks run eagerly) → in-process tasks.
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 RATELIMIT_ENABLE = False
 DEBUG = False
