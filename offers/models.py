@@ -7,13 +7,32 @@ Contract used by other apps (indicators, proposals through indicators): ``Offer.
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from territories.constants import WGS84
 from territories.models import Commune, Dataset, Region
 
 from .finess import validate_finess
+
+
+class PerimeterSnapshot(models.Model):
+    """Extra column of the offer history: the CPTS perimeter as it was, in the same history row.
+
+    ``None`` means "not recorded" (rows written by bulk imports, which never touch perimeters):
+    the history shows no perimeter change for them and restoring them leaves the perimeter as is.
+    """
+
+    perimeter_codes = models.JSONField("périmètre (codes INSEE)", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+OFFER_HISTORY = HistoricalRecords(bases=[PerimeterSnapshot])
 
 
 class Offer(models.Model):
@@ -128,7 +147,9 @@ class Offer(models.Model):
         editable=False,
     )
 
-    history = HistoricalRecords()
+    # Forms set ``_perimeter_codes`` before save() (the M2M is written after the row exists), so the
+    # history row of a save carries the perimeter that save sets.
+    history = OFFER_HISTORY
 
     class Meta:
         verbose_name = "offre de soins"
@@ -148,6 +169,34 @@ class Offer(models.Model):
     @property
     def general_practitioners(self):
         return self.professionals.get("medecin_generaliste")
+
+    def current_perimeter_codes(self) -> list[str]:
+        return sorted(self.perimeter.values_list("code", flat=True)) if self.pk else []
+
+
+@receiver(pre_create_historical_record)
+def _snapshot_perimeter(sender, instance, history_instance, **kwargs):
+    if not isinstance(instance, Offer):
+        return
+    codes = getattr(instance, "_perimeter_codes", None)
+    history_instance.perimeter_codes = (
+        sorted(codes) if codes is not None else instance.current_perimeter_codes()
+    )
+
+
+@receiver(m2m_changed, sender=Offer.perimeter.through)
+def _perimeter_changed_outside_a_form(sender, instance, action, reverse, **kwargs):
+    """A perimeter changed directly (shell, script) still gets a history row with its snapshot.
+    Forms, the admin and restore record the new perimeter in their own save's row instead."""
+    if action not in ("post_add", "post_remove", "post_clear") or reverse:
+        return
+    if getattr(instance, "_perimeter_codes", None) is not None:
+        return
+    latest = instance.history.order_by("-history_date", "-history_id").first()
+    if latest is None or latest.perimeter_codes != instance.current_perimeter_codes():
+        if not getattr(instance, "_change_reason", None):
+            instance._change_reason = "périmètre modifié hors formulaire"
+        OFFER_HISTORY.create_historical_record(instance, "~")
 
 
 class GPSupply(models.Model):

@@ -121,6 +121,7 @@ def offer_create(request):
         offer = form.apply(form.instance)
         offer.updated_by = request.user
         offer._change_reason = "formulaire (création)"
+        offer._perimeter_codes = form.cleaned_data["perimeter"]
         with transaction.atomic():
             offer.save()
             offer.perimeter.set(form.cleaned_data["perimeter"])
@@ -147,6 +148,7 @@ def offer_edit(request, pk):
                 edited.version = locked.version + 1
                 edited.updated_by = request.user
                 edited._change_reason = "formulaire (modification)"
+                edited._perimeter_codes = form.cleaned_data["perimeter"]
                 edited.save()
                 edited.perimeter.set(form.cleaned_data["perimeter"])
                 messages.success(request, "Modifications enregistrées.")
@@ -187,12 +189,32 @@ def offer_history(request, pk):
                         "new": _display(field, change.new),
                     }
                 )
+            if perimeter := _perimeter_change(previous.perimeter_codes, record.perimeter_codes):
+                changes.append(perimeter)
         entries.append({"record": record, "changes": changes, "is_current": index == 0})
     return render(
         request,
         "offers/offer_history.html",
         {"offer": offer, "entries": entries, "can_restore": perms.can_restore_offer(request.user, offer)},
     )
+
+
+def _perimeter_change(old, new):
+    """The perimeter change between two history rows (added / removed communes), if both recorded."""
+    if old is None or new is None or set(old) == set(new):
+        return None
+    added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    names = dict(Commune.objects.filter(pk__in=added + removed).values_list("code", "name"))
+
+    def listed(codes):
+        shown = ", ".join(f"{names.get(c, 'commune inconnue')} ({c})" for c in codes[:20])
+        return (shown + (f" … (+{len(codes) - 20})" if len(codes) > 20 else "")) or "aucune"
+
+    return {
+        "label": Offer._meta.get_field("perimeter").verbose_name,
+        "old": f"{len(old)} communes — retirées : {listed(removed)}",
+        "new": f"{len(new)} communes — ajoutées : {listed(added)}",
+    }
 
 
 def _display(field, value):
@@ -215,17 +237,30 @@ def offer_restore(request, pk, history_id):
     old = record.instance
     if not perms.can_create_offer(request.user, old.commune):
         raise PermissionDenied("Cette version place l’offre hors de vos régions.")
+    perimeter = record.perimeter_codes  # None: not recorded in that row, left as it is
+    if perimeter is not None:
+        perimeter = sorted(Commune.objects.filter(pk__in=perimeter).values_list("code", flat=True))
+        if perms.communes_outside_editable_regions(request.user, perimeter):
+            raise PermissionDenied("Le périmètre de cette version comprend des communes hors de vos régions.")
+    if old.cpts_id is not None and not Offer.objects.filter(pk=old.cpts_id, kind=Offer.Kind.CPTS).exists():
+        old.cpts_id = None  # that CPTS was deleted since
+    if old.cpts_id not in (None, offer.cpts_id) and not perms.can_attach_to_cpts(request.user, old.cpts):
+        raise PermissionDenied("Cette version rattache l’offre à une CPTS hors de vos régions.")
     with transaction.atomic():
         locked = Offer.objects.select_for_update().get(pk=pk)
         for field in Offer._meta.concrete_fields:
             if field.primary_key or field.name in HIDDEN_HISTORY_FIELDS:
                 continue
             setattr(locked, field.attname, getattr(old, field.attname))
+        if perimeter is not None:
+            locked._perimeter_codes = perimeter
         locked.version += 1
         locked.updated_by = request.user
         stamp = timezone.localtime(record.history_date).strftime("%d/%m/%Y %H:%M")
         locked._change_reason = f"restauration de la version du {stamp}"
         locked.save()
+        if perimeter is not None:
+            locked.perimeter.set(perimeter)
     messages.success(request, f"La version du {stamp} a été restaurée.")
     return redirect("offers:history", pk=pk)
 

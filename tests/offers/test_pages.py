@@ -120,3 +120,43 @@ def test_cpts_detail_shows_population_covered(client):
     page = client.get(cpts.get_absolute_url()).content.decode()
     assert f"{expected:,}".replace(",", "\u202f") in page or f"{expected:,}".replace(",", "\xa0") in page
     assert "non signé" in page
+
+
+def test_cpts_perimeter_changes_are_historised_shown_and_restored(na_client, ars_na):
+    data = form_data(
+        Offer(kind="cpts", name="CPTS du Grand Guéret", commune_id="23096"),
+        version="",
+        perimeter_codes="23096 23176",
+    )
+    assert na_client.post(reverse("offers:create"), data).status_code == 302
+    cpts = Offer.objects.get(name="CPTS du Grand Guéret")
+    assert cpts.history.get().perimeter_codes == ["23096", "23176"]  # in the creation row itself
+    response = na_client.post(
+        reverse("offers:edit", args=[cpts.pk]), form_data(cpts, perimeter_codes="23096 23001")
+    )
+    assert response.status_code == 302
+    assert cpts.history.count() == 2  # one row per save, not one per M2M signal
+    assert cpts.history.first().perimeter_codes == ["23001", "23096"]
+    page = na_client.get(reverse("offers:history", args=[cpts.pk])).content.decode()
+    souterraine, added = Commune.objects.get(code="23176").name, Commune.objects.get(code="23001").name
+    assert f"retirées : {souterraine} (23176)" in page and f"ajoutées : {added} (23001)" in page
+    first = cpts.history.last()
+    assert na_client.post(reverse("offers:restore", args=[cpts.pk, first.history_id])).status_code == 302
+    assert sorted(cpts.perimeter.values_list("code", flat=True)) == ["23096", "23176"]
+    assert cpts.history.first().perimeter_codes == ["23096", "23176"]
+
+
+def test_perimeter_changed_outside_a_form_still_gets_a_history_row():
+    cpts = make_offer("23096", "CPTS du Grand Guéret", kind="cpts")
+    cpts.perimeter.set(["23096", "23176"])
+    assert cpts.history.first().perimeter_codes == ["23096", "23176"]
+
+
+def test_restoring_a_perimeter_outside_the_agents_regions_is_refused(na_client, admin_user):
+    cpts = make_offer("23096", "CPTS interrégionale", kind="cpts")
+    cpts.perimeter.set(["23096", "48095"])  # as an admin may do
+    old = cpts.history.first()
+    cpts.perimeter.set(["23096"])
+    response = na_client.post(reverse("offers:restore", args=[cpts.pk, old.history_id]))
+    assert response.status_code == 403
+    assert list(cpts.perimeter.values_list("code", flat=True)) == ["23096"]
