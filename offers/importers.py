@@ -163,6 +163,7 @@ IMPORTED_FIELDS = [
     "opened_on",
     "emergency_basis",
 ]
+NO_DATA_ROW = "aucune ligne de données (fichier vide ou tronqué ?)"
 # UTF-8 read as latin-1 / cp1252: "Ã©" for "é", "Ã‰" for "É", "Â°" for "°".
 _MOJIBAKE = re.compile(
     "Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013-\u203a\u2122]|Â[\u00a0-\u00bf]"
@@ -476,8 +477,8 @@ def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool
 def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
     name = path.name
     lines = text.splitlines()
-    if not lines:
-        raise ImportRejected.single(name, "fichier vide")
+    if not any(line.strip() for line in lines):
+        raise ImportRejected.single(name, NO_DATA_ROW)
     first = lines[0].split(";")
     start = 1 if first[:2] == ["finess", "etalab"] else 0
     if start == 0 and first[0] not in ("structureet", "geolocalisation"):
@@ -486,6 +487,8 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
         )
     resolver = CodeResolver.load()
     problems, structures, coords, skipped = [], {}, {}, defaultdict(int)
+    geo_lines = {}  # nofinesset → first geolocalisation line
+    seen = {}  # nofinesset → line of its structureet record (skipped categories included)
     for number, raw in enumerate(lines[start:], start=start + 1):
         if not raw.strip():
             continue
@@ -503,6 +506,15 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
                 )
                 continue
             rec = dict(zip(STRUCTURE_FIELDS, parts[1:], strict=True))
+            finess = rec["nofinesset"].strip()
+            if finess in seen:
+                problems.append(
+                    Problem(
+                        name, number, "nofinesset", f"numéro FINESS en double (déjà vu ligne {seen[finess]})"
+                    )
+                )
+                continue
+            seen[finess] = number
             category = rec["categetab"].strip()
             if category not in FINESS_CATEGORIES:
                 if skip_other_categories and re.fullmatch(r"[0-9]{3}", category):
@@ -575,10 +587,13 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
                     problems.append(Problem(name, number, "coordxet", "coordonnées non numériques"))
                 continue
             coords[rec["nofinesset"].strip()] = (number, x, y)
+            geo_lines.setdefault(rec["nofinesset"].strip(), number)
         else:
             problems.append(Problem(name, number, None, f"type d’enregistrement inconnu « {kind[:20]} »"))
         if len(problems) >= 50:
             break
+    if not seen and not problems:
+        raise ImportRejected.single(name, NO_DATA_ROW, line=len(lines) or None)
     rows, outside_commune = [], []
     points = _commune_points(s["commune"] for s in structures.values() if s["commune"])
     geometries = dict(
@@ -621,6 +636,10 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
             1 for r in rows if r["location_precision"] == Offer.LocationPrecision.COMMUNE
         ),
         "coordonnees_hors_de_la_commune": outside_commune,
+        # Not an error (the extract is a snapshot of two tables): listed for review.
+        "geolocalisation_sans_structureet": [
+            f"{finess} (ligne {line})" for finess, line in sorted(geo_lines.items()) if finess not in seen
+        ],
     }
     return sync_offers(dataset, rows, f"import FINESS (jeu n° {dataset.pk})")
 

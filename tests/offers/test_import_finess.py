@@ -161,3 +161,29 @@ def test_reimport_never_overwrites_a_hand_edit_silently(tmp_path):
     # Running the same file again raises no duplicate conflict and changes nothing.
     again = import_finess(_write(tmp_path, lines))
     assert again.rows_changed == 0 and ImportConflict.objects.filter(offer=msp).count() == 1
+
+
+def test_duplicate_finess_number_is_refused_with_the_first_line(tmp_path):
+    lines = _sample_lines()
+    duplicate = lines[1].replace("MSP DE GUERET;MSP DE GUERET", "MSP BIS;MSP BIS")
+    lines.insert(3, duplicate)  # line 4 repeats 230090011 of line 2
+    problems = _rejected(_write(tmp_path, lines))
+    assert [(p.line, p.field, p.reason) for p in problems] == [
+        (4, "nofinesset", "numéro FINESS en double (déjà vu ligne 2)")
+    ]
+    assert not Offer.objects.filter(name__in=["MSP BIS", "MSP DE GUERET"]).exists()
+
+
+def test_geolocalisation_without_structure_is_reported(tmp_path):
+    lines = _sample_lines()
+    lines.append("geolocalisation;230000820;612479.4;6562676.2;1,ATLASANTE,100,IGN;2024-01-10")
+    dataset = import_finess(_write(tmp_path, lines))
+    assert dataset.status == Dataset.Status.SUCCEEDED
+    assert dataset.report["geolocalisation_sans_structureet"] == [f"230000820 (ligne {len(lines)})"]
+    assert import_finess(FINESS_SAMPLE).report["geolocalisation_sans_structureet"] == []
+
+
+@pytest.mark.parametrize("keep", [1, 0])
+def test_file_without_data_row_is_refused(tmp_path, keep):
+    problems = _rejected(_write(tmp_path, _sample_lines()[:keep]))  # header only / empty
+    assert problems[0].reason == "aucune ligne de données (fichier vide ou tronqué ?)"
