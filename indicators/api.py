@@ -29,6 +29,13 @@ class Measurement:
     url: str | None = None  # link to the definition / run page
     is_estimate: bool = False
     note: str = ""  # a caveat shown with the value (e.g. an empty registry)
+    # The unit as shown to readers; ``unit`` stays stable for comparisons (e.g. with a target's
+    # unit), while this one says what was really counted (e.g. establishments of the SIRENE proxy).
+    unit_label: str = ""
+
+    def __post_init__(self):
+        if not self.unit_label:
+            object.__setattr__(self, "unit_label", self.unit)
 
 
 # Counts of the registry: code → (label, filter on Offer)

@@ -15,7 +15,7 @@ from territories.zones import level_of
 
 from .models import ComputationRun, IndicatorDefinition, IndicatorValue
 from .perms import can_simulate
-from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, values_for
+from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, unit_label, values_for
 
 
 def parent_zones(zone):
@@ -59,6 +59,7 @@ def access_section(request, zone):
             rows.append(
                 {
                     "definition": definition,
+                    "unit": unit_label(definition.code, definition.unit, run),
                     "value": values.get(key, {}).get(definition.code),
                     "parents": [(p, values.get(key_of(p), {}).get(definition.code)) for p in parents],
                     "france": values.get(FRANCE, {}).get(definition.code),

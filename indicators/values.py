@@ -99,6 +99,25 @@ def source_text(run, definition) -> str:
     )
 
 
+PROXY_DENSITY_UNIT = "établissements de médecine générale (proxy des médecins) pour 100 000 habitants"
+PROXY_DENSITY_NOTE = (
+    "proxy : établissements SIRENE de médecine générale (code APE 86.21Z), pas des médecins — "
+    "un cabinet de groupe compte pour un établissement."
+)
+
+
+def supply_is_proxy(run) -> bool:
+    return bool(run is not None and run.parameters.get("supply", {}).get("is_proxy"))
+
+
+def unit_label(code, unit, run) -> str:
+    """The unit shown to readers: the GP density of a proxy run counts establishments, not doctors
+    (the stored definition's unit stays the same, so comparisons across runs remain possible)."""
+    if code == "densite_mg" and supply_is_proxy(run):
+        return PROXY_DENSITY_UNIT
+    return unit
+
+
 def computed_measurement(code, zone=None):
     """A Measurement for a computed indicator of the current run, or None if none exists."""
     from .api import Measurement
@@ -128,6 +147,8 @@ def computed_measurement(code, zone=None):
         source=source_text(run, definition),
         url=reverse("indicators:definition", args=[code]) + f"?calcul={run.pk}",
         is_estimate=is_estimate,
+        unit_label=unit_label(code, definition.unit, run),
+        note=PROXY_DENSITY_NOTE if code == "densite_mg" and supply_is_proxy(run) else "",
     )
 
 

@@ -20,7 +20,7 @@ from . import triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from .perms import can_simulate, can_trigger_run
 from .sections import access_section
-from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags
+from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
 
 
@@ -34,7 +34,10 @@ def index(request):
             v.indicator_id: v
             for v in IndicatorValue.objects.filter(run=run, level=FRANCE[0], zone_code=FRANCE[1])
         }
-    rows = [{"definition": d, "france": france.get(d.code)} for d in definitions]
+    rows = [
+        {"definition": d, "france": france.get(d.code), "unit": unit_label(d.code, d.unit, run)}
+        for d in definitions
+    ]
     return render(
         request,
         "indicators/index.html",
@@ -67,6 +70,8 @@ def definition_detail(request, code):
             "france": france,
             "datasets": datasets,
             "is_estimate": estimate_flags(run).get(code) if run else None,
+            "unit": unit_label(code, definition.unit, run),
+            "is_proxy_density": code == "densite_mg" and supply_is_proxy(run),
         },
     )
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from indicators import perms, services
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue, TravelTime
+from indicators.values import unit_label
 from indicators.whatif import ADD_MSP, RETIRE_60, simulate
 from offers.models import GPSupply
 from territories.importing import ImportRejected
@@ -84,7 +85,7 @@ def test_territory_page_links_every_figure(client, computed):
     assert "Accès aux soins" in html
     for definition in IndicatorDefinition.objects.all():
         assert f'href="/indicateurs/definitions/{definition.code}/?calcul={computed.pk}"' in html
-        assert definition.unit in html
+        assert unit_label(definition.code, definition.unit, computed) in html
     assert f'href="{computed.get_absolute_url()}"' in html
     supply = computed.datasets.get(source="sirene-86-21z")
     assert f'href="{supply.get_absolute_url()}"' in html

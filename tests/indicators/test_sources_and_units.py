@@ -52,3 +52,48 @@ def test_commune_choices_sort_accented_names_as_french_readers_expect(client, co
     assert atoms.index(benevent) < atoms.index("Bussière-Dunoise")
     table = [row["name"] for row in section["commune_classes"]]
     assert table.index(benevent) < table.index("Bussière-Dunoise")
+
+
+PROXY_UNIT = "établissements de médecine générale (proxy des médecins) pour 100 000 habitants"
+
+
+def test_density_with_the_sirene_proxy_says_it_counts_establishments(client, computed):
+    """Wherever the density's unit is shown with a proxy supply, it says establishments."""
+    from indicators.models import IndicatorDefinition
+
+    assert computed.parameters["supply"]["is_proxy"]
+    definition = IndicatorDefinition.objects.get(code="densite_mg")
+    m = measure("densite_mg", Departement.objects.get(code="23"))
+    assert m.unit == definition.unit == "médecins généralistes pour 100 000 habitants"  # stable
+    assert m.unit_label == PROXY_UNIT
+    assert "proxy : établissements SIRENE" in m.note
+    assert measure("apl_mg").unit_label == measure("apl_mg").unit
+    pages = [
+        reverse("territories:zone", args=["departement", "23"]),
+        reverse("indicators:index"),
+        reverse("indicators:definition", args=["densite_mg"]),
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert PROXY_UNIT in html, url
+        assert "(médecins généralistes pour 100 000 habitants)" not in html, url
+
+
+def test_density_unit_with_a_real_practitioner_supply_is_doctors(computed):
+    from indicators.values import unit_label
+
+    computed.parameters["supply"]["is_proxy"] = False
+    assert unit_label("densite_mg", "médecins généralistes pour 100 000 habitants", computed) == (
+        "médecins généralistes pour 100 000 habitants"
+    )
+
+
+def test_compute_command_says_the_density_counts_establishments(supply, emergency_sites):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("compute_indicators", stdout=out)
+    assert "établissements de médecine générale (proxy des médecins) pour 100 000 hab." in out.getvalue()
+    assert "médecins généralistes pour 100 000" not in out.getvalue()

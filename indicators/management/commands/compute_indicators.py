@@ -29,5 +29,9 @@ class Command(BaseCommand):
             f"{run.summary.get('communes')} communes ; France : APL {fmt(france.get('apl_mg'), 2)} "
             f"consultations/hab./an{' (estimation)' if run.is_estimate else ''}, "
             f"densité {fmt(france.get('densite_mg'), 1)} "
-            "médecins généralistes pour 100 000 hab."
+            + (
+                "établissements de médecine générale (proxy des médecins) pour 100 000 hab."
+                if run.parameters.get("supply", {}).get("is_proxy")
+                else "médecins généralistes pour 100 000 hab."
+            )
         )
