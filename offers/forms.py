@@ -19,6 +19,15 @@ PROFESSIONS = [
     ("sage_femme", "Sages-femmes"),
     ("pharmacien", "Pharmaciens"),
 ]
+# One professional, lower case, for running text (« médecin généraliste : 3, infirmier : 2 »).
+PROFESSION_LABELS = {
+    "medecin_generaliste": "médecin généraliste",
+    "infirmier": "infirmier",
+    "masseur_kinesitherapeute": "masseur-kinésithérapeute",
+    "chirurgien_dentiste": "chirurgien-dentiste",
+    "sage_femme": "sage-femme",
+    "pharmacien": "pharmacien",
+}
 STALE_MESSAGE = (
     "Cette fiche a été modifiée par quelqu’un d’autre pendant votre saisie (version {current} "
     "enregistrée, vous éditiez la version {yours}). Vos modifications n’ont pas été enregistrées : "

@@ -218,12 +218,24 @@ def _perimeter_change(old, new):
 
 
 def _display(field, value):
-    if value in (None, ""):
+    """A history value as a person reads it: labels, names of related records, no raw pk or dict."""
+    from .forms import PROFESSION_LABELS
+
+    if value in (None, "", {}):
         return "—"
+    if field.is_relation and field.many_to_one:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return "—" if related is None else str(related)
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.name == "location":
         return f"{value.y:.5f}, {value.x:.5f}"
+    if field.name == "professionals" and isinstance(value, dict):
+        order = list(PROFESSION_LABELS)
+        ranked = sorted(value.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else 99, kv[0]))
+        return ", ".join(f"{PROFESSION_LABELS.get(k, k.replace('_', ' '))} : {v}" for k, v in ranked)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
     return value
 
 

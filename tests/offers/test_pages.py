@@ -160,3 +160,20 @@ def test_restoring_a_perimeter_outside_the_agents_regions_is_refused(na_client, 
     response = na_client.post(reverse("offers:restore", args=[cpts.pk, old.history_id]))
     assert response.status_code == 403
     assert list(cpts.perimeter.values_list("code", flat=True)) == ["23096"]
+
+
+def test_history_shows_names_and_labels_not_raw_values(na_client, msp_creuse):
+    cpts = make_offer("23096", "CPTS du Grand Guéret", kind="cpts")
+    response = na_client.post(
+        reverse("offers:edit", args=[msp_creuse.pk]),
+        form_data(msp_creuse, cpts=cpts.pk, prof_medecin_generaliste=3, prof_infirmier=2),
+    )
+    assert response.status_code == 302
+    page = na_client.get(reverse("offers:history", args=[msp_creuse.pk])).content.decode()
+    assert str(cpts) in page
+    assert f">{cpts.pk}<" not in page and f"{cpts.pk:,}".replace(",", "\u202f") not in page
+    assert "médecin généraliste : 3, infirmier : 2" in page
+    assert "{" not in page.split('class="history"')[1]  # no Python dict
+    cpts.delete()  # the CPTS no longer exists: the old value reads « — », not a number
+    page = na_client.get(reverse("offers:history", args=[msp_creuse.pk])).content.decode()
+    assert str(cpts) not in page and "médecin généraliste : 3" in page
