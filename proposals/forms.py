@@ -96,6 +96,12 @@ class ModerationForm(forms.Form):
         help_text="Obligatoire pour retenir ou écarter une contribution ; il est affiché publiquement.",
     )
 
+    def __init__(self, *args, statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statuses is not None:  # a closed consultation: only the synthesis decisions
+            field = self.fields["status"]
+            field.choices = [(value, label) for value, label in field.choices if value in statuses]
+
     def clean(self):
         data = super().clean()
         if data.get("status") in Contribution.REASON_REQUIRED and not data.get("reason", "").strip():

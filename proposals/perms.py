@@ -3,9 +3,11 @@
 Roles: anonymous, authenticated non-member, member of the consultation's group, coordinator of the
 group, staff. Participation (contributing, supporting, commenting, editing a draft) needs membership
 and an open consultation: before its opening and after its closing date a consultation is
-read-only. Moderation (publier, retenir, écarter) belongs to the group's coordinators and to staff;
-it stays possible after the closing date, since retaining or setting aside contributions is the
-synthesis of a closed consultation, and every decision is historised.
+read-only. Moderation (publier, retenir, écarter) belongs to the group's coordinators and to staff.
+After the closing date only the synthesis decisions remain, explicitly and visibly (a notice on the
+consultation and moderation pages): retaining or setting aside a contribution that was public
+before closing, with a public reason, historised. Publishing a draft or sending a contribution
+back to draft after closing is refused (it would reopen participation).
 """
 
 from .models import Contribution, Membership
@@ -78,6 +80,28 @@ def can_moderate(user, contribution) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or is_coordinator(user, contribution.consultation.group)
+
+
+SYNTHESIS_STATUSES = (Contribution.Status.RETAINED, Contribution.Status.DISCARDED)
+CLOSED_NOTICE = "Consultation close : seules les décisions de synthèse des coordinateurs restent possibles"
+
+
+def is_closed(consultation) -> bool:
+    return consultation.phase == "close"
+
+
+def can_set_status(user, contribution, status) -> bool:
+    """A moderation decision; after closing only retain / set aside a contribution already public."""
+    if not can_moderate(user, contribution):
+        return False
+    if not is_closed(contribution.consultation):
+        return True
+    return status in SYNTHESIS_STATUSES and contribution.status in Contribution.PUBLIC_STATUSES
+
+
+def moderation_statuses(user, contribution) -> list[str]:
+    """The statuses this user may set on this contribution now (empty: no moderation form)."""
+    return [s for s in Contribution.Status.values if can_set_status(user, contribution, s)]
 
 
 def can_export(user, consultation) -> bool:

@@ -300,6 +300,7 @@ def consultation_detail(request, slug):
             "can_contribute": perms.can_contribute(user, consultation),
             "is_member": perms.is_member(user, consultation.group),
             "can_export": perms.can_export(user, consultation),
+            "closed_notice": perms.CLOSED_NOTICE,
         },
     )
 
@@ -381,6 +382,7 @@ def contribution_detail(request, pk):
     user = request.user
     if not perms.can_view_contribution(user, contribution):
         raise Http404("Contribution introuvable")
+    statuses = perms.moderation_statuses(user, contribution)
     return render(
         request,
         "proposals/contribution_detail.html",
@@ -392,9 +394,14 @@ def contribution_detail(request, pk):
             "can_support": perms.can_support(user, contribution),
             "can_comment": perms.can_comment(user, contribution),
             "can_edit": perms.can_edit_contribution(user, contribution),
-            "can_moderate": perms.can_moderate(user, contribution),
+            "can_moderate": bool(statuses),
+            "closed": perms.is_closed(contribution.consultation),
+            "closed_notice": perms.CLOSED_NOTICE,
             "comment_form": CommentForm(),
-            "moderation_form": ModerationForm(initial={"status": contribution.status}),
+            "moderation_form": ModerationForm(
+                initial={"status": contribution.status},
+                statuses=statuses if perms.is_closed(contribution.consultation) else None,
+            ),
         },
     )
 
@@ -452,6 +459,12 @@ def contribution_moderate(request, pk):
                 messages.error(request, error)
         return redirect(f"{contribution.get_absolute_url()}#moderation")
     status, reason = form.cleaned_data["status"], form.cleaned_data["reason"].strip()
+    if not perms.can_set_status(request.user, contribution, status):
+        return refuse(
+            request,
+            f"{perms.CLOSED_NOTICE} : retenir ou écarter une contribution publiée avant la clôture. "
+            "Publier un brouillon ou renvoyer une contribution en brouillon n’est plus possible.",
+        )
     with transaction.atomic():
         StatusChange.objects.create(
             contribution=contribution,

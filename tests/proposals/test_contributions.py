@@ -164,7 +164,45 @@ def test_after_the_closing_date_the_consultation_is_read_only(setting):
     )
     assert Contribution.objects.count() == 2 and not Support.objects.exists() and not Comment.objects.exists()
     page = Client().get(consultation.get_absolute_url()).content.decode()
-    assert "La consultation est close : elle est en lecture seule." in page
+    assert "Consultation close : seules les décisions de synthèse des coordinateurs restent possibles" in page
+    assert "Proposer une contribution" not in member.get(consultation.get_absolute_url()).content.decode()
+
+
+def test_after_closing_coordinators_only_retain_or_set_aside_public_contributions(setting):
+    published = make_contribution(setting["consultation"], setting["member"], measure=setting["measure"])
+    draft = make_contribution(
+        setting["consultation"], setting["member"], measure=setting["measure"], status="brouillon"
+    )
+    consultation = setting["consultation"]
+    consultation.closes_at = consultation.opens_at + (consultation.closes_at - consultation.opens_at) / 1000
+    consultation.save()
+    coordinator = client_for(setting["coordinator"])
+    moderate = reverse("proposals:moderate", args=[published.pk])
+    # The synthesis decision is still possible, with its reason, and historised.
+    response = coordinator.post(moderate, {"status": "retenue", "reason": "Synthèse : priorité n° 1."})
+    assert response.status_code == 302
+    published.refresh_from_db()
+    assert published.status == Contribution.Status.RETAINED
+    assert StatusChange.objects.filter(contribution=published, status="retenue").exists()
+    # Publishing a draft or sending back to draft after closing is refused, nothing written.
+    for pk, status in [(draft.pk, "publiee"), (draft.pk, "retenue"), (published.pk, "brouillon")]:
+        refused = coordinator.post(
+            reverse("proposals:moderate", args=[pk]), {"status": status, "reason": "tardif"}
+        )
+        assert refused.status_code == 403, status
+        assert "Consultation close" in refused.content.decode()
+    draft.refresh_from_db()
+    published.refresh_from_db()
+    assert draft.status == Contribution.Status.DRAFT and published.status == Contribution.Status.RETAINED
+    assert StatusChange.objects.count() == 1
+    # The moderation form says so and offers only the synthesis decisions.
+    detail = coordinator.get(published.get_absolute_url()).content.decode()
+    form = detail[detail.index('id="moderation"') :]
+    assert "Consultation close : seules les décisions de synthèse des coordinateurs restent possibles" in form
+    assert 'value="retenue"' in form and 'value="ecartee"' in form
+    assert 'value="publiee"' not in form and 'value="brouillon"' not in form
+    # A closed consultation's draft offers no moderation form at all.
+    assert 'id="moderation"' not in coordinator.get(draft.get_absolute_url()).content.decode()
 
 
 def test_author_edits_own_draft(setting):

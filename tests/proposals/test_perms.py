@@ -18,6 +18,24 @@ EXPECTED = {
     "support": {"open": {"membre", "coordination"}, "closed": set(), "upcoming": set()},
     "comment": {"open": {"membre", "coordination"}, "closed": set(), "upcoming": set()},
     "moderate": {state: {"coordination", "staff"} for state in STATES},
+    # After closing only the synthesis decisions remain (retain / set aside a public contribution).
+    "retain": {state: {"coordination", "staff"} for state in STATES},
+    "discard": {state: {"coordination", "staff"} for state in STATES},
+    "publish_draft": {
+        "open": {"coordination", "staff"},
+        "closed": set(),
+        "upcoming": {"coordination", "staff"},
+    },
+    "retain_draft": {
+        "open": {"coordination", "staff"},
+        "closed": set(),
+        "upcoming": {"coordination", "staff"},
+    },
+    "back_to_draft": {
+        "open": {"coordination", "staff"},
+        "closed": set(),
+        "upcoming": {"coordination", "staff"},
+    },
     "export": {state: {"coordination", "staff"} for state in STATES},
     "view_draft": {state: {"coordination", "staff"} for state in STATES},
     "view_published": {state: set(ROLES) for state in STATES},
@@ -49,6 +67,11 @@ def _allowed(action, user, consultation, published, draft):
         "support": lambda: perms.can_support(user, published),
         "comment": lambda: perms.can_comment(user, published),
         "moderate": lambda: perms.can_moderate(user, published),
+        "retain": lambda: perms.can_set_status(user, published, Contribution.Status.RETAINED),
+        "discard": lambda: perms.can_set_status(user, published, Contribution.Status.DISCARDED),
+        "publish_draft": lambda: perms.can_set_status(user, draft, Contribution.Status.PUBLISHED),
+        "retain_draft": lambda: perms.can_set_status(user, draft, Contribution.Status.RETAINED),
+        "back_to_draft": lambda: perms.can_set_status(user, published, Contribution.Status.DRAFT),
         "export": lambda: perms.can_export(user, consultation),
         "view_draft": lambda: perms.can_view_contribution(user, draft),
         "view_published": lambda: perms.can_view_contribution(user, published),
@@ -76,6 +99,7 @@ def test_own_contribution_rules(world):
     assert perms.can_view_contribution(author, drafts["open"])
     assert perms.can_edit_contribution(author, drafts["open"])
     assert not perms.can_edit_contribution(author, drafts["closed"])  # read-only after closing
+    assert not perms.can_edit_contribution(author, drafts["upcoming"])
     assert not perms.can_edit_contribution(author, published["open"])  # published: coordinators decide
     assert not perms.can_edit_contribution(users["coordination"], drafts["open"])
 
