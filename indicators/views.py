@@ -4,6 +4,7 @@ Reading a page never computes: every figure comes from the stored current run. T
 view computes in memory from the cached catchment and writes nothing.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -86,8 +87,14 @@ def run_list(request):
             "page": Paginator(runs, 30).get_page(request.GET.get("page")),
             "can_trigger": can_trigger_run(request.user),
             "current": ComputationRun.current(),
+            "in_request": in_request(),
         },
     )
+
+
+def in_request() -> bool:
+    """No Celery broker configured (embedded default): tasks run eagerly, inside the request."""
+    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
 
 
 @require_POST
@@ -95,7 +102,14 @@ def run_trigger(request):
     if not can_trigger_run(request.user):
         raise PermissionDenied
     run = triggers.schedule(ComputationRun.Trigger.ADMIN, user=request.user)
-    messages.success(request, f"Calcul n° {run.pk} demandé.")
+    if in_request():  # no broker: computed within this request (once it commits), then shown
+        messages.success(
+            request,
+            f"Calcul n° {run.pk} effectué pendant la requête (sans broker Celery) : "
+            "son statut et sa durée figurent ci-dessous.",
+        )
+    else:  # sent to a Celery worker: the run page shows its progress bar
+        messages.success(request, f"Calcul n° {run.pk} demandé : sa progression s’affiche ci-dessous.")
     return redirect(run)
 
 
