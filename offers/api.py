@@ -5,11 +5,11 @@
     current_zoning() -> {commune_code: (zone, zrr)}
 
 Emergency sites are the open offers of kind EMERGENCY plus the open hospitals whose
-``emergency_basis`` is set. The real public-hospital file has no emergency authorisations:
-36 sites are flagged by their NAME (« URGENCES » / « SMUR ») and the other general-hospital
-sites (« C.H. ») by an explicit PROXY. Access times built on it are estimates: not every CH site
-runs urgences, and the file has neither CHU/CHR nor private clinics (times are overstated around
-university cities).
+``emergency_basis`` is set. The real public-hospital file has no emergency authorisations: a few
+sites are flagged by their NAME (« URGENCES » / « SMUR ») and the other general-hospital sites
+(« C.H. ») by an explicit PROXY (the import report gives both counts). Access times built on it
+are estimates: not every CH site runs urgences, and the file has neither CHU/CHR nor private
+clinics (times are overstated around university cities).
 """
 
 import numpy as np

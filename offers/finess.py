@@ -1,6 +1,6 @@
 """FINESS numbers: 9 characters, the last one a Luhn check digit.
 
-Verified on the 1,473 real numbers of the public-hospital extract (établissement) and their
+Verified on all the real numbers of the public-hospital extract (établissement) and their
 entités juridiques: the Luhn key holds for every all-digit number. For Corsica (départements
 2A / 2B) the letter counts as a digit: A = 1, B = 2 (2A0000212 → 210000212, which passes Luhn);
 this is the only mapping that validates the 21 Corsican numbers of the file.

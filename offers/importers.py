@@ -170,6 +170,18 @@ _MOJIBAKE = re.compile(
 )
 
 
+SYNTHETIC_LICENCE = "échantillon synthétique fabriqué pour les tests (aucune donnée réelle)"
+
+
+def _mark_synthetic(info: SourceInfo) -> None:
+    """A hand-made sample in an official layout: say so in the title, licence and attribution."""
+    info.is_synthetic = True
+    info.title += " — échantillon synthétique"
+    info.licence = SYNTHETIC_LICENCE
+    info.publisher = f"échantillon fabriqué à la main au format de : {info.publisher}"
+    info.attribution = "aucune (données fictives)"
+
+
 # --- helpers shared by the offer importers -----------------------------------------------------
 
 
@@ -465,8 +477,7 @@ def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool
     if synthetic is None:
         synthetic = "synthetique" in path.name or "synthetic" in path.name
     if synthetic:
-        info.is_synthetic = True
-        info.title += " — échantillon synthétique"
+        _mark_synthetic(info)
 
     def work(dataset):
         return _import_finess(dataset, path, decode_finess(path), skip_other_categories)
@@ -665,8 +676,7 @@ def import_gp_supply(
     if synthetic is None:
         synthetic = "synthetique" in path.name or "synthetic" in path.name
     if synthetic:
-        info.is_synthetic = True
-        info.title += " — échantillon synthétique"
+        _mark_synthetic(info)
     reader = _read_sirene if layout == "sirene" else _read_rpps
     return run_import(info, [path], lambda ds: _import_gp(ds, path, reader), dry_run=dry_run)
 
@@ -749,7 +759,10 @@ def _import_gp(dataset, path, reader) -> SyncCounts:
     dataset.report = {
         "communes": len(totals),
         "codes_non_apparies": sorted(set(unmatched)),
-        "medecins_generalistes": round(sum(v for c, v in totals.items() if c not in parents), 1),
+        # SIRENE counts establishments (APE 86.21Z), the Annuaire santé counts practitioners.
+        ("etablissements_86_21Z" if dataset.is_proxy else "medecins_generalistes"): round(
+            sum(v for c, v in totals.items() if c not in parents), 1
+        ),
         "nature": "proxy : établissements SIRENE 86.21Z, pas des praticiens"
         if dataset.is_proxy
         else "praticiens (Annuaire santé), ETP et âge non publiés",

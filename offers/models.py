@@ -32,6 +32,8 @@ class PerimeterSnapshot(models.Model):
         abstract = True
 
 
+FINESS_SOURCES = ("finess-hopitaux-publics", "finess-etalab")
+HOSPITAL_FROM_FINESS_LABEL = "Site d’établissement public de santé (FINESS)"
 OFFER_HISTORY = HistoricalRecords(bases=[PerimeterSnapshot])
 
 
@@ -41,7 +43,9 @@ class Offer(models.Model):
         CPTS = "cpts", "Communauté professionnelle territoriale de santé (CPTS)"
         CENTRE_SANTE = "centre_sante", "Centre de santé"
         ESP = "esp", "Équipe de soins primaires (ESP)"
-        HOSPITAL = "hopital", "Établissement hospitalier"
+        # The FINESS files list sites of public health establishments (C.H. category), which are
+        # not all hospitals: screening centres (CDAG / CIDDAG), « appartements thérapeutiques »…
+        HOSPITAL = "hopital", "Site d’établissement public de santé"
         EMERGENCY = "urgences", "Site d’urgences / SMUR"
 
     class SubKind(models.TextChoices):
@@ -161,6 +165,13 @@ class Offer(models.Model):
 
     def get_absolute_url(self):
         return reverse("offers:detail", args=[self.pk])
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as shown in the UI, saying where a hospital site comes from."""
+        if self.kind == self.Kind.HOSPITAL and self.dataset_id and self.dataset.source in FINESS_SOURCES:
+            return HOSPITAL_FROM_FINESS_LABEL
+        return self.get_kind_display()
 
     @property
     def region(self) -> Region:

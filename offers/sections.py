@@ -7,7 +7,7 @@ from territories.zones import level_of
 
 from .api import current_gp_dataset
 from .importers import current_zoning_rows
-from .models import DoctorZoning, GPSupply, Offer
+from .models import FINESS_SOURCES, HOSPITAL_FROM_FINESS_LABEL, DoctorZoning, GPSupply, Offer
 
 MAX_LISTED = 100
 
@@ -22,13 +22,19 @@ def offer_section(request, zone):
     in_zone = Q(commune__in=commune_codes) | Q(commune__parent__in=commune_codes)
     offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
     by_kind = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
+    hospitals_from_finess = offers.filter(
+        kind=Offer.Kind.HOSPITAL, dataset__source__in=FINESS_SOURCES
+    ).count()
+    kind_labels = dict(Offer.Kind.choices)
+    if hospitals_from_finess and hospitals_from_finess == by_kind.get(Offer.Kind.HOSPITAL):
+        kind_labels[Offer.Kind.HOSPITAL] = HOSPITAL_FROM_FINESS_LABEL
     cpts = (
         Offer.objects.filter(kind=Offer.Kind.CPTS, perimeter__in=commune_codes)
         .exclude(status=Offer.Status.CLOSED)
         .distinct()
         .order_by("name")
     )
-    listed = offers.select_related("commune").order_by("kind", "name")
+    listed = offers.select_related("commune", "dataset").order_by("kind", "name")
     dataset = current_gp_dataset()
     gp = None
     if dataset is not None:
@@ -66,7 +72,7 @@ def offer_section(request, zone):
         "context": {
             "zone": zone,
             "level": level,
-            "counts": [(value, label, by_kind.get(value, 0)) for value, label in Offer.Kind.choices],
+            "counts": [(value, kind_labels[value], by_kind.get(value, 0)) for value in Offer.Kind.values],
             "total": sum(by_kind.values()),
             "offers": listed[:MAX_LISTED],
             "more": max(0, sum(by_kind.values()) - MAX_LISTED),

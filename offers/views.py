@@ -31,7 +31,7 @@ def _offers_in(communes):
 
 @require_GET
 def offer_list(request):
-    offers = Offer.objects.select_related("commune__departement__region").order_by("name")
+    offers = Offer.objects.select_related("commune__departement__region", "dataset").order_by("name")
     mine = perms.agent_region_codes(request.user)
     scope = request.GET.get("perimetre") or ("mes-regions" if mine else "tout")
     region = request.GET.get("region", "")
@@ -333,13 +333,15 @@ def zone_offers_geojson(request, level, code):
         feature(
             o.location,
             kind=o.kind,
-            kind_label=o.get_kind_display(),
+            kind_label=o.kind_label,
             name=o.name,
             status=o.get_status_display(),
             precision=o.location_precision,
             url=o.get_absolute_url(),
         )
-        for o in offers.only("pk", "kind", "name", "status", "location", "location_precision")[:5000]
+        for o in offers.select_related("dataset").only(
+            "pk", "kind", "name", "status", "location", "location_precision", "dataset__source"
+        )[:5000]
     ]
     return JsonResponse(feature_collection(features))
 

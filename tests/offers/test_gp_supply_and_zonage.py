@@ -26,6 +26,10 @@ def test_sirene_proxy_maps_2019_codes_and_sums_arrondissements():
     assert rows["75056"] == pytest.approx(paris)  # the commune carries the sum of its arrondissements
     # Only communes of the test slice exist here: the other codes are reported, not invented.
     assert len(dataset.report["codes_non_apparies"]) > 19000
+    # The proxy counts establishments, and its report says so (not « médecins généralistes »).
+    assert "medecins_generalistes" not in dataset.report
+    expected = sum(v for c, v in rows.items() if not c.startswith("751"))
+    assert dataset.report["etablissements_86_21Z"] == pytest.approx(expected, abs=0.1)
     frame, current = api.current_gp_supply()
     assert current == dataset
     assert list(frame.columns) == ["commune_code", "headcount", "fte", "share_aged_60_plus"]
@@ -47,6 +51,11 @@ def test_rpps_layout_counts_practitioners_and_loses_to_the_proxy_while_synthetic
     # nurse excluded; Paris 12e and 11e summed into Paris.
     assert rows == {"23096": 1.5, "23176": 0.5, "48095": 1.0, "75112": 1.0, "75111": 1.0, "75056": 2.0}
     assert rpps.report["activites_sans_commune"] == 1 and rpps.report["praticiens"] == 5
+    assert (
+        rpps.report["medecins_generalistes"] == 1.5 + 0.5 + 1.0 + 2.0
+        and "etablissements_86_21Z" not in rpps.report
+    )
+    assert rpps.licence == "échantillon synthétique fabriqué pour les tests (aucune donnée réelle)"
     assert api.current_gp_supply()[1] == proxy  # a synthetic sample never replaces real data
     Dataset.objects.filter(pk=rpps.pk).update(is_synthetic=False)  # as a real extraction would be
     frame, current = api.current_gp_supply()

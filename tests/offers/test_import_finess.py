@@ -18,6 +18,8 @@ def test_sample_yields_msp_centres_and_cpts_inside_their_commune():
     dataset = import_finess(FINESS_SAMPLE)
     assert dataset.status == Dataset.Status.SUCCEEDED and dataset.is_synthetic
     assert "synthétique" in dataset.title and dataset.millesime == "extraction du 2024-01-15"
+    assert dataset.licence == "échantillon synthétique fabriqué pour les tests (aucune donnée réelle)"
+    assert "Licence Ouverte" not in dataset.licence and "fabriqué à la main" in dataset.publisher
     offers = Offer.objects.filter(dataset=dataset)
     kinds = sorted(offers.values_list("kind", flat=True))
     assert kinds == ["centre_sante", "centre_sante", "cpts", "msp", "msp", "msp"]

@@ -106,3 +106,30 @@ def test_unknown_commune_refuses_the_file_with_its_line(tmp_path):
     assert "ligne 3" in str(exc.value) and "23999" in str(exc.value)
     assert Offer.objects.count() == before
     assert Dataset.objects.filter(source="finess-hopitaux-publics").latest("pk").status == "failed"
+
+
+def test_sites_are_labelled_as_public_health_establishment_sites(tmp_path, client):
+    """Guéret has the C.H. and a CIDAG screening centre: neither is called « hospitalier » blindly."""
+    with open(HOSPITALS, encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for r in reader if r["code_insee"] == "23096"]
+        fields = reader.fieldnames
+    assert len(rows) == 2 and any("CIDAG" in r["rs"] for r in rows)
+    subset = tmp_path / HOSPITALS_FILE
+    with open(subset, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    import_hospitals(subset)
+    page = client.get(Commune.objects.get(code="23096").get_absolute_url()).content.decode()
+    assert "Site d’établissement public de santé (FINESS) : <strong>2</strong>" in page
+    assert "Établissement hospitalier" not in page
+    cidag = Offer.objects.get(finess_et="230004004")  # CIDAG du VIH et des hépatites
+    assert cidag.kind_label == "Site d’établissement public de santé (FINESS)"
+    assert (
+        "Site d’établissement public de santé (FINESS)"
+        in client.get(cidag.get_absolute_url()).content.decode()
+    )
+    # Entered by hand, the same kind does not claim FINESS as its source.
+    hand = Offer(kind=Offer.Kind.HOSPITAL, name="Site saisi", commune_id="23096")
+    assert hand.kind_label == "Site d’établissement public de santé"
