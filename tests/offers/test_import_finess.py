@@ -189,3 +189,31 @@ def test_geolocalisation_without_structure_is_reported(tmp_path):
 def test_file_without_data_row_is_refused(tmp_path, keep):
     problems = _rejected(_write(tmp_path, _sample_lines()[:keep]))  # header only / empty
     assert problems[0].reason == "aucune ligne de données (fichier vide ou tronqué ?)"
+
+
+@pytest.mark.parametrize(
+    "command", ["import_finess", "import_hospitals", "import_zonage", "import_gp_supply"]
+)
+def test_commands_accept_the_file_positionally_or_with_file(tmp_path, command):
+    from django.core.management import CommandError, call_command
+
+    missing = str(tmp_path / "absent.csv")
+    for args in ([missing], ["--file", missing]):
+        with pytest.raises((CommandError, ImportRejected, FileNotFoundError)) as exc:
+            call_command(command, *args, "--dry-run")
+        assert "absent.csv" in str(exc.value)  # the given file was the one read, both ways
+    with pytest.raises(CommandError, match="Deux fichiers différents"):
+        call_command(command, missing, "--file", str(tmp_path / "other.csv"))
+
+
+def test_command_summary_prints_counts_of_dict_values():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("import_finess", str(FINESS_SAMPLE), stdout=out)
+    call_command("import_finess", "--file", str(FINESS_SAMPLE), stdout=out)  # same file, other form
+    text = out.getvalue()
+    assert "par_type : centre_sante : 2, cpts : 1, msp : 3" in text
+    assert "categories_ignorees : aucun" in text

@@ -1,4 +1,6 @@
-"""python manage.py import_finess FILE [--skip-other-categories] [--synthetic] [--dry-run]"""
+"""python manage.py import_finess FILE|--file FILE [--skip-other-categories] [--synthetic] [--dry-run]"""
+
+from django.core.management.base import CommandError
 
 from offers.importers import import_finess
 
@@ -10,7 +12,7 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("file")
+        self.add_file_argument(parser)
         parser.add_argument(
             "--skip-other-categories",
             action="store_true",
@@ -19,7 +21,10 @@ class Command(ImportCommand):
         )
         parser.add_argument("--synthetic", action="store_true", help="échantillon synthétique")
 
-    def handle(self, *args, file, dry_run, skip_other_categories, synthetic, **options):
+    def handle(self, *args, dry_run, skip_other_categories, synthetic, **options):
+        file = self.input_file(options)
+        if file is None:
+            raise CommandError("Indiquez le fichier FINESS : import_finess FICHIER (ou --file FICHIER).")
         self.run(
             import_finess,
             file,

@@ -1,4 +1,6 @@
-"""python manage.py import_gp_supply [--layout sirene|rpps] [--file …] [--millesime …] [--dry-run]"""
+"""Usage: python manage.py import_gp_supply [FILE | --file FILE] [--layout sirene|rpps] [--millesime …]
+[--dry-run]
+"""
 
 from offers.importers import DEFAULT_DIR, SIRENE_FILE, import_gp_supply
 
@@ -14,11 +16,12 @@ class Command(ImportCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--layout", choices=["sirene", "rpps"], default="sirene")
-        parser.add_argument("--file", default=None)
+        self.add_file_argument(parser)
         parser.add_argument("--millesime", default="", help="date de l’extraction (RPPS)")
         parser.add_argument("--synthetic", action="store_true", help="échantillon synthétique")
 
-    def handle(self, *args, layout, file, millesime, synthetic, dry_run, **options):
+    def handle(self, *args, layout, millesime, synthetic, dry_run, **options):
+        file = self.input_file(options)
         if file is None and layout == "sirene":
             file = str(DEFAULT_DIR / SIRENE_FILE)
         if file is None:

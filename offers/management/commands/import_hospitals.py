@@ -1,4 +1,4 @@
-"""python manage.py import_hospitals [--file …] [--dry-run]"""
+"""python manage.py import_hospitals [FILE | --file FILE] [--dry-run]"""
 
 from offers.importers import DEFAULT_DIR, HOSPITALS_FILE, import_hospitals
 
@@ -10,7 +10,7 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--file", default=str(DEFAULT_DIR / HOSPITALS_FILE))
+        self.add_file_argument(parser, default=str(DEFAULT_DIR / HOSPITALS_FILE))
 
-    def handle(self, *args, file, dry_run, **options):
-        self.run(import_hospitals, file, dry_run=dry_run)
+    def handle(self, *args, dry_run, **options):
+        self.run(import_hospitals, self.input_file(options), dry_run=dry_run)

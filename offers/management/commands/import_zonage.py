@@ -1,4 +1,4 @@
-"""python manage.py import_zonage [--file …] [--millesime …] [--dry-run]"""
+"""python manage.py import_zonage [FILE | --file FILE] [--millesime …] [--dry-run]"""
 
 from offers.importers import DEFAULT_DIR, ZONAGE_FILE, import_zonage
 
@@ -13,8 +13,8 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--file", default=str(DEFAULT_DIR / ZONAGE_FILE))
+        self.add_file_argument(parser, default=str(DEFAULT_DIR / ZONAGE_FILE))
         parser.add_argument("--millesime", default="")
 
-    def handle(self, *args, file, millesime, dry_run, **options):
-        self.run(import_zonage, file, dry_run=dry_run, millesime=millesime)
+    def handle(self, *args, millesime, dry_run, **options):
+        self.run(import_zonage, self.input_file(options), dry_run=dry_run, millesime=millesime)
