@@ -1,6 +1,11 @@
 """Read-only API of the indicators app for other apps (proposals reads targets' outcomes here).
 
     measure(code, zone=None) -> Measurement | None
+    measure_many(codes, zone=None, cache=None) -> {code: Measurement | None}
+
+``measure_many`` reads several indicators of one zone in a few queries (one for all registry
+counts, one for all computed values); pass the same ``cache`` dict for every zone of a page so
+the current run, the definitions and the registry's dates are read once.
 
 ``zone`` is any territory object (Commune, BassinDeVie, EPCI, Departement, Region, Perimeter) or
 None for France entière. Registry counts are counted live from the registry (offers); computed
@@ -10,7 +15,7 @@ indicators are read from the current successful computation run (never computed 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,35 +57,66 @@ REGISTRY_COUNTS = {
 }
 
 
-def registry_count(code: str, zone=None) -> Measurement:
-    label, condition = REGISTRY_COUNTS[code]
-    offers = Offer.objects.filter(condition).exclude(status=Offer.Status.CLOSED)
-    if zone is not None:
-        communes = zone.communes()
-        in_zone = Q(commune__in=communes) | Q(commune__parent__in=communes)
-        if code.startswith("nb_cpts"):
-            in_zone |= Q(perimeter__in=communes)
-        offers = offers.filter(in_zone)
-    last = (
-        Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
-    )
-    note = ""
-    if last is None:
-        note = (
-            "Le registre ne contient encore aucune offre de ce type (ni saisie par une ARS, ni importée) : "
-            "ce 0 décrit l’état du registre, pas la réalité du terrain."
-        )
+EMPTY_REGISTRY_NOTE = (
+    "Le registre ne contient encore aucune offre de ce type (ni saisie par une ARS, ni importée) : "
+    "ce 0 décrit l’état du registre, pas la réalité du terrain."
+)
+
+
+def _in_zone(code, zone) -> Q:
+    communes = zone.communes()
+    in_zone = Q(commune__in=communes) | Q(commune__parent__in=communes)
+    if code.startswith("nb_cpts"):
+        in_zone |= Q(perimeter__in=communes)
+    return in_zone
+
+
+def _registry_measurement(code, zone, value, last) -> Measurement:
     return Measurement(
         indicator=code,
-        label=label,
-        value=offers.distinct().count(),
+        label=REGISTRY_COUNTS[code][0],
+        value=value,
         unit="nombre",
         zone_label=getattr(zone, "name", "France entière"),
         measured_at=last or timezone.now(),
         source="Registre Santé & Territoires (offres en projet ou en fonctionnement)",
         url=reverse("offers:list"),
-        note=note,
+        note="" if last is not None else EMPTY_REGISTRY_NOTE,
     )
+
+
+def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
+    """Several registry counts of one zone in one query (plus one, per page, for their dates)."""
+    codes = [c for c in dict.fromkeys(codes) if c in REGISTRY_COUNTS]
+    if not codes:
+        return {}
+    cache = cache if cache is not None else {}
+    if "registry_last" not in cache:
+        cache["registry_last"] = Offer.objects.aggregate(
+            **{c: Max("updated_at", filter=condition) for c, (_label, condition) in REGISTRY_COUNTS.items()}
+        )
+    counts = Offer.objects.exclude(status=Offer.Status.CLOSED).aggregate(
+        **{
+            c: Count(
+                "pk",
+                filter=REGISTRY_COUNTS[c][1] & (_in_zone(c, zone) if zone is not None else Q()),
+                distinct=True,
+            )
+            for c in codes
+        }
+    )
+    return {c: _registry_measurement(c, zone, counts[c], cache["registry_last"][c]) for c in codes}
+
+
+def registry_count(code: str, zone=None) -> Measurement:
+    _label, condition = REGISTRY_COUNTS[code]
+    offers = Offer.objects.filter(condition).exclude(status=Offer.Status.CLOSED)
+    if zone is not None:
+        offers = offers.filter(_in_zone(code, zone))
+    last = (
+        Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
+    )
+    return _registry_measurement(code, zone, offers.distinct().count(), last)
 
 
 def measure(code: str, zone=None) -> Measurement | None:
@@ -89,3 +125,14 @@ def measure(code: str, zone=None) -> Measurement | None:
     from .values import computed_measurement  # implemented with the computation runs
 
     return computed_measurement(code, zone)
+
+
+def measure_many(codes, zone=None, cache=None) -> dict[str, Measurement | None]:
+    """``measure`` for several codes of one zone in a few queries; share ``cache`` across zones."""
+    from .values import computed_measurements
+
+    cache = cache if cache is not None else {}
+    codes = list(dict.fromkeys(codes))
+    out = registry_counts(codes, zone, cache)
+    out.update(computed_measurements([c for c in codes if c not in REGISTRY_COUNTS], zone, cache))
+    return {c: out.get(c) for c in codes}

@@ -80,11 +80,14 @@ def travel_time_text(run) -> str:
     )
 
 
-def source_text(run, definition) -> str:
+def source_text(run, definition, run_datasets=None) -> str:
     """Datasets (with millésime) the indicator rests on, the travel-time provider when the
-    indicator uses travel times, and the run."""
+    indicator uses travel times, and the run. ``run_datasets``: the run's datasets, if read already."""
     ids = run.summary.get("datasets_by_indicator", {}).get(definition.code)
-    datasets = run.datasets.filter(pk__in=ids) if ids else run.datasets.all()
+    if run_datasets is None:
+        datasets = run.datasets.filter(pk__in=ids) if ids else run.datasets.all()
+    else:
+        datasets = [d for d in run_datasets if d.pk in set(ids)] if ids else run_datasets
     parts = []
     for d in datasets:
         flags = ""
@@ -120,22 +123,44 @@ def unit_label(code, unit, run) -> str:
 
 def computed_measurement(code, zone=None):
     """A Measurement for a computed indicator of the current run, or None if none exists."""
-    from .api import Measurement
+    return computed_measurements([code], zone).get(code)
 
-    definition = IndicatorDefinition.objects.filter(code=code).first()
-    run = ComputationRun.current()
-    if definition is None or run is None:
-        return None
+
+def computed_measurements(codes, zone=None, cache=None) -> dict:
+    """Measurements of several computed indicators of one zone: one query for their values; the
+    current run, the definitions and the run's datasets are read once per ``cache`` (a page)."""
+    cache = cache if cache is not None else {}
+    if "run" not in cache:
+        cache["run"] = ComputationRun.current()
+    run = cache["run"]
+    if run is None or not codes:
+        return dict.fromkeys(codes)
+    if "definitions" not in cache:
+        cache["definitions"] = {d.code: d for d in IndicatorDefinition.objects.all()}
+        cache["run_datasets"] = list(run.datasets.all())
+    known = [c for c in codes if c in cache["definitions"]]
     key = key_of(zone)
     if key is None:
-        value = perimeter_value(run, code, zone)
+        values = {c: perimeter_value(run, c, zone) for c in known}
     else:
-        stored = IndicatorValue.objects.filter(
-            run=run, level=key[0], zone_code=key[1], indicator_id=code
-        ).first()
-        if stored is None:
-            return None
-        value = stored.value
+        values = dict(
+            IndicatorValue.objects.filter(
+                run=run, level=key[0], zone_code=key[1], indicator_id__in=known
+            ).values_list("indicator_id", "value")
+        )
+    out = dict.fromkeys(codes)
+    for code in known:
+        if code in values:
+            out[code] = _measurement(
+                run, cache["definitions"][code], values[code], zone, cache["run_datasets"]
+            )
+    return out
+
+
+def _measurement(run, definition, value, zone, run_datasets):
+    from .api import Measurement
+
+    code = definition.code
     is_estimate = estimate_flags(run).get(code, run.is_estimate)
     return Measurement(
         indicator=code,
@@ -144,7 +169,7 @@ def computed_measurement(code, zone=None):
         unit=definition.unit,
         zone_label=getattr(zone, "name", "France entière"),
         measured_at=run.finished_at,
-        source=source_text(run, definition),
+        source=source_text(run, definition, run_datasets),
         url=reverse("indicators:definition", args=[code]) + f"?calcul={run.pk}",
         is_estimate=is_estimate,
         unit_label=unit_label(code, definition.unit, run),

@@ -41,3 +41,11 @@ def measure(code: str, zone=None):
     if not code:
         return None
     return api.measure(code, zone)
+
+
+def measure_many(codes, zone=None, cache=None) -> dict:
+    """Several indicators of one zone in a few queries; share ``cache`` across the zones of a page."""
+    codes = [c for c in dict.fromkeys(codes) if c]
+    if not codes:
+        return {}
+    return api.measure_many(codes, zone, cache)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .indicators import indicator_label, measure
+from .indicators import indicator_label, measure, measure_many
 from .models import Measure
 
 
@@ -32,6 +32,11 @@ def outcome(m: Measure, zone=None, memo: dict | None = None) -> Outcome:
             measurement = measure(m.indicator_code, zone)
             if memo is not None:
                 memo[key] = measurement
+    return judge(m, measurement)
+
+
+def judge(m: Measure, measurement) -> Outcome:
+    """The measure's target against one measurement (None: not measured yet)."""
     reached = None
     comparable = (
         measurement is None or m.target_value is None or comparable_units(m.target_unit, measurement.unit)
@@ -59,14 +64,18 @@ def tracked_measures():
 
 
 def outcome_rows(zone=None, measures=None):
-    rows, memo = [], {}
-    for m in measures if measures is not None else tracked_measures():
-        rows.append(
-            {
-                "measure": m,
-                "indicator_label": indicator_label(m.indicator_code),
-                "national": outcome(m, memo=memo),
-                "local": outcome(m, zone, memo=memo) if zone is not None else None,
-            }
-        )
-    return rows
+    """One row per measure; every indicator of a zone is read at once (a few queries per zone)."""
+    measures = list(measures if measures is not None else tracked_measures())
+    codes = [m.indicator_code for m in measures if m.indicator_code]
+    cache = {}  # the current run, definitions and registry dates, read once for the page
+    national = measure_many(codes, None, cache)
+    local = measure_many(codes, zone, cache) if zone is not None else {}
+    return [
+        {
+            "measure": m,
+            "indicator_label": indicator_label(m.indicator_code),
+            "national": judge(m, national.get(m.indicator_code)),
+            "local": judge(m, local.get(m.indicator_code)) if zone is not None else None,
+        }
+        for m in measures
+    ]
