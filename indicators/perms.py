@@ -1,9 +1,12 @@
 """Named permission predicates of the indicators app (tested as a matrix of roles × actions).
 
 * ``can_trigger_run``: staff only (a recompute on demand, from the runs page).
-* ``can_simulate``: staff, ARS agents and élus (members of the groups below, or holders of the
-  ``indicators.simulate_whatif`` permission). Anonymous visitors cannot simulate.
+* ``can_simulate``: staff, ARS agents (an ``offers.ARSAgent`` record, or the group below) and élus
+  (the group « élus », created by migration 0003), or holders of the ``indicators.simulate_whatif``
+  permission. Anonymous visitors cannot simulate.
 """
+
+from offers.models import ARSAgent
 
 SIMULATION_GROUPS = ("agents ARS", "élus")
 
@@ -16,5 +19,7 @@ def can_simulate(user) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_staff or user.has_perm("indicators.simulate_whatif"):
+        return True
+    if ARSAgent.objects.filter(user=user).exists():
         return True
     return user.groups.filter(name__in=SIMULATION_GROUPS).exists()

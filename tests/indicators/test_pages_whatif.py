@@ -28,12 +28,18 @@ def users(db):
     elu.groups.add(Group.objects.get_or_create(name="élus")[0])
     holder = make_user("porteur")
     holder.user_permissions.add(Permission.objects.get(codename="simulate_whatif"))
+    from offers.models import ARSAgent
+    from territories.models import Region
+
+    registry_agent = make_user("agent-registre")  # an ARS agent of the registry, in no group
+    ARSAgent.objects.create(user=registry_agent).regions.add(Region.objects.get(code="75"))
     return {
         "anonymous": None,
         "citizen": make_user("citoyen"),
         "ars": ars,
         "elu": elu,
         "holder": holder,
+        "registry_agent": registry_agent,
         "staff": make_user("admin", is_staff=True),
     }
 
@@ -45,6 +51,7 @@ MATRIX = {
     "ars": (False, True),
     "elu": (False, True),
     "holder": (False, True),
+    "registry_agent": (False, True),
     "staff": (True, True),
 }
 
