@@ -9,7 +9,7 @@ from .geojson import feature, feature_collection
 from .models import Commune, Dataset, Departement, Region
 from .search import search
 from .sections import render_sections
-from .zones import get_zone, level_of
+from .zones import get_zone, level_of, parent_zones
 
 
 @require_GET
@@ -32,7 +32,7 @@ def zone_detail(request, level, code):
         "level": level_of(zone),
         "population": stats["population"],
         "commune_count": stats["count"],
-        "parents": _parents(zone),
+        "parents": parent_zones(zone),
         "sections": render_sections(request, zone),
     }
     if isinstance(zone, Region):
@@ -60,19 +60,6 @@ def latest_datasets(sources):
     ):
         latest.setdefault(dataset.source, dataset)
     return [latest[s] for s in sources if s in latest]
-
-
-def _parents(zone):
-    if isinstance(zone, Commune):
-        return zone.parent_zones()
-    if isinstance(zone, Departement):
-        return [zone.region]
-    if isinstance(zone, Region):
-        return []
-    # EPCI and bassins de vie may span several départements: list them all.
-    deps = Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
-    regions = {d.region_id: d.region for d in deps}
-    return [*deps, *regions.values()]
 
 
 @require_GET

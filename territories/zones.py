@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import EPCI, BassinDeVie, Commune, Departement, Region
+from .models import EPCI, BassinDeVie, Commune, Departement, Perimeter, Region
 
 LEVELS = {
     "commune": Commune,
@@ -36,3 +36,21 @@ def get_zone(level: str, code: str):
 def zone_key(zone) -> tuple[str, str]:
     """A stable (level, code) pair identifying a zone, used by other apps to store per-zone values."""
     return level_of(zone), zone.pk
+
+
+def parent_zones(zone) -> list:
+    """The zones containing ``zone``, smallest first. EPCI, bassins de vie and perimeters may span
+    several départements: all of them and their régions are listed."""
+    if isinstance(zone, Commune):
+        return zone.parent_zones()
+    if isinstance(zone, Departement):
+        return [zone.region]
+    if isinstance(zone, Region):
+        return []
+    if isinstance(zone, (EPCI, BassinDeVie, Perimeter)):
+        deps = list(
+            Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
+        )
+        regions = {d.region_id: d.region for d in deps}
+        return [*deps, *regions.values()]
+    return []
