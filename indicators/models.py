@@ -269,3 +269,40 @@ class TravelTime(models.Model):
 
     def __str__(self):
         return f"{self.origin} → {self.destination} : {self.minutes:g} min"
+
+
+class PublishedIndicatorValue(models.Model):
+    """A value published by a producer (DREES APL per commune…), stored as published.
+
+    It feeds no computation and is never mixed into computation runs: pages show it *beside* the
+    computed value, with its own dataset (source, millésime, licence, synthetic flag).
+    """
+
+    class Variant(models.TextChoices):
+        NO_AGE_LIMIT = "sans_borne", "sans borne d’âge"
+        MAX_65 = "moins_65", "médecins de 65 ans et moins"
+        MAX_62 = "moins_62", "médecins de 62 ans et moins"
+
+    key = models.CharField("clé", max_length=60, primary_key=True)  # indicator:millésime:variant:commune
+    indicator_code = models.CharField("code de l’indicateur", max_length=40, db_index=True)
+    millesime = models.CharField("millésime", max_length=20)
+    variant = models.CharField("variante", max_length=12, choices=Variant.choices)
+    commune = models.ForeignKey(
+        "territories.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.FloatField("valeur publiée")
+    population = models.FloatField("population de pondération publiée", null=True, blank=True)
+    population_kind = models.CharField("nature de la population de pondération", max_length=40, blank=True)
+    source_codes = models.CharField("codes du fichier", max_length=120, blank=True)
+    is_active = models.BooleanField("en vigueur", default=True)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "valeur publiée d’indicateur"
+        verbose_name_plural = "valeurs publiées d’indicateurs"
+        indexes = [models.Index(fields=["indicator_code", "commune", "is_active"])]
+
+    def __str__(self):
+        return f"{self.indicator_code} {self.millesime} {self.variant} {self.commune_id} = {self.value}"

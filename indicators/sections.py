@@ -15,6 +15,7 @@ from territories.zones import level_of
 
 from .models import ComputationRun, IndicatorDefinition, IndicatorValue
 from .perms import can_simulate
+from .published import published_apl
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, unit_label, values_for
 
 
@@ -45,7 +46,14 @@ def access_section(request, zone):
         return None
     run = ComputationRun.current()
     latest = ComputationRun.objects.order_by("-created_at", "-pk").first()
-    context = {"zone": zone, "run": run, "latest_run": latest, "can_simulate": can_simulate(request.user)}
+    context = {
+        "zone": zone,
+        "run": run,
+        "latest_run": latest,
+        "can_simulate": can_simulate(request.user),
+        # DREES-published APL, shown beside the computed one (never part of a run)
+        "published_apl": published_apl(zone),
+    }
     if run is not None:
         parents = parent_zones(zone)
         keys = [key] + [key_of(p) for p in parents] + [FRANCE]
@@ -79,6 +87,7 @@ def access_section(request, zone):
         names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
         counts = Counter(getattr(classes.get(("commune", c)), "label", "non calculé") for c in atoms)
         context.update(
+            computed_apl=getattr(values.get(key, {}).get("apl_mg"), "value", None),
             class_counts=sorted(counts.items(), key=lambda item: -item[1]),
             table_limit=TABLE_LIMIT,
             rows=rows,

@@ -15,8 +15,13 @@ logger = logging.getLogger(__name__)
 _deferred = {"active": False, "pending": False}
 
 
-def defer(active: bool) -> None:
+def defer(active: bool) -> bool:
+    """Start or stop deferring recomputes; stopping returns whether an import asked for one."""
     _deferred["active"] = active
+    pending = _deferred["pending"]
+    if not active:
+        _deferred["pending"] = False
+    return pending
 
 
 def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> ComputationRun:
@@ -40,8 +45,9 @@ def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> Computa
     return run
 
 
-# Imports that feed no indicator (policy texts) never trigger a recompute.
-SOURCES_WITHOUT_INDICATORS = ("proposals-",)
+# Imports that feed no computation (policy texts; DREES APL, published values shown beside the
+# computed ones) never trigger a recompute.
+SOURCES_WITHOUT_INDICATORS = ("proposals-", "drees-apl")
 
 
 def affects_indicators(dataset) -> bool:

@@ -20,6 +20,7 @@ from territories.zones import get_zone, level_of
 from . import triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from .perms import can_simulate, can_trigger_run
+from .published import published_apl
 from .sections import access_section
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
@@ -62,10 +63,12 @@ def definition_detail(request, code):
         ).first()
         ids = run.summary.get("datasets_by_indicator", {}).get(code, [])
         datasets = list(run.datasets.filter(pk__in=ids)) if ids else list(run.datasets.all())
+    published = _published_context(code, request.GET.get("commune", ""), run, france)
     return render(
         request,
         "indicators/definition_detail.html",
         {
+            **published,
             "definition": definition,
             "run": run,
             "france": france,
@@ -75,6 +78,30 @@ def definition_detail(request, code):
             "is_proxy_density": code == "densite_mg" and supply_is_proxy(run),
         },
     )
+
+
+def _published_context(code, commune_code, run, france):
+    """DREES-published APL for ``?commune=CODE`` (else every published commune, weighted)."""
+    if code != "apl_mg":
+        return {}
+    commune = (
+        Commune.objects.filter(code=commune_code.strip()[:5], is_active=True).first()
+        if commune_code
+        else None
+    )
+    computed = getattr(france, "value", None)
+    if commune is not None and run is not None:
+        computed = (
+            IndicatorValue.objects.filter(run=run, level="commune", zone_code=commune.code, indicator_id=code)
+            .values_list("value", flat=True)
+            .first()
+        )
+    return {
+        "published": published_apl(commune),
+        "published_place": commune.name if commune else "l’ensemble des communes publiées",
+        "published_commune": commune,
+        "published_computed": computed,
+    }
 
 
 @require_GET
