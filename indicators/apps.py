@@ -21,9 +21,15 @@ class IndicatorsConfig(AppConfig):
 
         @bootstrap.register(90, "indicateurs : premier calcul (APL, densité, temps d’accès, classement)")
         def compute_first_run(stdout, dry_run=False):
-            triggers.defer(False)
+            from .models import ComputationRun
+
+            changed = triggers.defer(False)
             if dry_run:
                 stdout.write("  essai à blanc : pas de calcul")
+                return
+            current = ComputationRun.current()
+            if current is not None and not changed:
+                stdout.write(f"  aucune donnée modifiée : le calcul n° {current.pk} reste à jour")
                 return
             from django.core.management import call_command
 
