@@ -306,3 +306,71 @@ class PublishedIndicatorValue(models.Model):
 
     def __str__(self):
         return f"{self.indicator_code} {self.millesime} {self.variant} {self.commune_id} = {self.value}"
+
+
+class DatasetUpload(models.Model):
+    """A data file uploaded by an administrator, imported by a Celery task with the same service
+    as the matching ``manage.py import_…`` command. The file stays under
+    ``MEDIA_ROOT/imports/<token>/<original name>`` (provenance)."""
+
+    class Kind(models.TextChoices):
+        FINESS = "finess", "Extraction FINESS etalab cs1100507 (MSP, centres de santé, CPTS, hôpitaux)"
+        HOSPITALS = "hospitals", "FINESS — sites des établissements publics de santé (sans coordonnées)"
+        GP_SIRENE = "gp_sirene", "Offre de médecins généralistes — établissements SIRENE 86.21Z (proxy)"
+        GP_RPPS = "gp_rpps", "Offre de médecins généralistes — extraction Annuaire santé / RPPS"
+        ZONAGE = "zonage", "Zonage médecins des ARS (ZIP, ZAC, HZ, ZAR) et ZRR"
+        TIME_MATRIX = "time_matrix", "Distancier commune à commune (origin, destination, minutes)"
+        DREES_APL = "drees_apl", "APL aux médecins généralistes publiée par la DREES (.xlsx)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "en attente"
+        RUNNING = "running", "en cours"
+        SUCCEEDED = "succeeded", "réussi"
+        DRY_RUN = "dry_run", "essai à blanc réussi"
+        FAILED = "failed", "échoué"
+
+    token = models.UUIDField("dossier", unique=True, editable=False)
+    kind = models.CharField("type de fichier", max_length=20, choices=Kind.choices)
+    original_name = models.CharField("nom du fichier", max_length=255)
+    path = models.CharField("chemin (sous MEDIA_ROOT)", max_length=500)
+    size = models.PositiveBigIntegerField("taille (octets)", default=0)
+    dry_run = models.BooleanField("essai à blanc", default=False)
+    synthetic = models.BooleanField("échantillon synthétique", default=False)
+    options = models.JSONField("options", default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposé par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField("statut", max_length=12, choices=Status.choices, default=Status.PENDING)
+    dataset = models.ForeignKey(
+        Dataset,
+        verbose_name="jeu de données",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    message = models.TextField("message", blank=True)
+    problems = models.JSONField("problèmes (fichier, ligne, champ, motif)", default=list, blank=True)
+    task_id = models.CharField("tâche Celery", max_length=64, blank=True)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "fichier déposé pour import"
+        verbose_name_plural = "fichiers déposés pour import"
+        ordering = ["-created_at", "-pk"]
+        permissions = [("upload_dataset", "Peut déposer un fichier de données à importer")]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_kind_display()}) — {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse("indicators:upload", args=[self.pk])
+
+    @property
+    def is_active(self):
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

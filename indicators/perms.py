@@ -4,6 +4,7 @@
 * ``can_simulate``: staff, ARS agents (an ``offers.ARSAgent`` record, or the group below) and élus
   (the group « élus », created by migration 0003), or holders of the ``indicators.simulate_whatif``
   permission. Anonymous visitors cannot simulate.
+* ``can_upload_dataset``: superusers, or staff with ``indicators.upload_dataset`` (imports page).
 """
 
 from offers.models import ARSAgent
@@ -23,3 +24,17 @@ def can_simulate(user) -> bool:
     if ARSAgent.objects.filter(user=user).exists():
         return True
     return user.groups.filter(name__in=SIMULATION_GROUPS).exists()
+
+
+def can_upload_dataset(user) -> bool:
+    """Upload a data file to import (FINESS, GP supply, zonage, time matrix, DREES APL).
+
+    An import replaces reference data for the whole portal and triggers a recompute: superusers,
+    or staff members holding the dedicated permission ``indicators.upload_dataset`` (granted in the
+    admin). Being staff alone is not enough; ARS agents, élus and citizens cannot.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.is_staff and user.has_perm("indicators.upload_dataset"))

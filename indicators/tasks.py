@@ -20,3 +20,22 @@ def recompute_indicators(self, run_id=None, trigger="beat", delay_per_step=0.0):
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     run = services.execute(run_id, redelivered=redelivered, delay_per_step=delay_per_step)
     return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="indicators.tasks.import_uploaded_file", acks_late=True, reject_on_worker_lost=True)
+def import_uploaded_file(
+    kind, path, dry_run=False, synthetic=False, user_id=None, upload_id=None, options=None
+):
+    """Import a file uploaded from the imports page with the same service as its command."""
+    from .uploads import execute_upload
+
+    upload = execute_upload(
+        upload_id,
+        kind=kind,
+        path=path,
+        dry_run=dry_run,
+        synthetic=synthetic,
+        user_id=user_id,
+        options=options,
+    )
+    return {"upload": upload.pk, "status": upload.status, "dataset": upload.dataset_id}

@@ -11,5 +11,7 @@ urlpatterns = [
     path("calculs/<int:pk>/", views.run_detail, name="run"),
     path("calculs/<int:pk>/etat.json", views.run_status, name="run_status"),
     path("carte/<slug:level>/<str:code>/classes.geojson", views.classes_geojson, name="classes_geojson"),
+    path("imports/", views.upload_list, name="uploads"),
+    path("imports/<int:pk>/", views.upload_detail, name="upload"),
     path("simulation/<slug:level>/<str:code>/", views.simulate_view, name="simulate"),
 ]

@@ -19,7 +19,7 @@ from territories.zones import get_zone, level_of
 
 from . import triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
-from .perms import can_simulate, can_trigger_run
+from .perms import can_simulate, can_trigger_run, can_upload_dataset
 from .published import published_apl
 from .sections import access_section
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
@@ -115,6 +115,7 @@ def run_list(request):
             "can_trigger": can_trigger_run(request.user),
             "current": ComputationRun.current(),
             "in_request": in_request(),
+            "can_upload": can_upload_dataset(request.user),
         },
     )
 
@@ -258,3 +259,92 @@ def simulate_view(request, level, code):
             "classes_after": result.classes_after() if result else {},
         },
     )
+
+
+# --- uploads of data files (staff with the upload permission) ----------------------------------
+
+
+def _require_upload_permission(request):
+    if not can_upload_dataset(request.user):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def upload_list(request):
+    """Upload a data file: saved under MEDIA_ROOT/imports/<uuid>/, imported by a Celery task."""
+    from .forms import DatasetUploadForm
+    from .models import DatasetUpload
+    from .tasks import import_uploaded_file
+    from .uploads import store_upload
+
+    denied = _require_upload_permission(request)
+    if denied:
+        return denied
+    form = DatasetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        options = {"millesime": data["millesime"], "skip_other_categories": data["skip_other_categories"]}
+        upload = store_upload(
+            data["file"],
+            kind=data["kind"],
+            dry_run=data["dry_run"],
+            synthetic=data["synthetic"],
+            user=request.user,
+            options=options,
+        )
+        try:
+            result = import_uploaded_file.apply_async(
+                kwargs={
+                    "kind": upload.kind,
+                    "path": upload.path,
+                    "dry_run": upload.dry_run,
+                    "synthetic": upload.synthetic,
+                    "user_id": request.user.pk,
+                    "upload_id": upload.pk,
+                    "options": options,
+                }
+            )
+        except Exception as exc:  # broker unreachable: say so, keep the file for a retry
+            DatasetUpload.objects.filter(pk=upload.pk).update(
+                status=DatasetUpload.Status.FAILED,
+                message=f"Tâche non envoyée ({type(exc).__name__}) : {exc}",
+            )
+        else:
+            DatasetUpload.objects.filter(pk=upload.pk).update(task_id=result.id or "")
+        upload.refresh_from_db()
+        if upload.is_active:
+            messages.success(request, "Fichier déposé : l’import est confié au worker Celery.")
+        elif upload.status == DatasetUpload.Status.FAILED:
+            messages.error(request, "Import refusé : le détail des problèmes figure ci-dessous.")
+        else:
+            messages.success(request, f"Import terminé : {upload.get_status_display()}.")
+        return redirect(upload)
+    uploads = DatasetUpload.objects.select_related("dataset", "uploaded_by")[:30]
+    from territories.models import Dataset
+
+    return render(
+        request,
+        "indicators/upload_list.html",
+        {
+            "form": form,
+            "uploads": uploads,
+            "datasets": Dataset.objects.all()[:20],
+            "in_request": in_request(),
+        },
+    )
+
+
+@require_GET
+def upload_detail(request, pk):
+    from .models import DatasetUpload
+
+    denied = _require_upload_permission(request)
+    if denied:
+        return denied
+    upload = get_object_or_404(DatasetUpload.objects.select_related("dataset", "uploaded_by"), pk=pk)
+    return render(request, "indicators/upload_detail.html", {"upload": upload})

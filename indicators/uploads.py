@@ -1,0 +1,177 @@
+"""Imports of files uploaded by administrators: the same services as the ``manage.py import_…``
+commands, run by the Celery task ``indicators.tasks.import_uploaded_file`` (in-process without a
+broker, the same code path).
+
+Each kind maps to the importer the matching command calls, with the same arguments:
+
+* ``finess`` → ``offers.importers.import_finess`` (``import_finess``)
+* ``hospitals`` → ``offers.importers.import_hospitals`` (``import_hospitals``)
+* ``gp_sirene`` / ``gp_rpps`` → ``offers.importers.import_gp_supply`` (``import_gp_supply --layout``)
+* ``zonage`` → ``offers.importers.import_zonage`` (``import_zonage``)
+* ``time_matrix`` → ``indicators.importers.import_time_matrix`` (``import_time_matrix``)
+* ``drees_apl`` → ``indicators.importers.import_drees_apl`` (``import_drees_apl``)
+"""
+
+import dataclasses
+import logging
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from offers.importers import import_finess, import_gp_supply, import_hospitals, import_zonage
+from territories.importing import ImportRejected, file_checksum
+from territories.models import Dataset
+
+from .importers import import_drees_apl, import_time_matrix, matrix_source
+from .models import DatasetUpload
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_SIZE = 200 * 1024 * 1024  # bytes
+UPLOAD_DIR = "imports"
+
+Kind = DatasetUpload.Kind
+
+# Accepted file name endings per kind (lower case).
+EXTENSIONS = {
+    Kind.FINESS: (".csv", ".txt"),
+    Kind.HOSPITALS: (".csv",),
+    Kind.GP_SIRENE: (".csv", ".csv.gz"),
+    Kind.GP_RPPS: (".txt", ".csv"),
+    Kind.ZONAGE: (".csv",),
+    Kind.TIME_MATRIX: (".csv",),
+    Kind.DREES_APL: (".xlsx",),
+}
+# Kinds whose importer has no "synthetic" flag (real files only).
+NO_SYNTHETIC_FLAG = {Kind.HOSPITALS, Kind.ZONAGE}
+# Kinds whose importer takes a millésime.
+WITH_MILLESIME = {Kind.GP_SIRENE, Kind.GP_RPPS, Kind.ZONAGE, Kind.TIME_MATRIX, Kind.DREES_APL}
+
+
+def run_importer(kind, path, *, dry_run=False, synthetic=False, millesime="", skip_other_categories=False):
+    """Call the importer of ``kind`` exactly as its management command does; returns the Dataset."""
+    path = Path(path)
+    flag = True if synthetic else None  # None: the importer decides from the file name
+    if kind == Kind.FINESS:
+        return import_finess(
+            path, dry_run=dry_run, skip_other_categories=skip_other_categories, synthetic=flag
+        )
+    if kind == Kind.HOSPITALS:
+        return import_hospitals(path, dry_run=dry_run)
+    if kind in (Kind.GP_SIRENE, Kind.GP_RPPS):
+        layout = "sirene" if kind == Kind.GP_SIRENE else "rpps"
+        return import_gp_supply(path, layout=layout, dry_run=dry_run, millesime=millesime, synthetic=flag)
+    if kind == Kind.ZONAGE:
+        return import_zonage(path, dry_run=dry_run, millesime=millesime)
+    if kind == Kind.TIME_MATRIX:
+        info = matrix_source(millesime or "non précisé", synthetic=synthetic)
+        return import_time_matrix(path, info=info, dry_run=dry_run)
+    if kind == Kind.DREES_APL:
+        return import_drees_apl(path, millesime=millesime or None, dry_run=dry_run, synthetic=flag)
+    raise ValueError(f"type de fichier inconnu : {kind}")
+
+
+def store_upload(uploaded_file, *, kind, dry_run, synthetic, user, options=None) -> DatasetUpload:
+    """Save the uploaded file under MEDIA_ROOT/imports/<uuid>/<original name> and record it."""
+    token = uuid.uuid4()
+    name = get_valid_filename(Path(uploaded_file.name).name) or "fichier"
+    relative = Path(UPLOAD_DIR) / str(token) / name
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
+    return DatasetUpload.objects.create(
+        token=token,
+        kind=kind,
+        original_name=uploaded_file.name[:255],
+        path=str(relative),
+        size=uploaded_file.size or 0,
+        dry_run=dry_run,
+        synthetic=synthetic,
+        options=options or {},
+        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def absolute_path(relative) -> Path:
+    path = Path(relative)
+    return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
+
+
+def _dataset_of_failure(path: Path, since):
+    """The failed Dataset the import contract recorded for this file (same checksum, after upload)."""
+    try:
+        checksum = file_checksum(path)
+    except OSError:
+        return None
+    return (
+        Dataset.objects.filter(checksum=checksum, started_at__gte=since, status=Dataset.Status.FAILED)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def execute_upload(upload_id=None, *, kind, path, dry_run=False, synthetic=False, user_id=None, options=None):
+    """Import one uploaded file; the outcome is recorded on its DatasetUpload (created if absent)."""
+    options = options or {}
+    path = absolute_path(path)
+    upload = DatasetUpload.objects.filter(pk=upload_id).first() if upload_id else None
+    if upload is None:
+        upload = DatasetUpload.objects.create(
+            token=uuid.uuid4(),
+            kind=kind,
+            original_name=path.name,
+            path=str(path),
+            dry_run=dry_run,
+            synthetic=synthetic,
+            options=options,
+            uploaded_by_id=user_id,
+        )
+    started = timezone.now()
+    DatasetUpload.objects.filter(pk=upload.pk).update(status=DatasetUpload.Status.RUNNING)
+    fields = {}
+    try:
+        dataset = run_importer(
+            kind,
+            path,
+            dry_run=dry_run,
+            synthetic=synthetic,
+            millesime=options.get("millesime", ""),
+            skip_other_categories=bool(options.get("skip_other_categories")),
+        )
+    except ImportRejected as exc:
+        fields = {
+            "status": DatasetUpload.Status.FAILED,
+            "message": "Import refusé, rien n’a été écrit.",
+            "problems": [dataclasses.asdict(p) for p in exc.problems[:200]],
+            "dataset": _dataset_of_failure(path, upload.created_at),
+        }
+    except Exception as exc:  # recorded, never lost: the page shows it
+        logger.exception("import of upload %s failed", upload.pk)
+        fields = {
+            "status": DatasetUpload.Status.FAILED,
+            "message": f"Erreur inattendue, rien n’a été écrit : {type(exc).__name__}: {exc}",
+            "dataset": _dataset_of_failure(path, upload.created_at),
+        }
+    else:
+        fields = {
+            "status": DatasetUpload.Status.DRY_RUN if dry_run else DatasetUpload.Status.SUCCEEDED,
+            "message": dataset.message,
+            "dataset": dataset,
+        }
+    for key, value in fields.items():
+        setattr(upload, key, value)
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=[*fields, "finished_at"])
+    logger.info(
+        "upload %s (%s) %s in %.1f s",
+        upload.pk,
+        kind,
+        upload.status,
+        (upload.finished_at - started).total_seconds(),
+    )
+    return upload
