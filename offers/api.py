@@ -2,14 +2,27 @@
 
     current_gp_supply() -> (DataFrame[commune_code, headcount, fte, share_aged_60_plus], Dataset | None)
     emergency_sites() -> DataFrame[offer_id, name, commune_code, lon, lat, location_precision, basis]
+    emergency_site_datasets(sites=None) -> list[Dataset]   (provenance of emergency_sites())
+    hospital_poles() -> DataFrame[commune_code, name, establishments, lon, lat]
     current_zoning() -> {commune_code: (zone, zrr)}
 
-Emergency sites are the open offers of kind EMERGENCY plus the open hospitals whose
-``emergency_basis`` is set. The real public-hospital file has no emergency authorisations: a few
-sites are flagged by their NAME (« URGENCES » / « SMUR ») and the other general-hospital sites
-(« C.H. ») by an explicit PROXY (the import report gives both counts). Access times built on it
-are estimates: not every CH site runs urgences, and the file has neither CHU/CHR nor private
-clinics (times are overstated around university cities).
+Emergency sites come from two sources, both estimates:
+
+1. The registry: open offers of kind EMERGENCY plus open hospitals whose ``emergency_basis`` is
+   set. The real public-hospital file has no emergency authorisations: a few sites are flagged by
+   their NAME (« URGENCES » / « SMUR ») and the other general-hospital sites (« C.H. ») by an
+   explicit PROXY (the import report gives both counts). That file has neither CHU/CHR nor
+   private clinics, so on its own it puts university cities far from emergency care.
+2. « Pôles hospitaliers », a second explicit PROXY (``basis`` = ``"sirene_pole"``): a commune
+   counting at least ``POLE_HOSPITALIER_MIN_ESTABLISHMENTS`` (10) SIRENE establishments of NAF
+   86.10Z « activités hospitalières » (:class:`~offers.models.HospitalActivity`, SIRENE stock
+   2019, imported with the GP supply) counts as one emergency site at its reference point, unless
+   the registry already has an emergency site in that commune. These are NOT Offer rows: they
+   have no ``offer_id`` (None). This fixes the missing CHU/CHR (Rennes, Orléans, Angers…) but
+   overstates emergency presence in mid-size towns whose clinics, SSR, dialysis or psychiatric
+   establishments reach the threshold without any urgences.
+
+Access times built on these sites are estimates, not the official list of authorised services.
 """
 
 import numpy as np
@@ -18,10 +31,18 @@ from django.db.models import Q
 
 from territories.models import Commune, Dataset
 
-from .importers import GP_SOURCES, current_zoning_rows
-from .models import GPSupply, Offer
+from .importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
+from .models import (
+    POLE_HOSPITALIER_BASIS,
+    POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
+    GPSupply,
+    HospitalActivity,
+    Offer,
+)
 
 GP_COLUMNS = ["commune_code", "headcount", "fte", "share_aged_60_plus"]
+SITE_COLUMNS = ["offer_id", "name", "commune_code", "lon", "lat", "location_precision", "basis"]
+POLE_COLUMNS = ["commune_code", "name", "establishments", "lon", "lat"]
 
 
 def current_gp_dataset() -> Dataset | None:
@@ -62,26 +83,113 @@ def current_gp_supply(include_arrondissements: bool = False) -> tuple[pd.DataFra
     return frame.sort_values("commune_code", ignore_index=True), dataset
 
 
-def emergency_sites() -> pd.DataFrame:
-    offers = (
+def current_hospital_activity_dataset() -> Dataset | None:
+    """The latest successful SIRENE dataset holding 86.10Z counts, a real file winning over a
+    synthetic sample."""
+    return latest_hospital_activity_dataset(
+        SIRENE.source, include_synthetic=False
+    ) or latest_hospital_activity_dataset(SIRENE.source)
+
+
+def hospital_poles(min_establishments: int = POLE_HOSPITALIER_MIN_ESTABLISHMENTS) -> pd.DataFrame:
+    """Communes counting at least ``min_establishments`` SIRENE establishments 86.10Z (proxy).
+
+    One row per commune (arrondissements of Paris, Lyon, Marseille on their own, as in the
+    source), with the commune's name and reference point (NaN when it has none).
+    """
+    dataset = current_hospital_activity_dataset()
+    rows = []
+    if dataset is not None:
+        rows = list(
+            HospitalActivity.objects.filter(
+                dataset=dataset, establishments__gte=min_establishments, commune__is_active=True
+            )
+            .order_by("commune_id")
+            .values_list("commune_id", "commune__name", "establishments", "commune__point")
+        )
+    frame = pd.DataFrame(
+        [
+            (code, name, n, *((point.x, point.y) if point is not None else (np.nan, np.nan)))
+            for code, name, n, point in rows
+        ],
+        columns=POLE_COLUMNS,
+    )
+    frame["lon"] = frame["lon"].astype(np.float64)
+    frame["lat"] = frame["lat"].astype(np.float64)
+    frame["establishments"] = frame["establishments"].astype(np.int64)
+    frame.attrs["dataset"] = dataset
+    return frame
+
+
+def pole_site_name(commune_name: str, establishments: int) -> str:
+    return (
+        f"Pôle hospitalier (proxy SIRENE 86.10Z, {establishments} établissement"
+        f"{'s' if establishments > 1 else ''}) — {commune_name}"
+    )
+
+
+def registry_emergency_offers():
+    return (
         Offer.objects.filter(status=Offer.Status.OPEN)
         .filter(
             Q(kind=Offer.Kind.EMERGENCY)
             | (Q(kind=Offer.Kind.HOSPITAL) & ~Q(emergency_basis=Offer.EmergencyBasis.NONE))
         )
         .exclude(location=None)
-        .order_by("pk")
     )
+
+
+def emergency_sites(include_hospital_poles: bool = True) -> pd.DataFrame:
+    """Registry emergency sites, then pôles hospitaliers (proxy) of communes without one.
+
+    ``offer_id`` is an object column holding ints for registry sites and None for pôles (never
+    NaN, so ``list(frame["offer_id"])`` can go into a ``pk__in`` lookup, which ignores None).
+    ``basis`` is the registry's ``emergency_basis`` or ``"sirene_pole"``.
+    """
+    offers = registry_emergency_offers().order_by("pk")
     records = [
         (o.pk, o.name, o.commune_id, o.location.x, o.location.y, o.location_precision, o.emergency_basis)
         for o in offers.only("pk", "name", "commune_id", "location", "location_precision", "emergency_basis")
     ]
-    frame = pd.DataFrame(
-        records, columns=["offer_id", "name", "commune_code", "lon", "lat", "location_precision", "basis"]
-    )
+    if include_hospital_poles:
+        covered = {r[2] for r in records}
+        poles = hospital_poles()
+        for pole in poles.itertuples(index=False):
+            if pole.commune_code in covered:
+                continue  # the commune already has an emergency site (any basis): no duplicate
+            located = not (np.isnan(pole.lon) or np.isnan(pole.lat))
+            records.append(
+                (
+                    None,
+                    pole_site_name(pole.name, int(pole.establishments)),
+                    pole.commune_code,
+                    pole.lon,
+                    pole.lat,
+                    Offer.LocationPrecision.COMMUNE if located else "",
+                    POLE_HOSPITALIER_BASIS,
+                )
+            )
+    frame = pd.DataFrame(records, columns=SITE_COLUMNS)
+    frame["offer_id"] = pd.Series([r[0] for r in records], dtype=object)
     frame["lon"] = frame["lon"].astype(np.float64)
     frame["lat"] = frame["lat"].astype(np.float64)
     return frame
+
+
+def emergency_site_datasets(sites: pd.DataFrame | None = None) -> list[Dataset]:
+    """The datasets behind ``sites`` (default: ``emergency_sites()``): the import datasets of the
+    registry offers, plus the SIRENE dataset of the 86.10Z counts when a pôle hospitalier is used."""
+    if sites is None:
+        sites = emergency_sites()
+    offer_ids = [int(i) for i in sites["offer_id"] if i is not None and not pd.isna(i)]
+    ids = set(
+        Offer.objects.filter(pk__in=offer_ids, dataset__isnull=False).values_list("dataset_id", flat=True)
+    )
+    if (sites["basis"] == POLE_HOSPITALIER_BASIS).any():
+        dataset = current_hospital_activity_dataset()
+        if dataset is not None:
+            ids.add(dataset.pk)
+    return list(Dataset.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def current_zoning() -> dict[str, tuple[str, bool | None]]:

@@ -5,7 +5,9 @@
 * The real public-hospital extract (a column subset of cs1100507, no coordinates): each site is
   placed at its commune's reference point, ``location_precision=COMMUNE``.
 * GP supply per commune: SIRENE 86.21Z establishments (a proxy, COG 2019 codes) or an
-  Annuaire santé / RPPS extraction (practitioners).
+  Annuaire santé / RPPS extraction (practitioners). The SIRENE run also stores, from the same
+  file (column ``hopital``), the establishments of NAF 86.10Z « activités hospitalières » per
+  commune (:class:`~offers.models.HospitalActivity`, a proxy used for « pôles hospitaliers »).
 * ARS zonage médecins (ZIP / ZAC / HZ / ZAR and ZRR), per set of départements.
 
 Idempotency: a re-run on the same file writes nothing. Offers are matched on their FINESS
@@ -33,7 +35,14 @@ from territories.models import Commune, Dataset
 from territories.readers import read_bytes, read_csv
 
 from .finess import finess_problem, normalize_finess
-from .models import DoctorZoning, GPSupply, ImportConflict, Offer
+from .models import (
+    POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
+    DoctorZoning,
+    GPSupply,
+    HospitalActivity,
+    ImportConflict,
+    Offer,
+)
 
 DEFAULT_DIR = settings.FIXTURES_DIR / "offers"
 HOSPITALS_FILE = "finess_centres_hospitaliers_2023.csv"
@@ -407,7 +416,8 @@ def _emergency_basis(row) -> str:
     """The extract has no emergency authorisations. Sites named « URGENCES »/« SMUR » are flagged
     by name; the other « Centre Hospitalier (C.H.) » sites are an explicit proxy (most general
     hospitals run an emergency department, not every site does). The file has no CHU/CHR and no
-    private clinic: around university cities the proxy understates proximity."""
+    private clinic: around university cities the proxy understates proximity (offers.api adds
+    « pôles hospitaliers », a SIRENE 86.10Z proxy, for that)."""
     if row.est_smur_ou_urgences_nom == "1":
         return Offer.EmergencyBasis.NAME
     if row.libcategetab.strip() == "Centre Hospitalier (C.H.)":
@@ -681,25 +691,44 @@ def import_gp_supply(
     return run_import(info, [path], lambda ds: _import_gp(ds, path, reader), dry_run=dry_run)
 
 
+def _number_problems(path, frame, column, values, integer=False):
+    bad = values.isna() | (values < 0)
+    if integer:
+        bad |= values.fillna(0) % 1 != 0
+    return [
+        Problem(
+            path.name,
+            int(r["_line"]),
+            column,
+            f"nombre {'entier ' if integer else ''}attendu, lu « {r[column]} »",
+        )
+        for _, r in frame[bad].head(20).iterrows()
+    ]
+
+
 def _read_sirene(path):
+    """SIRENE establishments per commune by NAF class: ``generaliste`` (86.21Z, GP supply proxy)
+    and, when the column is there, ``hopital`` (86.10Z « activités hospitalières »)."""
     frame = read_csv(
         path, sep=";", required=["codecommuneetablissement", "generaliste"], unique="codecommuneetablissement"
     )
     values = pd.to_numeric(frame["generaliste"], errors="coerce")
-    bad = frame[values.isna() | (values < 0)]
-    if len(bad):
-        raise ImportRejected(
-            [
-                Problem(
-                    path.name, int(r["_line"]), "generaliste", f"nombre attendu, lu « {r['generaliste']} »"
-                )
-                for _, r in bad.head(20).iterrows()
-            ]
-        )
-    return [
-        (code, line, {"headcount": float(v), "fte": None, "share_aged_60_plus": None})
-        for code, line, v in zip(frame["codecommuneetablissement"], frame["_line"], values, strict=True)
-    ], {}
+    problems = _number_problems(path, frame, "generaliste", values)
+    hospital = None
+    if "hopital" in frame.columns:
+        hospital = pd.to_numeric(frame["hopital"], errors="coerce")
+        problems += _number_problems(path, frame, "hopital", hospital, integer=True)
+    if problems:
+        raise ImportRejected(problems)
+    records = []
+    for i, (code, line, v) in enumerate(
+        zip(frame["codecommuneetablissement"], frame["_line"], values, strict=True)
+    ):
+        record = {"headcount": float(v), "fte": None, "share_aged_60_plus": None}
+        if hospital is not None:
+            record["hospital_establishments"] = int(hospital.iloc[i])
+        records.append((code, line, record))
+    return records, {}
 
 
 RPPS_COLUMNS = {
@@ -769,17 +798,74 @@ def _import_gp(dataset, path, reader) -> SyncCounts:
     }
     dataset.report.update(extra)
     rows = {code: round(value, 6) for code, value in totals.items()}
+    counts = SyncCounts()
     previous = _latest_gp_dataset(dataset.source)
+    stored = None
     if previous is not None:
         stored = dict(GPSupply.objects.filter(dataset=previous).values_list("commune_id", "headcount"))
+    if stored == rows:
+        dataset.report["identique_au_jeu"] = previous.pk
+        counts.unchanged += len(rows)
+    else:
+        GPSupply.objects.bulk_create(
+            [GPSupply(dataset=dataset, commune_id=code, headcount=value) for code, value in rows.items()],
+            batch_size=2000,
+        )
+        counts.created += len(rows)
+    if records and "hospital_establishments" in records[0][2]:
+        counts.add(_store_hospital_activity(dataset, records, resolver))
+    elif dataset.is_proxy:
+        dataset.report["activites_hospitalieres_86_10Z"] = "colonne « hopital » absente : rien d’importé"
+    return counts
+
+
+def _store_hospital_activity(dataset, records, resolver) -> SyncCounts:
+    """NAF 86.10Z establishments per commune (proxy), written in the dataset of the SIRENE run.
+
+    Like the GP supply, a run whose counts equal those of the latest dataset holding rows writes
+    nothing (that dataset stays the current one).
+    """
+    totals = defaultdict(int)
+    for code, _line, values in records:
+        target = resolver.resolve(code)
+        if target is not None and values["hospital_establishments"]:
+            totals[target] += values["hospital_establishments"]
+    rows = dict(totals)
+    threshold = POLE_HOSPITALIER_MIN_ESTABLISHMENTS
+    dataset.report.update(
+        {
+            "etablissements_86_10Z": sum(rows.values()),
+            "communes_avec_activite_hospitaliere_86_10Z": len(rows),
+            f"poles_hospitaliers_proxy_au_moins_{threshold}_etablissements_86_10Z": sum(
+                1 for v in rows.values() if v >= threshold
+            ),
+            "nature_86_10Z": "proxy : établissements SIRENE « activités hospitalières » (SSR, dialyse, "
+            "psychiatrie… compris), pas des services d’urgences",
+        }
+    )
+    previous = latest_hospital_activity_dataset(dataset.source)
+    if previous is not None:
+        stored = dict(
+            HospitalActivity.objects.filter(dataset=previous).values_list("commune_id", "establishments")
+        )
         if stored == rows:
-            dataset.report["identique_au_jeu"] = previous.pk
+            dataset.report["activites_hospitalieres_identiques_au_jeu"] = previous.pk
             return SyncCounts(unchanged=len(rows))
-    GPSupply.objects.bulk_create(
-        [GPSupply(dataset=dataset, commune_id=code, headcount=value) for code, value in rows.items()],
+    HospitalActivity.objects.bulk_create(
+        [HospitalActivity(dataset=dataset, commune_id=code, establishments=n) for code, n in rows.items()],
         batch_size=2000,
     )
     return SyncCounts(created=len(rows))
+
+
+def latest_hospital_activity_dataset(source=SIRENE.source, include_synthetic=True):
+    """The latest successful dataset of ``source`` holding HospitalActivity rows."""
+    datasets = Dataset.objects.filter(
+        source=source, status=Dataset.Status.SUCCEEDED, hospital_activity__isnull=False
+    )
+    if not include_synthetic:
+        datasets = datasets.filter(is_synthetic=False)
+    return datasets.distinct().order_by("-started_at", "-pk").first()
 
 
 def _latest_gp_dataset(source):

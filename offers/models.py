@@ -2,7 +2,7 @@
 
 Contract used by other apps (indicators, proposals through indicators): ``Offer.kind``,
 ``Offer.status``, ``Offer.commune``, ``Offer.location``, ``Offer.perimeter`` (CPTS),
-``GPSupply`` rows of a dataset. Keep these names stable.
+``GPSupply`` rows of a dataset, ``HospitalActivity`` rows of a dataset. Keep these names stable.
 """
 
 from django.conf import settings
@@ -232,6 +232,49 @@ class GPSupply(models.Model):
 
     def __str__(self):
         return f"{self.commune_id}: {self.headcount} ({self.dataset_id})"
+
+
+# A commune counting at least this many SIRENE establishments of NAF 86.10Z « activités
+# hospitalières » is a « pôle hospitalier » and counts as an emergency site (proxy), see
+# offers.api.hospital_poles. 10 selects 369 of the 2,824 COG 2019 communes having at least one.
+POLE_HOSPITALIER_MIN_ESTABLISHMENTS = 10
+# ``basis`` of the emergency sites that are pôles hospitaliers, not Offer rows (offers.api).
+POLE_HOSPITALIER_BASIS = "sirene_pole"
+POLE_HOSPITALIER_BASIS_LABEL = (
+    "proxy : pôle hospitalier (au moins {n} établissements SIRENE 86.10Z « activités hospitalières » "
+    "dans la commune) — présence d’urgences non vérifiée"
+)
+
+
+class HospitalActivity(models.Model):
+    """SIRENE establishments of NAF 86.10Z « activités hospitalières » in a commune, by dataset.
+
+    A PROXY written by the SIRENE run of the GP-supply importer (same file, column ``hopital``):
+    establishments are not hospitals with an emergency service (SSR, dialysis, psychiatry, HAD…
+    are 86.10Z too). Rows hold the counts as the source gives them (COG 2019 codes mapped to
+    today's communes, merged communes summed; Paris, Lyon and Marseille by arrondissement, their
+    commune gets no sum row); communes with no establishment have no row.
+    """
+
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, related_name="hospital_activity"
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name="commune", on_delete=models.PROTECT, related_name="hospital_activity"
+    )
+    establishments = models.PositiveIntegerField("établissements SIRENE 86.10Z (proxy)")
+
+    class Meta:
+        verbose_name = "activité hospitalière (établissements SIRENE 86.10Z, proxy)"
+        verbose_name_plural = "activités hospitalières (établissements SIRENE 86.10Z, proxy)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "commune"], name="hospital_activity_unique_per_dataset"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.commune_id}: {self.establishments} (86.10Z, {self.dataset_id})"
 
 
 class DoctorZoning(models.Model):

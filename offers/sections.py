@@ -5,9 +5,17 @@ from django.db.models import Count, Q, Sum
 from territories.models import Commune
 from territories.zones import level_of
 
-from .api import current_gp_dataset
+from .api import registry_emergency_offers, current_gp_dataset, current_hospital_activity_dataset
 from .importers import current_zoning_rows
-from .models import FINESS_SOURCES, HOSPITAL_FROM_FINESS_LABEL, DoctorZoning, GPSupply, Offer
+from .models import (
+    FINESS_SOURCES,
+    HOSPITAL_FROM_FINESS_LABEL,
+    POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
+    DoctorZoning,
+    GPSupply,
+    HospitalActivity,
+    Offer,
+)
 
 MAX_LISTED = 100
 
@@ -80,5 +88,37 @@ def offer_section(request, zone):
             "gp": gp,
             "zoning": zoning_summary,
             "commune_count": len(commune_codes),
+            "poles": _hospital_poles(in_zone),
         },
+    }
+
+
+def _hospital_poles(in_zone: Q) -> dict | None:
+    """Pôles hospitaliers (SIRENE 86.10Z proxy) of the zone, and whether each one is counted as an
+    emergency site (it is not when the registry already has one in the commune)."""
+    dataset = current_hospital_activity_dataset()
+    if dataset is None:
+        return None
+    rows = list(
+        HospitalActivity.objects.filter(
+            in_zone,
+            dataset=dataset,
+            establishments__gte=POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
+            commune__is_active=True,
+        )
+        .select_related("commune")
+        .order_by("commune__name", "commune_id")
+    )
+    covered = set(
+        registry_emergency_offers()
+        .filter(commune__in=[r.commune_id for r in rows])
+        .values_list("commune_id", flat=True)
+    )
+    return {
+        "threshold": POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
+        "dataset": dataset,
+        "rows": [
+            {"commune": r.commune, "establishments": r.establishments, "counted": r.commune_id not in covered}
+            for r in rows
+        ],
     }
