@@ -280,7 +280,7 @@ def upload_list(request):
     from .forms import DatasetUploadForm
     from .models import DatasetUpload
     from .tasks import import_uploaded_file
-    from .uploads import store_upload
+    from .uploads import absolute_path, store_upload
 
     denied = _require_upload_permission(request)
     if denied:
@@ -301,7 +301,7 @@ def upload_list(request):
             result = import_uploaded_file.apply_async(
                 kwargs={
                     "kind": upload.kind,
-                    "path": upload.path,
+                    "path": str(absolute_path(upload.path)),  # the worker may have another cwd
                     "dry_run": upload.dry_run,
                     "synthetic": upload.synthetic,
                     "user_id": request.user.pk,

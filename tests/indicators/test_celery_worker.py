@@ -83,7 +83,11 @@ def celery_app_on_redis():
 
 
 def _drop_connections(app):
-    """Forget the connection and producer pools so that the next send uses the new broker."""
+    """Forget the connection and producer pools so that the next send uses the new broker (kombu's
+    global producer registry too: a second test would otherwise get a pool closed by the first)."""
+    from kombu import pools
+
+    pools.reset()
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
