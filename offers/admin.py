@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 
 from . import perms
 from .forms import STALE_MESSAGE, hand_entry_emergency_choices
-from .models import ARSAgent, DoctorZoning, GPSupply, ImportConflict, Offer
+from .models import ARSAgent, DoctorZoning, GPSupply, HospitalActivity, ImportConflict, Offer
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -179,6 +179,15 @@ class GPSupplyAdmin(AdminOnly, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # imported only
+
+
+@admin.register(HospitalActivity)
+class HospitalActivityAdmin(AdminOnly, admin.ModelAdmin):
+    list_display = ["commune", "establishments", "dataset"]
+    raw_id_fields = ["commune", "dataset"]
+
+    def has_add_permission(self, request):
+        return False  # imported only (SIRENE 86.10Z proxy)
 
 
 @admin.register(DoctorZoning)

@@ -129,6 +129,8 @@ def pole_site_name(commune_name: str, establishments: int) -> str:
 
 
 def registry_emergency_offers():
+    """Open, located registry offers that are emergency sites (kind EMERGENCY, or a hospital with
+    an ``emergency_basis``)."""
     return (
         Offer.objects.filter(status=Offer.Status.OPEN)
         .filter(

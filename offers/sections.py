@@ -5,7 +5,7 @@ from django.db.models import Count, Q, Sum
 from territories.models import Commune
 from territories.zones import level_of
 
-from .api import registry_emergency_offers, current_gp_dataset, current_hospital_activity_dataset
+from .api import current_gp_dataset, current_hospital_activity_dataset, registry_emergency_offers
 from .importers import current_zoning_rows
 from .models import (
     FINESS_SOURCES,
