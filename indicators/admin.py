@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.db.models import Max
 
-from .models import ClassificationRule, ComputationRun, IndicatorDefinition
+from .models import (
+    ClassificationRule,
+    ComputationRun,
+    DatasetUpload,
+    IndicatorDefinition,
+    PublishedIndicatorValue,
+)
 
 
 @admin.register(IndicatorDefinition)
@@ -46,3 +52,27 @@ class ComputationRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by importers only (provenance): viewable, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PublishedIndicatorValue)
+class PublishedIndicatorValueAdmin(ReadOnlyAdmin):
+    list_display = ["indicator_code", "millesime", "variant", "commune", "value", "is_active", "dataset"]
+    list_filter = ["indicator_code", "millesime", "variant", "is_active"]
+    search_fields = ["commune__code", "commune__name"]
+    list_select_related = ["commune", "dataset"]
+
+
+@admin.register(DatasetUpload)
+class DatasetUploadAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "original_name", "status", "dry_run", "uploaded_by", "dataset"]
+    list_filter = ["kind", "status"]

@@ -285,7 +285,7 @@ def upload_list(request):
     denied = _require_upload_permission(request)
     if denied:
         return denied
-    form = DatasetUploadForm(request.POST or None, request.FILES or None)
+    form = DatasetUploadForm(request.POST, request.FILES) if request.method == "POST" else DatasetUploadForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         options = {"millesime": data["millesime"], "skip_other_categories": data["skip_other_categories"]}

@@ -245,3 +245,16 @@ def test_task_takes_json_arguments_and_calls_the_command_service(uploader, tmp_p
     upload = DatasetUpload.objects.get(pk=result["upload"])
     assert result == {"upload": upload.pk, "status": "dry_run", "dataset": upload.dataset_id}
     assert upload.uploaded_by == uploader and not Offer.objects.exists()
+
+
+def test_admin_lists_uploads_and_published_values_read_only(client, users):
+    from indicators.importers import import_drees_apl
+
+    import_drees_apl(DREES_SAMPLE)
+    client.force_login(users["superuser"])
+    for name in ("datasetupload", "publishedindicatorvalue"):
+        assert client.get(reverse(f"admin:indicators_{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:indicators_{name}_add")).status_code == 403
+    assert (
+        "23096" in client.get(reverse("admin:indicators_publishedindicatorvalue_changelist")).content.decode()
+    )
