@@ -42,6 +42,8 @@ def published_apl(zone=None, indicator="apl_mg"):
     used, the datasets (source, licence, synthetic flag).
     """
     rows = PublishedIndicatorValue.objects.filter(indicator_code=indicator, is_active=True)
+    if not rows.exists():  # nothing imported: one query per page
+        return None
     direct = False
     if zone is None:
         selected = rows
