@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from offers.models import GPSupply, Offer
+from offers.models import GPSupply
 from territories.models import Commune, Dataset
 
 from .models import TravelTime
@@ -123,12 +123,10 @@ def zoning() -> dict:
 
 
 def emergency_datasets(sites: pd.DataFrame) -> list[Dataset]:
-    ids = (
-        Offer.objects.filter(pk__in=list(sites["offer_id"]), dataset__isnull=False)
-        .values_list("dataset_id", flat=True)
-        .distinct()
-    )
-    return list(Dataset.objects.filter(pk__in=list(ids)))
+    """Datasets behind the emergency sites: registry offers, and SIRENE when pôles hospitaliers are used."""
+    from offers.api import emergency_site_datasets
+
+    return emergency_site_datasets(sites)
 
 
 def matrix_dataset() -> Dataset | None:

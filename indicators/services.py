@@ -350,6 +350,10 @@ def classify(levels, rule: ClassificationRule, zoning: dict):
     return result
 
 
+def _count_basis(sites: pd.DataFrame, basis: str) -> int:
+    return int((sites.get("basis", pd.Series(dtype=str)) == basis).sum())
+
+
 def ensure_reference_data():
     """Indicator definitions and a first classification rule exist (seeded by migration 0002;
     restored here, idempotently, if a flushed database lost them)."""
@@ -444,6 +448,9 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
         "supply_unmatched": len(unmatched),
         "emergency_sites": len(sites),
         "emergency_sites_by_proxy": int((sites.get("basis", pd.Series(dtype=str)) == "categorie").sum()),
+        "emergency_sites_by_pole_proxy": int(
+            (sites.get("basis", pd.Series(dtype=str)) == "sirene_pole").sum()
+        ),
         "emergency_sites_without_location": int(sites[["lon", "lat"]].isna().any(axis=1).sum())
         if len(sites)
         else 0,

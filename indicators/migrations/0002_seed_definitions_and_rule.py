@@ -78,8 +78,10 @@ DEFINITIONS = [
             " Limite des données ouvertes disponibles : les sites d’urgences sont ceux du registre ; "
             "l’extrait FINESS public chargé ne contient que les centres hospitaliers (C.H.), de métropole, "
             "sans autorisation d’urgences (proxy : tout site de C.H., sauf ex-hôpitaux locaux), sans "
-            "CHU/CHR ni cliniques privées — temps surestimés autour des villes universitaires, "
-            "outre-mer non couvert (valeurs « France » = France métropolitaine)."
+            "CHU/CHR ni cliniques privées ; les communes comptant au moins 10 établissements SIRENE 86.10Z "
+            "(« pôles hospitaliers », proxy) complètent la liste — ce qui surestime la présence d’urgences "
+            "dans les villes moyennes dotées de cliniques ; outre-mer non couvert par FINESS "
+            "(valeurs « France » = France métropolitaine)."
         ),
         "source": "Sites d’urgences du registre (FINESS : C.H. publics, proxy) ; points des communes IGN ADMIN EXPRESS.",
     },
@@ -97,8 +99,10 @@ DEFINITIONS = [
             " Limite des données ouvertes disponibles : les sites d’urgences sont ceux du registre ; "
             "l’extrait FINESS public chargé ne contient que les centres hospitaliers (C.H.), de métropole, "
             "sans autorisation d’urgences (proxy : tout site de C.H., sauf ex-hôpitaux locaux), sans "
-            "CHU/CHR ni cliniques privées — temps surestimés autour des villes universitaires, "
-            "outre-mer non couvert (valeurs « France » = France métropolitaine)."
+            "CHU/CHR ni cliniques privées ; les communes comptant au moins 10 établissements SIRENE 86.10Z "
+            "(« pôles hospitaliers », proxy) complètent la liste — ce qui surestime la présence d’urgences "
+            "dans les villes moyennes dotées de cliniques ; outre-mer non couvert par FINESS "
+            "(valeurs « France » = France métropolitaine)."
         ),
         "source": (
             "Sites d’urgences du registre (FINESS : C.H. publics, proxy) ; populations légales INSEE ; "

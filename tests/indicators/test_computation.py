@@ -60,8 +60,9 @@ def test_emergency_times_zero_at_site_and_share_is_binary(computed):
         if code in ("75056",):
             continue
         assert share[code] == (100.0 if minutes > 30 else 0.0)
-    # Paris is far from Guéret and Mende (straight-line estimate): 100 % of its population.
-    assert share["75056"] == pytest.approx(100.0)
+    # Paris: its arrondissements with ≥ 10 hospital-activity establishments (SIRENE 86.10Z) are
+    # pôles hospitaliers (proxy emergency sites), so none of its population is beyond 30 minutes.
+    assert share["75056"] == pytest.approx(0.0)
 
 
 def test_department_aggregate_equals_hand_population_weighted_mean(computed):
