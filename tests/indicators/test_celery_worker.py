@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import PROTECT
 
 from tests.conftest import TERRITORY_SLICE
 
@@ -63,7 +64,12 @@ def committed(django_db_setup, django_db_blocker):
         GPSupply.objects.filter(dataset_id__gt=max_dataset).delete()
         Offer.history.filter(id__gt=max_offer).delete()
         Offer.objects.filter(pk__gt=max_offer).delete()
-        Dataset.objects.filter(pk__gt=max_dataset).delete()
+        # Every other row that points at a dataset created by the test (protected foreign keys).
+        new = Dataset.objects.filter(pk__gt=max_dataset)
+        for relation in Dataset._meta.related_objects:
+            if relation.related_model is not Dataset and getattr(relation, "on_delete", None) is PROTECT:
+                relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": new}).delete()
+        new.delete()
 
 
 @pytest.fixture
