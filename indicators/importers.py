@@ -13,7 +13,7 @@ from territories.importers import CodeResolver
 from territories.importing import ImportRejected, Problem, SourceInfo, run_import, sync_rows
 from territories.readers import read_csv
 
-from .models import TravelTime
+from .models import AgePopulation, AgeWeight, TravelTime
 
 
 def matrix_source(
@@ -472,5 +472,297 @@ def _import_drees_apl(dataset, path, table, year):
         dataset=dataset,
         obsolete_missing=True,
         scope={"indicator_code": APL_CODE, "millesime": year},
+    )
+    return counts
+
+
+# --- Age structure and consumption weights (age-standardised APL demand) ----------------------
+
+AGE_STRUCTURE_SOURCE = "structure-age-communes"
+AGE_WEIGHTS_SOURCE = "poids-age-consommation"
+AGE_ENCODINGS = ("utf-8", "latin-1")
+MAX_BAND_LENGTH = 30
+
+
+def is_synthetic_name(path: Path) -> bool:
+    lowered = Path(path).name.lower()
+    return "synthetique" in lowered or "synthetic" in lowered
+
+
+def _detect_separator(path: Path) -> str:
+    """';' or ',' — whichever appears in the header line (';' wins when both do)."""
+    from territories.readers import decode_text, read_bytes
+
+    text = decode_text(path, read_bytes(path), AGE_ENCODINGS)
+    header = text.split("\n", 1)[0]
+    if ";" in header:
+        return ";"
+    if "," in header:
+        return ","
+    raise ImportRejected.single(path.name, "séparateur « ; » ou « , » absent de l’en-tête", line=1)
+
+
+def _read_age_csv(path: Path, columns: dict[str, tuple[str, ...]], unique: list[str]):
+    """Read a ';'/','-separated CSV (UTF-8 or latin-1) whose columns may carry one of several names.
+
+    ``columns`` maps the canonical name to its accepted header names; the frame is renamed to the
+    canonical names.
+    """
+    from territories.readers import read_csv
+
+    path = Path(path)
+    if not path.exists():
+        raise ImportRejected.single(path.name, "fichier introuvable")
+    sep = _detect_separator(path)
+    frame = read_csv(path, required=[], sep=sep, encodings=AGE_ENCODINGS)
+    headers = {str(c).strip().lower(): c for c in frame.columns}
+    rename, missing = {}, []
+    for canonical, accepted in columns.items():
+        found = next((headers[a] for a in accepted if a in headers), None)
+        if found is None:
+            missing.append(" ou ".join(accepted))
+        else:
+            rename[found] = canonical
+    if missing:
+        raise ImportRejected.single(
+            path.name,
+            f"colonne(s) manquante(s) : {' ; '.join(missing)} ; colonnes trouvées : "
+            f"{', '.join(map(str, frame.columns[:15]))}",
+            line=1,
+        )
+    frame = frame.rename(columns=rename)
+    problems = []
+    for canonical in columns:
+        for line in frame.loc[frame[canonical].str.strip() == "", "_line"][:20]:
+            problems.append(Problem(path.name, int(line), canonical, "valeur vide (ligne tronquée ?)"))
+    for canonical in columns:
+        frame[canonical] = frame[canonical].str.strip()
+    duplicated = frame[frame.duplicated(unique, keep="first")]
+    for _, row in duplicated.head(20).iterrows():
+        same = (frame[unique] == row[unique]).all(axis=1)
+        first = int(frame.loc[same, "_line"].iloc[0])
+        value = " / ".join(row[k] for k in unique)
+        problems.append(
+            Problem(
+                path.name, int(row["_line"]), unique[-1], f"« {value} » en double (déjà vu ligne {first})"
+            )
+        )
+    if problems:
+        raise ImportRejected(problems)
+    return frame
+
+
+def age_structure_source(
+    millesime="non précisé", *, title=None, publisher="", licence=None, url="", synthetic=False
+):
+    title = title or "Population par commune et tranche d’âge"
+    if synthetic:
+        title = "Échantillon synthétique — " + title
+    return SourceInfo(
+        source=AGE_STRUCTURE_SOURCE,
+        title=title,
+        publisher=publisher or ("valeurs inventées pour les tests" if synthetic else ""),
+        licence=licence or ("échantillon synthétique" if synthetic else "non précisée"),
+        millesime=str(millesime),
+        url=url,
+        is_synthetic=synthetic,
+    )
+
+
+def import_age_structure(
+    path: Path, *, info: SourceInfo | None = None, millesime=None, dry_run=False, synthetic=None
+):
+    """Import a population by commune and age band (long CSV ``code_commune;tranche_age;population``).
+
+    Any set of bands is accepted (« 0-4 » … « 90+ », « 0-14 », « 75+ »…) provided every commune has
+    the same set; populations are integers ≥ 0. Codes go through ``CodeResolver`` (older COG years,
+    arrondissements); codes of communes merged since are summed band by band (listed in the report);
+    unknown codes are counted and listed, not imported. A new file replaces the structure (rows
+    absent from it are marked obsolete).
+    """
+    path = Path(path)
+    if synthetic is None:
+        synthetic = is_synthetic_name(path)
+    info = info or age_structure_source(millesime or "non précisé", synthetic=synthetic)
+    return run_import(info, [path], lambda dataset: _import_age_structure(dataset, path), dry_run=dry_run)
+
+
+def _parse_count(raw: str):
+    text = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if not text.isdigit():
+        raise ValueError
+    return int(text)
+
+
+def _import_age_structure(dataset, path):
+    frame = _read_age_csv(
+        path,
+        {
+            "code_commune": ("code_commune", "codgeo", "code"),
+            "tranche_age": ("tranche_age", "tranche", "band"),
+            "population": ("population", "pop"),
+        },
+        unique=["code_commune", "tranche_age"],
+    )
+    dataset.rows_read = len(frame)
+    resolver = CodeResolver.load()
+    problems, unmatched = [], {}
+    bands_of: dict[str, dict[str, int]] = {}
+    first_line: dict[str, int] = {}
+    for code, band, raw, line in frame[["code_commune", "tranche_age", "population", "_line"]].itertuples(
+        index=False
+    ):
+        line = int(line)
+        if len(band) > MAX_BAND_LENGTH:
+            problems.append(
+                Problem(path.name, line, "tranche_age", f"libellé trop long (> {MAX_BAND_LENGTH})")
+            )
+            continue
+        try:
+            value = _parse_count(raw)
+        except ValueError:
+            problems.append(
+                Problem(path.name, line, "population", f"population invalide « {raw} » (entier ≥ 0 attendu)")
+            )
+            continue
+        bands_of.setdefault(code, {})[band] = value
+        first_line.setdefault(code, line)
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ImportRejected(problems)
+    # The same band set for every commune: the reference is the set of the first commune.
+    reference_code = min(first_line, key=first_line.get)
+    reference = set(bands_of[reference_code])
+    for code, bands in bands_of.items():
+        if set(bands) != reference:
+            extra, lacking = sorted(set(bands) - reference), sorted(reference - set(bands))
+            detail = "; ".join(
+                part
+                for part in [
+                    f"en trop : {', '.join(extra)}" if extra else "",
+                    f"manquantes : {', '.join(lacking)}" if lacking else "",
+                ]
+                if part
+            )
+            problems.append(
+                Problem(
+                    path.name,
+                    first_line[code],
+                    "tranche_age",
+                    f"commune {code} : tranches différentes de celles de la commune {reference_code} "
+                    f"(ligne {first_line[reference_code]}) — {detail}",
+                )
+            )
+            if len(problems) >= 50:
+                break
+    if problems:
+        raise ImportRejected(problems)
+    by_commune: dict[str, list[str]] = {}
+    for code in bands_of:
+        resolved = resolver.resolve(code)
+        if resolved is None:
+            unmatched[code] = first_line[code]
+            continue
+        by_commune.setdefault(resolved, []).append(code)
+    rows, merged = [], {}
+    for commune, codes in sorted(by_commune.items()):
+        if len(codes) > 1:
+            merged[commune] = ", ".join(sorted(codes))
+        for band in sorted(reference):
+            rows.append(
+                {
+                    "key": f"{commune}:{band}",
+                    "commune_id": commune,
+                    "band": band,
+                    "population": sum(bands_of[c][band] for c in codes),
+                    "source_codes": ",".join(sorted(codes))[:120],
+                }
+            )
+    dataset.report = {
+        "tranches": sorted(reference, key=_band_sort_key),
+        "communes": len(by_commune),
+        "codes_non_apparies": sorted(unmatched)[:200],
+        "nombre_codes_non_apparies": len(unmatched),
+        "codes_fusionnes": merged,
+        "population_totale": sum(r["population"] for r in rows),
+    }
+    if not rows:
+        raise ImportRejected.single(path.name, "aucune ligne rattachée à une commune connue")
+    counts, _ = sync_rows(
+        AgePopulation,
+        rows,
+        fields=["commune_id", "band", "population", "source_codes"],
+        key="key",
+        dataset=dataset,
+        obsolete_missing=True,
+    )
+    return counts
+
+
+def _band_sort_key(band: str):
+    """« 0-4 » < « 5-9 » < « 90+ »: by the first number in the label, then the label."""
+    import re
+
+    match = re.search(r"\d+", band)
+    return (int(match.group(0)) if match else 10**6, band)
+
+
+def age_weights_source(*, title, publisher, licence, millesime, url="", synthetic=False) -> SourceInfo:
+    if synthetic:
+        title = "Échantillon synthétique — " + title
+    return SourceInfo(
+        source=AGE_WEIGHTS_SOURCE,
+        title=title,
+        publisher=publisher,
+        licence=licence,
+        millesime=str(millesime),
+        url=url,
+        is_synthetic=synthetic,
+    )
+
+
+def import_age_weights(path: Path, *, info: SourceInfo, dry_run=False):
+    """Import the relative consumption of GP care per age band (CSV ``tranche_age;poids``).
+
+    No default weights exist in the code: the source, licence and millésime come with the file
+    (command-line options). Weights are numbers ≥ 0, at least one > 0. A new file replaces the set.
+    """
+    path = Path(path)
+    return run_import(info, [path], lambda dataset: _import_age_weights(dataset, path), dry_run=dry_run)
+
+
+def _import_age_weights(dataset, path):
+    frame = _read_age_csv(
+        path,
+        {"tranche_age": ("tranche_age", "tranche", "band"), "poids": ("poids", "weight")},
+        unique=["tranche_age"],
+    )
+    dataset.rows_read = len(frame)
+    problems, rows = [], []
+    for band, raw, line in frame[["tranche_age", "poids", "_line"]].itertuples(index=False):
+        line = int(line)
+        if len(band) > MAX_BAND_LENGTH:
+            problems.append(
+                Problem(path.name, line, "tranche_age", f"libellé trop long (> {MAX_BAND_LENGTH})")
+            )
+            continue
+        try:
+            value = _parse_number(raw)
+            if value is None or value < 0:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                Problem(path.name, line, "poids", f"poids invalide « {raw} » (nombre ≥ 0 attendu)")
+            )
+            continue
+        rows.append({"band": band, "weight": value})
+    if not problems and not any(r["weight"] > 0 for r in rows):
+        problems.append(Problem(path.name, None, "poids", "tous les poids sont nuls"))
+    if problems:
+        raise ImportRejected(problems)
+    dataset.report = {"tranches": sorted((r["band"] for r in rows), key=_band_sort_key)}
+    counts, _ = sync_rows(
+        AgeWeight, rows, fields=["weight"], key="band", dataset=dataset, obsolete_missing=True
     )
     return counts

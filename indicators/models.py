@@ -321,6 +321,11 @@ class DatasetUpload(models.Model):
         ZONAGE = "zonage", "Zonage médecins des ARS (ZIP, ZAC, HZ, ZAR) et ZRR"
         TIME_MATRIX = "time_matrix", "Distancier commune à commune (origin, destination, minutes)"
         DREES_APL = "drees_apl", "APL aux médecins généralistes publiée par la DREES (.xlsx)"
+        AGE_STRUCTURE = (
+            "age_structure",
+            "Population par commune et tranche d’âge (code_commune;tranche_age;population)",
+        )
+        AGE_WEIGHTS = "age_weights", "Poids de consommation de soins par tranche d’âge (tranche_age;poids)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "en attente"
@@ -374,3 +379,49 @@ class DatasetUpload(models.Model):
     @property
     def is_active(self):
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+
+class AgePopulation(models.Model):
+    """Population of one commune in one age band, from an imported age structure (census).
+
+    One current structure: a new file replaces it (rows absent from it are marked obsolete).
+    Used, with :class:`AgeWeight`, to standardise the APL demand by age (``indicators.demand``).
+    """
+
+    key = models.CharField("clé", max_length=40, primary_key=True)  # commune:band
+    commune = models.ForeignKey(
+        "territories.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="+"
+    )
+    band = models.CharField("tranche d’âge", max_length=30)
+    population = models.PositiveIntegerField("population")
+    source_codes = models.CharField("codes du fichier", max_length=120, blank=True)
+    is_active = models.BooleanField("en vigueur", default=True)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "population par tranche d’âge"
+        verbose_name_plural = "populations par tranche d’âge"
+        indexes = [models.Index(fields=["is_active", "commune"])]
+
+    def __str__(self):
+        return f"{self.commune_id} {self.band} : {self.population}"
+
+
+class AgeWeight(models.Model):
+    """Relative consumption of GP care of one age band (e.g. as published by the DREES for its APL)."""
+
+    band = models.CharField("tranche d’âge", max_length=30, primary_key=True)
+    weight = models.FloatField("poids (consommation relative)")
+    is_active = models.BooleanField("en vigueur", default=True)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "poids de consommation par tranche d’âge"
+        verbose_name_plural = "poids de consommation par tranche d’âge"
+
+    def __str__(self):
+        return f"{self.band} : {self.weight:g}"

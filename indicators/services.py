@@ -44,6 +44,8 @@ DEFAULT_PARAMETERS = {
     "apl": {
         "max_minutes": 20.0,
         "steps": [[10.0, 1.0], [15.0, 2 / 3], [20.0, 1 / 3]],
+        # Replaced in each run by indicators.demand.choose(): standardised by age only when an age
+        # structure and weights covering all its bands are imported.
         "demand": "population municipale (non standardisée par âge : aucune structure par âge importée)",
     },
     "supply": {
@@ -181,7 +183,10 @@ def build_model(params, atoms, supply_frame, rule=None):
     )
     gp, share60 = supply_arrays(supply_frame, atoms)
     per_gp = params["supply"]["consultations_per_gp_per_year"]
-    demand = atoms.frame["population"].to_numpy(dtype=float)
+    from .demand import demand_for
+
+    population = atoms.frame["population"].to_numpy(dtype=float)
+    demand = demand_for(atoms, apl)  # the population, or its age-standardised version (demand.py)
     return {
         "xy": xy,
         "times": times,
@@ -190,6 +195,7 @@ def build_model(params, atoms, supply_frame, rule=None):
         "share60": share60,
         "supply": gp * per_gp,
         "demand": demand,
+        "population": population,
         "index": index,
         "atoms": atoms,
         "params": params,
@@ -242,12 +248,13 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
     from .engine import nearest_minutes, nearest_minutes_matrix, to_metric
 
     params = model["params"]
-    population = model["demand"]
+    population = model.get("population", model["demand"])
+    demand = model["demand"]
     gp = model["gp"]
     with np.errstate(invalid="ignore", divide="ignore"):
         density = np.where(population > 0, gp / population * 1e5, np.nan)
-    apl = model["catchment"].apl(model["supply"], population)
-    apl = np.where(population > 0, apl, np.nan)
+    apl = model["catchment"].apl(model["supply"], demand)
+    apl = np.where(demand > 0, apl, np.nan)
     has_gp = gp > 0
     tt = params["travel_time"]
     if tt["provider"] == "matrix":
@@ -425,12 +432,40 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
             "provider": "matrix",
             "dataset_id": matrix.pk,
         }
+    from . import demand as demand_module
+
+    choice = demand_module.choose()
+    params["apl"] = {
+        **params["apl"],
+        "demand": choice.text,
+        "age_standardised": choice.standardised,
+        "age_structure_dataset_id": choice.structure.pk if choice.structure else None,
+        "age_weights_dataset_id": choice.weights.pk if choice.weights else None,
+        "age_not_standardised_reason": choice.reason,
+    }
+    used += choice.datasets
+    by_indicator["apl_mg"] += [d.pk for d in choice.datasets]
     rule = ClassificationRule.current()
     run.rule = rule
     _progress(run, 20, "temps de trajet et aire de 20 minutes", delay_per_step)
     model = build_model(params, atoms, supply_frame, rule)
     params["travel_time"] = {**params["travel_time"], **_jsonable(model["times"].params)}
     unmatched = list(supply_arrays.unmatched)
+    if choice.standardised:
+        _, standardised, missing_codes = demand_module.standardised_demand(
+            atoms.frame["code"],
+            model["population"],
+            demand_module.structure_frame(),
+            demand_module.current_weights(),
+        )
+        params["apl"]["communes_standardised"] = standardised
+        params["apl"]["communes_not_standardised"] = len(missing_codes)
+        params["apl"]["communes_not_standardised_sample"] = missing_codes[:20]
+        params["apl"]["demand_total"] = float(model["demand"].sum())
+        params["apl"]["population_total"] = float(model["population"].sum())
+    else:
+        params["apl"]["communes_standardised"] = 0
+        params["apl"]["communes_not_standardised"] = len(atoms)
     _progress(run, 40, "APL, densité et temps d’accès", delay_per_step)
     values = commune_values(model, sites)
     _progress(run, 55, "agrégation par zone", delay_per_step)

@@ -10,6 +10,10 @@ Each kind maps to the importer the matching command calls, with the same argumen
 * ``zonage`` → ``offers.importers.import_zonage`` (``import_zonage``)
 * ``time_matrix`` → ``indicators.importers.import_time_matrix`` (``import_time_matrix``)
 * ``drees_apl`` → ``indicators.importers.import_drees_apl`` (``import_drees_apl``)
+* ``age_structure`` → ``indicators.importers.import_age_structure`` (``import_age_structure``)
+* ``age_weights`` → ``indicators.importers.import_age_weights`` (``import_age_weights``); the
+  upload form has no source/licence fields: the dataset says « déposé par un administrateur,
+  licence non précisée » — prefer the command, which requires them.
 """
 
 import dataclasses
@@ -25,7 +29,16 @@ from offers.importers import import_finess, import_gp_supply, import_hospitals, 
 from territories.importing import ImportRejected, file_checksum
 from territories.models import Dataset
 
-from .importers import import_drees_apl, import_time_matrix, matrix_source
+from .importers import (
+    age_structure_source,
+    age_weights_source,
+    import_age_structure,
+    import_age_weights,
+    import_drees_apl,
+    import_time_matrix,
+    is_synthetic_name,
+    matrix_source,
+)
 from .models import DatasetUpload
 
 logger = logging.getLogger(__name__)
@@ -44,11 +57,21 @@ EXTENSIONS = {
     Kind.ZONAGE: (".csv",),
     Kind.TIME_MATRIX: (".csv",),
     Kind.DREES_APL: (".xlsx",),
+    Kind.AGE_STRUCTURE: (".csv",),
+    Kind.AGE_WEIGHTS: (".csv",),
 }
 # Kinds whose importer has no "synthetic" flag (real files only).
 NO_SYNTHETIC_FLAG = {Kind.HOSPITALS, Kind.ZONAGE}
 # Kinds whose importer takes a millésime.
-WITH_MILLESIME = {Kind.GP_SIRENE, Kind.GP_RPPS, Kind.ZONAGE, Kind.TIME_MATRIX, Kind.DREES_APL}
+WITH_MILLESIME = {
+    Kind.GP_SIRENE,
+    Kind.GP_RPPS,
+    Kind.ZONAGE,
+    Kind.TIME_MATRIX,
+    Kind.DREES_APL,
+    Kind.AGE_STRUCTURE,
+    Kind.AGE_WEIGHTS,
+}
 
 
 def run_importer(kind, path, *, dry_run=False, synthetic=False, millesime="", skip_other_categories=False):
@@ -71,6 +94,20 @@ def run_importer(kind, path, *, dry_run=False, synthetic=False, millesime="", sk
         return import_time_matrix(path, info=info, dry_run=dry_run)
     if kind == Kind.DREES_APL:
         return import_drees_apl(path, millesime=millesime or None, dry_run=dry_run, synthetic=flag)
+    if kind == Kind.AGE_STRUCTURE:
+        info = age_structure_source(millesime or "non précisé", synthetic=bool(synthetic or flag))
+        if flag is None:
+            info = None  # the importer decides from the file name
+        return import_age_structure(path, info=info, millesime=millesime or None, dry_run=dry_run)
+    if kind == Kind.AGE_WEIGHTS:
+        info = age_weights_source(
+            title="Poids de consommation de soins de médecine générale par tranche d’âge (fichier déposé)",
+            publisher="déposé par un administrateur (source non précisée)",
+            licence="non précisée",
+            millesime=millesime or "non précisé",
+            synthetic=bool(synthetic) or is_synthetic_name(path),
+        )
+        return import_age_weights(path, info=info, dry_run=dry_run)
     raise ValueError(f"type de fichier inconnu : {kind}")
 
 
