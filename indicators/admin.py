@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Max
 
 from .models import (
+    AgePopulation,
+    AgeWeight,
     ClassificationRule,
     ComputationRun,
     DatasetUpload,
@@ -76,3 +78,16 @@ class PublishedIndicatorValueAdmin(ReadOnlyAdmin):
 class DatasetUploadAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "original_name", "status", "dry_run", "uploaded_by", "dataset"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(AgePopulation)
+class AgePopulationAdmin(ReadOnlyAdmin):
+    list_display = ["commune", "band", "population", "is_active", "dataset"]
+    list_filter = ["is_active", "band"]
+    search_fields = ["commune__code", "commune__name"]
+    list_select_related = ["commune", "dataset"]
+
+
+@admin.register(AgeWeight)
+class AgeWeightAdmin(ReadOnlyAdmin):
+    list_display = ["band", "weight", "is_active", "dataset"]

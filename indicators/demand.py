@@ -117,10 +117,10 @@ def standardised_demand(codes, population: np.ndarray, frame: pd.DataFrame, weig
     return demand, int(present.sum()), list(codes[~present])
 
 
-def demand_for(atoms, apl_params: dict) -> np.ndarray:
-    """The demand array of a run (its ``parameters.apl`` says whether it is standardised)."""
+def demand_for(atoms, apl_params: dict):
+    """(demand array, communes standardised, codes not standardised) of a run — its
+    ``parameters.apl.age_standardised`` says whether it is standardised."""
     population = atoms.frame["population"].to_numpy(dtype=float)
     if not apl_params.get("age_standardised"):
-        return population
-    demand, _, _ = standardised_demand(atoms.frame["code"], population, structure_frame(), current_weights())
-    return demand
+        return population, 0, list(atoms.frame["code"])
+    return standardised_demand(atoms.frame["code"], population, structure_frame(), current_weights())

@@ -186,7 +186,8 @@ def build_model(params, atoms, supply_frame, rule=None):
     from .demand import demand_for
 
     population = atoms.frame["population"].to_numpy(dtype=float)
-    demand = demand_for(atoms, apl)  # the population, or its age-standardised version (demand.py)
+    # The population, or its age-standardised version (indicators/demand.py).
+    demand, standardised, not_standardised = demand_for(atoms, apl)
     return {
         "xy": xy,
         "times": times,
@@ -196,6 +197,7 @@ def build_model(params, atoms, supply_frame, rule=None):
         "supply": gp * per_gp,
         "demand": demand,
         "population": population,
+        "demand_counts": (standardised, not_standardised),
         "index": index,
         "atoms": atoms,
         "params": params,
@@ -452,12 +454,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     params["travel_time"] = {**params["travel_time"], **_jsonable(model["times"].params)}
     unmatched = list(supply_arrays.unmatched)
     if choice.standardised:
-        _, standardised, missing_codes = demand_module.standardised_demand(
-            atoms.frame["code"],
-            model["population"],
-            demand_module.structure_frame(),
-            demand_module.current_weights(),
-        )
+        standardised, missing_codes = model["demand_counts"]
         params["apl"]["communes_standardised"] = standardised
         params["apl"]["communes_not_standardised"] = len(missing_codes)
         params["apl"]["communes_not_standardised_sample"] = missing_codes[:20]

@@ -272,3 +272,17 @@ def test_admin_upload_of_both_kinds(
     assert weights.licence == "non précisée"
     run = ComputationRun.objects.get(trigger_dataset=weights)
     assert run.parameters["apl"]["age_standardised"] is True
+
+
+def test_dry_run_writes_nothing_and_admin_lists_rows_read_only(client):
+    dataset = import_age_structure(STRUCTURE, dry_run=True)
+    assert dataset.status == Dataset.Status.DRY_RUN and dataset.rows_created == 20
+    assert not AgePopulation.objects.exists()
+    import_both()
+    from tests.factories import make_user
+
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    page = client.get("/admin/indicators/agepopulation/").content.decode()
+    assert "23001" in page and "75+" in page
+    assert client.get("/admin/indicators/agepopulation/add/").status_code == 403
+    assert "2,5" in client.get("/admin/indicators/ageweight/").content.decode()
