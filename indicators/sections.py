@@ -9,31 +9,14 @@ from collections import Counter
 
 from django.urls import reverse
 
-from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
+from territories.models import Commune
 from territories.text import normalize_name
-from territories.zones import level_of
+from territories.zones import level_of, parent_zones
 
 from .models import ComputationRun, IndicatorDefinition, IndicatorValue
 from .perms import can_simulate
 from .published import published_apl
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, unit_label, values_for
-
-
-def parent_zones(zone):
-    if isinstance(zone, Commune):
-        return zone.parent_zones()
-    if isinstance(zone, Departement):
-        return [zone.region]
-    if isinstance(zone, Region):
-        return []
-    if isinstance(zone, (EPCI, BassinDeVie)):
-        deps = list(
-            Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
-        )
-        regions = {d.region_id: d.region for d in deps}
-        return [*deps, *regions.values()]
-    return []
-
 
 # Above this many communes the table twin of the map is summarised (counts per class) and
 # the commune-by-commune table is left to the smaller zones' pages.
