@@ -4,6 +4,7 @@ from django.http import Http404
 from territories.zones import LEVELS, get_zone
 
 from .models import Comment, Contribution, Measure
+from .rendering import MAX_BODY_LENGTH, MAX_COMMENT_LENGTH
 
 TERRITORY_HELP = (
     "Facultatif. Niveau et code, par exemple « departement:23 », « commune:23096 » ou « epci:200034700 »."
@@ -31,11 +32,13 @@ class ContributionForm(forms.ModelForm):
         fields = ["measure", "title", "body"]
         labels = {"measure": "Mesure concernée", "title": "Titre", "body": "Votre contribution"}
         help_texts = {
-            "body": "Mise en forme Markdown (gras, italique, listes, liens) ; le HTML n’est pas interprété."
+            "body": "Mise en forme Markdown (gras, italique, listes, liens) ; le HTML n’est pas interprété. "
+            f"{MAX_BODY_LENGTH:,} caractères au plus.".replace(",", "\u202f")
         }
 
     def __init__(self, *args, consultation, **kwargs):
         super().__init__(*args, **kwargs)
+        _cap_length(self.fields["body"], MAX_BODY_LENGTH)
         measures = consultation.measures.all()
         if not measures.exists():
             measures = Measure.objects.all()
@@ -75,8 +78,25 @@ class CommentForm(forms.ModelForm):
         model = Comment
         fields = ["body"]
         labels = {"body": "Votre commentaire"}
-        help_texts = {"body": "Mise en forme Markdown ; le HTML n’est pas interprété."}
+        help_texts = {
+            "body": "Mise en forme Markdown ; le HTML n’est pas interprété. "
+            f"{MAX_COMMENT_LENGTH:,} caractères au plus.".replace(",", "\u202f")
+        }
         widgets = {"body": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _cap_length(self.fields["body"], MAX_COMMENT_LENGTH)
+
+
+def _cap_length(field, limit):
+    """A size cap per Markdown field, checked before anything is stored or rendered, with the
+    length found in the message (« au plus 20 000 caractères (actuellement 25 000) »)."""
+    from django.core.validators import MaxLengthValidator
+
+    field.max_length = limit
+    field.validators.append(MaxLengthValidator(limit))
+    field.widget.attrs["maxlength"] = str(limit)
 
 
 class ModerationForm(forms.Form):

@@ -7,6 +7,7 @@ portal runs on an embedded SpatiaLite file under ``var/`` and Celery tasks run i
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "leaflet",
     "simple_history",
+    "csp",
     "territories",
     "offers",
     "indicators",
@@ -38,7 +40,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "territories.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -152,6 +157,32 @@ LEAFLET_CONFIG = {
     ],
     "RESET_VIEW": False,
 }
+
+# Content-Security-Policy on every response: no inline script anywhere (JavaScript lives in
+# static/js, data travels as JSON in data-* attributes or json_script), no inline style attribute;
+# the only third party is the OpenStreetMap tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "https://tile.openstreetmap.org"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy: the portal uses none of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+        "microphone", "midi", "payment", "usb", "fullscreen", "browsing-topics",
+    )
+}  # fmt: skip
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)

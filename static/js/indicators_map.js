@@ -31,7 +31,7 @@
             var p = f.properties;
             var text = p.name + " — " + p.label + (p.apl != null ? " (APL " + p.apl.toLocaleString("fr-FR") + ")" : "");
             if (after[p.code]) { text += " ; après simulation : " + after[p.code]; }
-            l.bindTooltip(text);
+            l.bindTooltip(SafeText.node(text));
             if (p.url) { l.on("click", function () { window.location = p.url; }); }
           }
         }).addTo(map);
@@ -39,11 +39,19 @@
         var legend = L.control({ position: "bottomright" });
         legend.onAdd = function () {
           var div = L.DomUtil.create("div", "legend indicators-legend");
-          var html = "<strong>Classe APL</strong>";
+          div.appendChild(SafeText.el("strong", null, "Classe APL"));
           Object.keys(LABELS).forEach(function (k) {
-            html += '<div><span class="swatch" style="background:' + COLORS[k] + '"></span> ' + LABELS[k] + "</div>";
+            var row = SafeText.el("div");
+            var swatch = SafeText.el("span", "swatch");
+            swatch.style.background = COLORS[k];
+            row.appendChild(swatch);
+            row.appendChild(document.createTextNode(" " + LABELS[k]));
+            div.appendChild(row);
           });
-          div.innerHTML = html + '<div><span class="swatch swatch-outline"></span> urgences éloignées</div>';
+          var far = SafeText.el("div");
+          far.appendChild(SafeText.el("span", "swatch swatch-outline"));
+          far.appendChild(document.createTextNode(" urgences éloignées"));
+          div.appendChild(far);
           return div;
         };
         legend.addTo(map);

@@ -20,7 +20,7 @@
           var c = f.geometry.coordinates;
           L.circleMarker([c[1], c[0]], {
             radius: 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
-          }).bindTooltip(f.properties.name + " — " + f.properties.kind_label)
+          }).bindTooltip(SafeText.node(f.properties.name + " — " + f.properties.kind_label))
             .on("click", function () { window.location = f.properties.url; })
             .addTo(groups[kind].layer);
         });
@@ -28,7 +28,7 @@
         Object.keys(groups).forEach(function (kind) {
           groups[kind].layer.addTo(map);
           var n = groups[kind].layer.getLayers().length;
-          overlays['<span class="swatch offer-kind-' + kind + '"></span> ' + groups[kind].label + " (" + n + ")"] = groups[kind].layer;
+          overlays['<span class="swatch offer-kind-' + SafeText.escape(kind) + '"></span> ' + SafeText.escape(groups[kind].label) + " (" + n + ")"] = groups[kind].layer;
         });
         if (Object.keys(overlays).length) { L.control.layers(null, overlays, { collapsed: false }).addTo(map); }
         section.dispatchEvent(new CustomEvent("offers:layers", { detail: { groups: groups } }));

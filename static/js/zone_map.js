@@ -23,7 +23,7 @@
           onEachFeature: function (f, l) {
             if (f.properties.role !== "zone") {
               var pop = f.properties.population != null ? f.properties.population.toLocaleString("fr-FR") + " hab." : "";
-              l.bindTooltip(f.properties.name + (pop ? " — " + pop : ""));
+              l.bindTooltip(SafeText.node(f.properties.name + (pop ? " — " + pop : "")));
               if (f.properties.url) { l.on("click", function () { window.location = f.properties.url; }); }
             }
           }

@@ -48,10 +48,32 @@ def chromium():
         browser.close()
 
 
+def new_page(chromium, *, bypass_csp=True, width=1280, height=1000):
+    """A page in a fresh context. Playwright's ``wait_for_function`` evaluates strings in the page,
+    which the portal's Content-Security-Policy forbids: tests that check the CSP itself pass
+    ``bypass_csp=False`` and poll with ``evaluate`` instead (see ``wait_until``)."""
+    context = chromium.new_context(
+        locale="fr-FR", viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+    )
+    return context, context.new_page()
+
+
+def wait_until(page, expression, timeout=15.0):
+    """Poll ``expression`` with ``page.evaluate`` (allowed under the CSP) until it is truthy."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timeout waiting for {expression}")
+
+
 @pytest.fixture
-def browser_page(live_server, transactional_db, reload_territory_slice, chromium):
-    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
+def browser_page(live_server, transactional_db, reload_territory_slice, chromium, request):
+    bypass = not request.node.get_closest_marker("csp_enforced")
+    context, page = new_page(chromium, bypass_csp=bypass)
     origin = live_server.url
 
     def only_local(route):
