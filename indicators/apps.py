@@ -10,14 +10,31 @@ class IndicatorsConfig(AppConfig):
         from territories.signals import dataset_imported
 
         from . import triggers
+        from .cards import key_figure_cards
         from .sections import access_section
 
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)
+        sections.register_cards(key_figure_cards)
 
         @bootstrap.register(1, "indicateurs : recalculs différés jusqu’à la fin des imports")
         def defer_recomputes(stdout, dry_run=False):
             triggers.defer(True)
+
+        @bootstrap.register(30, "indicateurs : APL publiée par la DREES (2022 et 2023)")
+        def load_drees_apl(stdout, dry_run=False):
+            from django.conf import settings
+
+            from .importers import import_drees_apl
+
+            path = settings.FIXTURES_DIR / "indicators" / "apl_generalistes.xlsx"
+            for sheet in ("APL 2022", "APL 2023"):
+                dataset = import_drees_apl(path, sheet=sheet, dry_run=dry_run)
+                stdout.write(
+                    f"  {sheet} : {dataset.rows_read} communes lues, {dataset.rows_created} valeurs créées, "
+                    f"{dataset.rows_updated} modifiées, "
+                    f"{dataset.report.get('nombre_codes_non_apparies', 0)} codes hors COG"
+                )
 
         @bootstrap.register(90, "indicateurs : premier calcul (APL, densité, temps d’accès, classement)")
         def compute_first_run(stdout, dry_run=False):

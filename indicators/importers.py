@@ -322,6 +322,14 @@ def _read_drees_workbook(path: Path, sheet_name=None) -> dict:
     }
 
 
+def _is_unit_row(row, columns) -> bool:
+    """The DREES row under the header gives units in words: no code, only text in the value
+    columns (« En nombre de consultations/visites accessibles par habitant standardisé »)."""
+    texts = [row[j] for role, j in columns.items() if role not in ("code", "name") and j < len(row)]
+    texts = [t for t in texts if t not in (None, "")]
+    return bool(texts) and all(isinstance(t, str) and t.strip().lower().startswith("en ") for t in texts)
+
+
 def _import_drees_apl(dataset, path, table, year):
     from territories.models import Commune
 
@@ -339,7 +347,7 @@ def _import_drees_apl(dataset, path, table, year):
         return str(header[columns[role]]).strip()
 
     problems, notes, empty_values = [], 0, 0
-    unmatched, seen = {}, {}
+    unmatched, seen, units = {}, {}, {}
     by_commune: dict[str, list] = {}
     read = 0
     for line, row in table["rows"]:
@@ -352,6 +360,9 @@ def _import_drees_apl(dataset, path, table, year):
             if not values_present:
                 notes += 1  # a note or source line under the table
                 continue
+            if line == table["header_line"] + 1 and _is_unit_row(row, columns):
+                units = {label(r): str(cell(row, r)).strip() for r in columns if cell(row, r)}
+                continue  # the row of units under the header (« En nombre de consultations… »)
             problems.append(Problem(where, line, label("code"), f"code commune invalide « {raw_code} »"))
             continue
         read += 1
@@ -376,7 +387,7 @@ def _import_drees_apl(dataset, path, table, year):
                 problems.append(Problem(where, line, label(variant), f"valeur négative « {raw} » (APL ≥ 0)"))
                 continue
             values[variant] = value
-        population, population_kind = None, ""
+        pops = {}
         for role in ("population_standardisee", "population_totale"):
             if role in columns:
                 raw = cell(row, role)
@@ -384,20 +395,25 @@ def _import_drees_apl(dataset, path, table, year):
                     number = _parse_number(raw)
                 except ValueError:
                     problems.append(Problem(where, line, label(role), f"population non numérique « {raw} »"))
-                    break
+                    continue
                 if number is not None and number < 0:
                     problems.append(Problem(where, line, label(role), f"population négative « {raw} »"))
-                    break
+                    continue
                 if number is not None:
-                    population, population_kind = number, role
-                    break
+                    pops[role] = number
+        # the weight of an APL mean is the standardised population (DREES note), else the total
+        population_kind = next((r for r in ("population_standardisee", "population_totale") if r in pops), "")
+        population = pops.get(population_kind)
+        population_total = pops.get("population_totale")
         if len(problems) >= 50:
             break
         resolved = resolver.resolve(code)
         if resolved is None:
             unmatched[code] = line
             continue
-        by_commune.setdefault(resolved, []).append((code, line, values, population, population_kind))
+        by_commune.setdefault(resolved, []).append(
+            (code, line, values, population, population_kind, population_total)
+        )
     dataset.rows_read = read
     if problems:
         raise ImportRejected(problems)
@@ -422,8 +438,10 @@ def _import_drees_apl(dataset, path, table, year):
                 for v in variants
             }
             population, kind, source_codes = total, entries[0][4], ",".join(codes)
+            totals = [e[5] for e in entries]
+            population_total = None if None in totals else sum(totals)
         else:
-            code, _, values, population, kind = entries[0]
+            code, _, values, population, kind, population_total = entries[0]
             source_codes = code
         if population is None and populations.get(commune) is not None:
             population, kind = float(populations[commune]), "population_municipale"
@@ -438,6 +456,7 @@ def _import_drees_apl(dataset, path, table, year):
                     "value": value,
                     "population": population,
                     "population_kind": kind,
+                    "population_total": population_total,
                     "source_codes": source_codes,
                 }
             )
@@ -452,6 +471,7 @@ def _import_drees_apl(dataset, path, table, year):
         "fusions_sans_population_non_importees": merge_without_population,
         "valeurs_vides": empty_values,
         "lignes_de_notes_ignorees": notes,
+        "unites": units,
     }
     if not rows:
         raise ImportRejected.single(where, "aucune valeur d’APL rattachée à une commune connue")
@@ -466,6 +486,7 @@ def _import_drees_apl(dataset, path, table, year):
             "value",
             "population",
             "population_kind",
+            "population_total",
             "source_codes",
         ],
         key="key",
@@ -473,6 +494,9 @@ def _import_drees_apl(dataset, path, table, year):
         obsolete_missing=True,
         scope={"indicator_code": APL_CODE, "millesime": year},
     )
+    from .published import aggregate_published
+
+    dataset.report["zones_agregees"] = aggregate_published(APL_CODE, year, dataset)
     return counts
 
 

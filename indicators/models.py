@@ -293,6 +293,7 @@ class PublishedIndicatorValue(models.Model):
     value = models.FloatField("valeur publiée")
     population = models.FloatField("population de pondération publiée", null=True, blank=True)
     population_kind = models.CharField("nature de la population de pondération", max_length=40, blank=True)
+    population_total = models.FloatField("population totale publiée", null=True, blank=True)
     source_codes = models.CharField("codes du fichier", max_length=120, blank=True)
     is_active = models.BooleanField("en vigueur", default=True)
     dataset = models.ForeignKey(
@@ -306,6 +307,42 @@ class PublishedIndicatorValue(models.Model):
 
     def __str__(self):
         return f"{self.indicator_code} {self.millesime} {self.variant} {self.commune_id} = {self.value}"
+
+
+class PublishedZoneValue(models.Model):
+    """A published commune value aggregated to a zone as its producer prescribes (the DREES note:
+    APL weighted by the standardised population; population under a threshold counted with the
+    total population). Derived from ``PublishedIndicatorValue`` in the same transaction as the
+    import (``indicators.published.aggregate_published``), so pages read one row per zone."""
+
+    indicator_code = models.CharField("code de l’indicateur", max_length=40)
+    millesime = models.CharField("millésime", max_length=20)
+    variant = models.CharField("variante", max_length=12, choices=PublishedIndicatorValue.Variant.choices)
+    level = models.CharField("niveau", max_length=20)
+    zone_code = models.CharField("code de la zone", max_length=20)
+    value = models.FloatField("valeur agrégée", null=True)
+    population_standardised = models.FloatField("population standardisée", default=0)
+    population_total = models.FloatField("population totale", default=0)
+    population_underserved = models.FloatField("population totale sous le seuil « sous-dense »", default=0)
+    population_fragile = models.FloatField("population totale sous le seuil « fragile »", default=0)
+    communes = models.PositiveIntegerField("communes publiées", default=0)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "valeur publiée agrégée"
+        verbose_name_plural = "valeurs publiées agrégées"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator_code", "millesime", "variant", "level", "zone_code"],
+                name="published_zone_value_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["indicator_code", "level", "zone_code"])]
+
+    def __str__(self):
+        return f"{self.indicator_code} {self.millesime} {self.level}:{self.zone_code} = {self.value}"
 
 
 class DatasetUpload(models.Model):

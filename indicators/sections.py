@@ -15,7 +15,7 @@ from territories.zones import level_of, parent_zones
 
 from .models import ComputationRun, IndicatorDefinition, IndicatorValue
 from .perms import can_simulate
-from .published import published_apl
+from .published import official_apl
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, unit_label, values_for
 
 # Above this many communes the table twin of the map is summarised (counts per class) and
@@ -34,11 +34,11 @@ def access_section(request, zone):
         "run": run,
         "latest_run": latest,
         "can_simulate": can_simulate(request.user),
-        # DREES-published APL, shown beside the computed one (never part of a run)
-        "published_apl": published_apl(zone),
     }
+    parents = parent_zones(zone)
+    # the official DREES APL comes first (never part of a run)
+    context["published_apl"] = official = official_apl(zone, [p for p in parents if key_of(p)])
     if run is not None:
-        parents = parent_zones(zone)
         keys = [key] + [key_of(p) for p in parents] + [FRANCE]
         values = values_for(run, keys)
         definitions = list(IndicatorDefinition.objects.all())
@@ -71,6 +71,13 @@ def access_section(request, zone):
         counts = Counter(getattr(classes.get(("commune", c)), "label", "non calculé") for c in atoms)
         context.update(
             computed_apl=getattr(values.get(key, {}).get("apl_mg"), "value", None),
+            apl_gap=(
+                values[key]["apl_mg"].value - official["value"]
+                if official
+                and official["value"] is not None
+                and getattr(values.get(key, {}).get("apl_mg"), "value", None) is not None
+                else None
+            ),
             class_counts=sorted(counts.items(), key=lambda item: -item[1]),
             table_limit=TABLE_LIMIT,
             rows=rows,

@@ -8,9 +8,11 @@ class OffersConfig(AppConfig):
     def ready(self):
         from territories import bootstrap, sections
 
+        from .cards import offer_cards
         from .sections import offer_section
 
         sections.register(offer_section)
+        sections.register_cards(offer_cards)
         bootstrap.register(20, "offre de soins (hôpitaux FINESS, médecins SIRENE proxy, zonage ARS)")(
             load_offers
         )

@@ -21,3 +21,26 @@ def render_sections(request, zone):
         if data:
             results.append(data)
     return sorted(results, key=lambda s: s.get("order", 100))
+
+
+# --- Key figures: the band of cards at the top of every territory page -----------------------
+# A provider ``cards(request, zone) -> list[dict]`` returns cards of the form
+# {"order": int, "title": str, "value": str | None, "unit": str, "badges": [(text, kind)],
+#  "lines": [str], "comparisons": [(label, value text)], "note": str, "href": str, "source": str,
+#  "distribution": {...} | None}. Values arrive formatted (French decimals); templates insert
+# every string as text.
+
+_card_providers = []
+
+
+def register_cards(provider):
+    if provider not in _card_providers:
+        _card_providers.append(provider)
+    return provider
+
+
+def render_cards(request, zone):
+    cards = []
+    for provider in _card_providers:
+        cards.extend(provider(request, zone) or [])
+    return sorted(cards, key=lambda c: c.get("order", 100))

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from .geojson import feature, feature_collection
 from .models import Commune, Dataset, Departement, Region
 from .search import search
-from .sections import render_sections
+from .sections import render_cards, render_sections
 from .zones import get_zone, level_of, parent_zones
 
 
@@ -34,6 +34,7 @@ def zone_detail(request, level, code):
         "commune_count": stats["count"],
         "parents": parent_zones(zone),
         "sections": render_sections(request, zone),
+        "cards": render_cards(request, zone),
     }
     if isinstance(zone, Region):
         # values(): never GROUP BY the outline geometry.

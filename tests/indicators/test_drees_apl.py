@@ -267,7 +267,7 @@ def fr(value):
 def test_commune_page_shows_published_beside_computed(client, computed):
     import_drees_apl(SAMPLE)
     html = client.get(reverse("territories:zone", args=["commune", "23096"])).content.decode()
-    assert "APL publiée par la DREES (millésime 2022)" in html
+    assert "APL officielle publiée par la DREES (millésime 2022)" in html
     assert fr(stored("23096").value) in html and fr(stored("23096", "moins_65").value) in html
     computed_apl = IndicatorValue.objects.get(
         run=computed, level="commune", zone_code="23096", indicator_id="apl_mg"
@@ -295,7 +295,7 @@ def test_zone_pages_aggregate_population_weighted_and_say_so(client, computed):
     )
     # a zone with no published commune shows nothing
     html = client.get(reverse("territories:zone", args=["commune", "23002"])).content.decode()
-    assert "APL publiée par la DREES (millésime" not in html
+    assert "APL officielle publiée par la DREES (millésime" not in html
 
 
 def test_definition_page_shows_published_apl(client, computed):
@@ -303,11 +303,11 @@ def test_definition_page_shows_published_apl(client, computed):
     assert "Aucune APL publiée par la DREES" in client.get(url).content.decode()
     import_drees_apl(SAMPLE)
     html = client.get(url + "?commune=48095").content.decode()
-    assert "APL publiée par la DREES (millésime 2022)" in html and fr(stored("48095").value) in html
+    assert "APL officielle publiée par la DREES (millésime 2022)" in html and fr(stored("48095").value) in html
     html = client.get(url).content.decode()
     assert "moyenne de toutes les communes du fichier" in html
     densite = client.get(reverse("indicators:definition", args=["densite_mg"])).content.decode()
-    assert "APL publiée par la DREES (millésime" not in densite
+    assert "APL officielle publiée par la DREES (millésime" not in densite
 
 
 def test_management_command(capsys):
