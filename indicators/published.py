@@ -15,6 +15,8 @@ it is needed (simulations, a millésime without an official figure), called what
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from territories.models import Commune
 
 from .models import ClassificationRule, PublishedIndicatorValue, PublishedZoneValue
@@ -223,8 +225,6 @@ def official_apl(zone, parents=(), indicator=APL):
         if bv:
             bv_key = ("bassin-de-vie", bv)
             keys.append(bv_key)
-    from django.db.models import Q
-
     condition = Q()
     for level, code in set(keys):
         condition |= Q(level=level, zone_code=code)
@@ -343,3 +343,37 @@ def published_apl(zone=None, indicator=APL):
         **official,
         "other_millesimes": [m for m, _ in official["series"] if m != official["millesime"]],
     }
+
+
+CLASS_KEYS = {"sous-dense": "sous_dense", "fragile": "fragile", "non déficitaire": "non_deficitaire"}
+
+
+def official_commune_classes(codes, indicator=APL) -> tuple[dict, str | None]:
+    """For communes (or arrondissements): {code: (official APL, class key, class label)} with the
+    class decided on the APL of their bassin de vie (the ARS level until territoires de
+    vie-santé are loaded), and the text saying which APL, level and millésime. Two queries."""
+    latest = (
+        PublishedZoneValue.objects.filter(indicator_code=indicator, level="france", variant=MAIN_VARIANT)
+        .order_by("-millesime")
+        .values_list("millesime", flat=True)
+        .first()
+    )
+    if latest is None:
+        return {}, None
+    limits = thresholds()
+    bv_of = dict(Commune.objects.filter(code__in=codes).values_list("code", "bassin_de_vie_id"))
+    rows = PublishedZoneValue.objects.filter(
+        indicator_code=indicator, millesime=latest, variant=MAIN_VARIANT
+    ).filter(
+        Q(level="commune", zone_code__in=list(codes))
+        | Q(level="bassin-de-vie", zone_code__in=sorted({b for b in bv_of.values() if b}))
+    )
+    commune_values, bv_values = {}, {}
+    for level, code, value in rows.values_list("level", "zone_code", "value"):
+        (commune_values if level == "commune" else bv_values)[code] = value
+    out = {}
+    for code in codes:
+        basis = bv_values.get(bv_of.get(code))
+        label = apl_class(basis if basis is not None else commune_values.get(code), limits)
+        out[code] = (commune_values.get(code), CLASS_KEYS.get(label, "inconnu"), label or "non publiée")
+    return out, f"APL officielle DREES {latest} du bassin de vie (seuils {limits[0]:g} et {limits[1]:g})"

@@ -19,8 +19,10 @@ from territories.zones import get_zone, level_of
 
 from . import triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+from .official_whatif import ACTIONS as OFFICIAL_ACTIONS
+from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, latest_official, simulate_official
 from .perms import can_simulate, can_trigger_run, can_upload_dataset
-from .published import published_apl
+from .published import official_commune_classes, published_apl
 from .sections import access_section
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
@@ -194,23 +196,36 @@ def classes_geojson(request, level, code):
                 run=run, level="commune", zone_code__in=atoms, indicator_id="apl_mg"
             )
         }
+    # The official APL and its class come first when the DREES figure is loaded.
+    official, basis = official_commune_classes(atoms)
     features = []
     for commune in Commune.objects.filter(code__in=atoms).only("code", "name", "geometry_simplified"):
         cls = classes.get(("commune", commune.code))
+        properties = {
+            "apl_class": cls.apl_class if cls else Classification.AplClass.UNKNOWN,
+            "label": cls.label if cls else "non calculé",
+            "apl": round(apl[commune.code], 2) if apl.get(commune.code) is not None else None,
+        }
+        if commune.code in official:
+            value, key, label = official[commune.code]
+            properties = {
+                "apl_class": key,
+                "label": label + (" ; urgences éloignées" if cls and cls.emergency_far else ""),
+                "apl": round(value, 2) if value is not None else None,
+            }
         features.append(
             feature(
                 commune.geometry_simplified,
                 code=commune.code,
                 name=commune.name,
-                apl_class=cls.apl_class if cls else Classification.AplClass.UNKNOWN,
-                label=cls.label if cls else "non calculé",
                 emergency_far=cls.emergency_far if cls else None,
-                apl=round(apl[commune.code], 2) if apl.get(commune.code) is not None else None,
                 url=commune.get_absolute_url(),
+                **properties,
             )
         )
     data = feature_collection(features)
     data["run"] = run.pk if run else None
+    data["basis"] = basis or (f"APL recalculée par le portail (calcul n° {run.pk})" if run else "")
     return JsonResponse(data)
 
 
@@ -228,20 +243,37 @@ def simulate_view(request, level, code):
     names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
     choices = sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: (normalize_name(t[1]), t[1]))
     result, error = None, None
-    form = {"action": ADD_MSP, "commune": choices[0][0] if choices else "", "gps": 4}
+    # The baseline is the official APL when one is published; the portal's own APL otherwise.
+    official = latest_official() is not None
+    default_action = OPEN_GPS if official else ADD_MSP
+    form = {
+        "action": default_action,
+        "commune": choices[0][0] if choices else "",
+        "gps": 1 if official else 4,
+        "activity": NEW_GP_CONSULTATIONS,
+    }
     if request.method == "POST" and run is not None:
         form = {
             "action": request.POST.get("action", ""),
             "commune": request.POST.get("commune", ""),
             "gps": request.POST.get("gps", ""),
+            "activity": request.POST.get("activity", "") or NEW_GP_CONSULTATIONS,
         }
         try:
             gps = int(form["gps"]) if form["gps"] else None
             if gps is not None and gps > 200:
                 raise WhatIfError("Au plus 200 médecins.")
-            result = simulate(run, set(atoms), form["action"], commune_code=form["commune"], gps=gps)
+            if form["action"] in OFFICIAL_ACTIONS:
+                activity = float(
+                    str(form["activity"]).replace(",", ".").replace("\u202f", "").replace(" ", "")
+                )
+                result = simulate_official(
+                    run, set(atoms), form["action"], commune_code=form["commune"], gps=gps, activity=activity
+                )
+            else:
+                result = simulate(run, set(atoms), form["action"], commune_code=form["commune"], gps=gps)
         except ValueError as exc:
-            error = str(exc) if isinstance(exc, WhatIfError) else "Nombre de médecins invalide."
+            error = str(exc) if isinstance(exc, WhatIfError) else "Nombre de médecins ou activité invalide."
     section = access_section(request, zone)
     return render(
         request,
@@ -252,6 +284,8 @@ def simulate_view(request, level, code):
             "run": run,
             "choices": choices,
             "actions": ACTIONS,
+            "official": official,
+            "official_actions": OFFICIAL_ACTIONS,
             "form": form,
             "result": result,
             "error": error,

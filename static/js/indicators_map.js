@@ -40,6 +40,7 @@
         legend.onAdd = function () {
           var div = L.DomUtil.create("div", "legend indicators-legend");
           div.appendChild(SafeText.el("strong", null, "Classe APL"));
+          if (data.basis) { div.appendChild(SafeText.el("div", "legend-basis", data.basis)); }
           Object.keys(LABELS).forEach(function (k) {
             var row = SafeText.el("div");
             var swatch = SafeText.el("span", "swatch");

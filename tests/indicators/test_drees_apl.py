@@ -303,7 +303,9 @@ def test_definition_page_shows_published_apl(client, computed):
     assert "Aucune APL publiée par la DREES" in client.get(url).content.decode()
     import_drees_apl(SAMPLE)
     html = client.get(url + "?commune=48095").content.decode()
-    assert "APL officielle publiée par la DREES (millésime 2022)" in html and fr(stored("48095").value) in html
+    assert (
+        "APL officielle publiée par la DREES (millésime 2022)" in html and fr(stored("48095").value) in html
+    )
     html = client.get(url).content.decode()
     assert "moyenne de toutes les communes du fichier" in html
     densite = client.get(reverse("indicators:definition", args=["densite_mg"])).content.decode()
