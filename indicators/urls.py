@@ -10,6 +10,7 @@ urlpatterns = [
     path("calculs/lancer/", views.run_trigger, name="run_trigger"),
     path("calculs/<int:pk>/", views.run_detail, name="run"),
     path("calculs/<int:pk>/etat.json", views.run_status, name="run_status"),
+    path("carte/france.geojson", views.france_geojson, name="france_geojson"),
     path("carte/<slug:level>/<str:code>/classes.geojson", views.classes_geojson, name="classes_geojson"),
     path("imports/", views.upload_list, name="uploads"),
     path("imports/<int:pk>/", views.upload_detail, name="upload"),

@@ -229,6 +229,18 @@ def classes_geojson(request, level, code):
     return JsonResponse(data)
 
 
+@require_GET
+def france_geojson(request):
+    """The national map layer (départements with every indicator), cached per run and import."""
+    from django.http import HttpResponse
+
+    from .national import france_layer
+
+    response = HttpResponse(france_layer(), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def simulate_view(request, level, code):
     if not can_simulate(request.user):

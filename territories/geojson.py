@@ -11,16 +11,24 @@ def _round(coords, ndigits):
     return [_round(c, ndigits) for c in coords]
 
 
-def geometry_dict(geometry):
+def geometry_dict(geometry, precision=MAP_COORD_PRECISION, tolerance=None):
+    """GeoJSON geometry with rounded coordinates; ``tolerance`` (degrees) simplifies further (the
+    national map draws départements far coarser than a département's own map)."""
     if geometry is None:
         return None
+    if tolerance:
+        geometry = geometry.simplify(tolerance, preserve_topology=True)
     data = json.loads(geometry.json)
-    data["coordinates"] = _round(data["coordinates"], MAP_COORD_PRECISION)
+    data["coordinates"] = _round(data["coordinates"], precision)
     return data
 
 
-def feature(geometry, **properties):
-    return {"type": "Feature", "geometry": geometry_dict(geometry), "properties": properties}
+def feature(geometry, *, coord_precision=MAP_COORD_PRECISION, simplify_tolerance=None, **properties):
+    return {
+        "type": "Feature",
+        "geometry": geometry_dict(geometry, coord_precision, simplify_tolerance),
+        "properties": properties,
+    }
 
 
 def feature_collection(features):

@@ -44,3 +44,20 @@ def render_cards(request, zone):
     for provider in _card_providers:
         cards.extend(provider(request, zone) or [])
     return sorted(cards, key=lambda c: c.get("order", 100))
+
+
+# --- Home page: sections an app adds under the search box (the national map…) ---------------
+
+_home_providers = []
+
+
+def register_home(provider):
+    """``provider(request) -> {"template": ..., "context": {...}, "order": int} | None``."""
+    if provider not in _home_providers:
+        _home_providers.append(provider)
+    return provider
+
+
+def render_home(request):
+    results = [r for r in (provider(request) for provider in _home_providers) if r]
+    return sorted(results, key=lambda s: s.get("order", 100))

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from .geojson import feature, feature_collection
 from .models import Commune, Dataset, Departement, Region
 from .search import search
-from .sections import render_cards, render_sections
+from .sections import render_cards, render_home, render_sections
 from .zones import get_zone, level_of, parent_zones
 
 
@@ -19,6 +19,7 @@ def home(request):
     context = {"query": query, "hits": hits}
     if not query:
         context["regions"] = Region.objects.filter(is_active=True).order_by("name")
+        context["home_sections"] = render_home(request)
     return render(request, "territories/home.html", context)
 
 

@@ -66,7 +66,10 @@ def committed(django_db_setup, django_db_blocker):
         Offer.objects.filter(pk__gt=max_offer).delete()
         # Every other row that points at a dataset created by the test (protected foreign keys).
         new = Dataset.objects.filter(pk__gt=max_dataset)
-        for relation in Dataset._meta.related_objects:
+        # (hidden relations too: related_name="+" is not in _meta.related_objects)
+        for relation in Dataset._meta.get_fields(include_hidden=True):
+            if not relation.auto_created or relation.concrete:
+                continue
             if relation.related_model is not Dataset and getattr(relation, "on_delete", None) is PROTECT:
                 relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": new}).delete()
         new.delete()

@@ -17,7 +17,7 @@ DREES_SAMPLE = TEST_DATA / "indicators" / "drees_apl_synthetique.xlsx"
 def test_upload_is_imported_by_the_worker(committed, worker, client, settings, tmp_path):  # noqa: F811
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from indicators.models import ComputationRun, DatasetUpload, PublishedIndicatorValue
+    from indicators.models import ComputationRun, DatasetUpload, PublishedIndicatorValue, PublishedZoneValue
 
     settings.MEDIA_ROOT = tmp_path / "media"
     admin = make_user("racine-worker", is_staff=True, is_superuser=True)
@@ -41,6 +41,7 @@ def test_upload_is_imported_by_the_worker(committed, worker, client, settings, t
         assert "réussi" in client.get(upload.get_absolute_url()).content.decode()
         assert ComputationRun.objects.count() == before  # the DREES APL feeds no computation
     finally:
+        PublishedZoneValue.objects.all().delete()
         PublishedIndicatorValue.objects.all().delete()
         DatasetUpload.objects.all().delete()
         admin.delete()

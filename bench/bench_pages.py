@@ -1,0 +1,123 @@
+"""Pages an élu waits for, on a database with all of France loaded (``make run``, or
+``DATABASE_URL=postgis://…`` after ``manage.py load_all``).
+
+    DATABASE_URL=postgis://postgres@127.0.0.1:5432/st_dev .venv/bin/python bench/bench_pages.py
+
+Prints, from one run:
+
+* the size of the national map layer and of a département's communes layer, raw and gzipped
+  (targets: ≤ 300 kB and ≤ 100 kB gzipped);
+* the median server time (Django test client, whole request: URL routing, queries, template) of
+  the home, commune (Guéret), département (Creuse) and région (Nouvelle-Aquitaine) pages, with
+  their query counts;
+* the what-if on the official scale for one new MSP in Guéret: the effect alone and the whole
+  page (POST, render), beside the peer measured in the same run — a full E2SFCA recomputation of
+  every commune's APL with the changed supply (``Catchment.apl``), which is what a simulation
+  would cost without the linear update (targets: effect < 50 ms, page < 200 ms).
+"""
+
+import gzip
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+settings.ALLOWED_HOSTS = ["*"]
+REPEAT = 7
+
+
+def timed(fn, repeat=REPEAT):
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), min(runs)
+
+
+def main():
+    from indicators.cache import model_for
+    from indicators.models import ComputationRun
+    from indicators.official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
+    from indicators.values import atoms_of_zone
+    from territories.models import Departement
+
+    client = Client()
+    print("== map layers ==")
+    for label, url in [
+        ("national layer (départements)", "/indicateurs/carte/france.geojson"),
+        ("Creuse communes (classes)", "/indicateurs/carte/departement/23/classes.geojson"),
+        ("Creuse communes (outlines)", "/territoires/departement/23/geojson/"),
+    ]:
+        client.get(url)  # warm the cache
+        body = client.get(url).content
+        zipped = len(gzip.compress(body)) / 1024
+        print(f"  {label:<34} {len(body) / 1024:8.1f} kB raw {zipped:7.1f} kB gzipped")
+
+    print(f"== pages (median of {REPEAT}, server time incl. queries and templates) ==")
+    for label, url in [
+        ("home (national map)", "/"),
+        ("commune Guéret", "/territoires/commune/23096/"),
+        ("département Creuse", "/territoires/departement/23/"),
+        ("région Nouvelle-Aquitaine", "/territoires/region/75/"),
+    ]:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        median, best = timed(lambda url=url: client.get(url))
+        print(f"  {label:<28} {median * 1000:7.1f} ms (best {best * 1000:6.1f})  {len(queries):3d} queries")
+
+    print("== what-if on the official scale: one MSP of 4 GPs in Guéret ==")
+    run = ComputationRun.current()
+    start = time.perf_counter()
+    model = model_for(run)
+    build = time.perf_counter() - start
+    creuse = set(atoms_of_zone(Departement.objects.get(pk="23")))
+    start = time.perf_counter()
+    simulate_official(run, creuse, OPEN_GPS, commune_code="23096", gps=4)
+    first = time.perf_counter() - start
+    effect, _ = timed(lambda: simulate_official(run, creuse, OPEN_GPS, commune_code="23096", gps=4))
+    # the peer: a full recomputation of every commune's APL with the changed supply
+    supply = model["supply"].copy()
+    supply[model["index"]["23096"]] += 4 * NEW_GP_CONSULTATIONS
+    demand = model["demand"]
+    full, _ = timed(lambda: model["catchment"].apl(supply, demand))
+    model["catchment"].apl(model["supply"], demand)  # restore the cached base
+    from django.contrib.auth.models import User
+
+    user, _ = User.objects.get_or_create(username="bench-whatif", defaults={"is_superuser": True})
+    user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    url = "/indicateurs/simulation/departement/23/"
+    data = {"action": OPEN_GPS, "commune": "23096", "gps": "4", "activity": "5400"}
+    assert client.post(url, data).status_code == 200
+    page, _ = timed(lambda: client.post(url, data))
+    print(f"  catchment of the run (once per process)  {build * 1000:8.1f} ms")
+    print(f"  first simulation (reads the official APL) {first * 1000:8.1f} ms")
+    print(f"  simulation, effect + zones (median)      {effect * 1000:8.1f} ms")
+    print(f"  simulation page, POST + render (median)  {page * 1000:8.1f} ms")
+    print(
+        f"  peer: full APL recomputation (median)    {full * 1000:8.1f} ms "
+        f"(ratio peer / effect {full / effect:.2f})"
+    )
+    print(f"  communes in the catchment model: {len(model['atoms'])}, pairs: {model['catchment'].n_pairs}")
+
+
+if __name__ == "__main__":
+    main()
