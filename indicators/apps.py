@@ -27,7 +27,7 @@ class IndicatorsConfig(AppConfig):
         def load_drees_apl(stdout, dry_run=False):
             from django.conf import settings
 
-            from .importers import import_drees_apl
+            from .importers import import_drees_age_weights, import_drees_apl
 
             path = settings.FIXTURES_DIR / "indicators" / "apl_generalistes.xlsx"
             for sheet in ("APL 2022", "APL 2023"):
@@ -37,6 +37,10 @@ class IndicatorsConfig(AppConfig):
                     f"{dataset.rows_updated} modifiées, "
                     f"{dataset.report.get('nombre_codes_non_apparies', 0)} codes hors COG"
                 )
+            # the age weights of the latest millésime become the default demand weights (used as
+            # soon as an age structure is loaded)
+            weights = import_drees_age_weights(path, dry_run=dry_run)
+            stdout.write(f"  poids par âge {weights.millesime} : {weights.rows_read} tranches")
 
         @bootstrap.register(90, "indicateurs : premier calcul (APL, densité, temps d’accès, classement)")
         def compute_first_run(stdout, dry_run=False):

@@ -790,3 +790,131 @@ def _import_age_weights(dataset, path):
         AgeWeight, rows, fields=["weight"], key="band", dataset=dataset, obsolete_missing=True
     )
     return counts
+
+
+# --- The age weights of the DREES APL (sheet « Paramètres » of the workbook) ------------------
+
+DREES_WEIGHTS_SOURCE = AGE_WEIGHTS_SOURCE
+
+
+def drees_band(label) -> str | None:
+    """« Moins de 5 ans » → "0-4", « de 5 à 9 ans » → "5-9", « Plus de 90 ans » → "90+"."""
+    import re
+
+    text = normalize_header(label)
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    if text.startswith("moins de") and len(numbers) == 1:
+        return f"0-{numbers[0] - 1}"
+    if text.startswith("plus de") and len(numbers) == 1:
+        return f"{numbers[0]}+"
+    if len(numbers) == 2 and numbers[0] < numbers[1]:
+        return f"{numbers[0]}-{numbers[1]}"
+    return None
+
+
+def import_drees_age_weights(path: Path, *, millesime=None, dry_run=False):
+    """Import the age weights of one millésime (default: the latest) from the « Paramètres » sheet
+    of the DREES APL workbook as the demand weights (an age-weight dataset with provenance).
+    Bands are named as the age-structure imports name them ("0-4" … "90+")."""
+    path = Path(path)
+    try:
+        year, rows, where = _read_drees_weights(path, millesime)
+    except ImportRejected as exc:
+        if not path.exists():
+            raise
+        refused = exc
+
+        def refuse(dataset):
+            raise refused
+
+        info = _drees_weights_source(str(millesime or "non déterminé"))
+        return run_import(info, [path], refuse, dry_run=dry_run)
+
+    def work(dataset):
+        from .models import AgeWeight
+
+        dataset.rows_read = len(rows)
+        dataset.report = {
+            "feuille": "Paramètres",
+            "tranches": [f"{r['band']} : {r['weight']:g}" for r in rows],
+        }
+        counts, _ = sync_rows(
+            AgeWeight, rows, fields=["weight"], key="band", dataset=dataset, obsolete_missing=True
+        )
+        return counts
+
+    return run_import(_drees_weights_source(year), [path], work, dry_run=dry_run)
+
+
+def _drees_weights_source(year) -> SourceInfo:
+    return SourceInfo(
+        source=DREES_WEIGHTS_SOURCE,
+        title=f"Poids de consommation de soins de médecine générale par tranche d’âge (APL {year})",
+        publisher="DREES (Cnam, DCIR ; Insee, populations municipales)",
+        licence="Licence Ouverte / Open Licence 2.0",
+        millesime=str(year),
+        url="https://data.drees.solidarites-sante.gouv.fr/explore/dataset/530_l-accessibilite-potentielle-localisee-apl/",
+        attribution="DREES, APL aux médecins généralistes, feuille « Paramètres »",
+    )
+
+
+def _read_drees_weights(path: Path, millesime=None):
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.exists():
+        raise ImportRejected.single(path.name, "fichier introuvable")
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportRejected.single(path.name, f"fichier illisible ({type(exc).__name__})") from exc
+    try:
+        if "Paramètres" not in workbook.sheetnames:
+            raise ImportRejected.single(path.name, "feuille « Paramètres » absente")
+        sheet = list(workbook["Paramètres"].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    where = f"{path.name}, feuille « Paramètres »"
+    header = next(
+        (i for i, r in enumerate(sheet) if r and r[0] and normalize_header(r[0]).startswith("tranche d age")),
+        None,
+    )
+    if header is None:
+        raise ImportRejected.single(where, "ligne « Tranche d'âge » introuvable")
+    columns = {}
+    for j, cell in enumerate(sheet[header]):
+        found = re.search(r"(19|20)\d{2}", str(cell or ""))
+        if j and found and "poids" in normalize_header(cell):
+            columns[found.group(0)] = j
+    if not columns:
+        raise ImportRejected.single(where, "aucune colonne « Poids de la tranche d'âge en AAAA »")
+    year = str(millesime or max(columns))
+    if year not in columns:
+        raise ImportRejected.single(
+            where, f"pas de poids pour {year} (années : {', '.join(sorted(columns))})"
+        )
+    rows, problems = [], []
+    for i in range(header + 1, len(sheet)):
+        line = sheet[i]
+        if not line or line[0] is None:
+            break
+        band = drees_band(line[0])
+        if band is None:
+            break  # the notes under the table
+        raw = line[columns[year]] if columns[year] < len(line) else None
+        try:
+            weight = _parse_number(raw)
+            if weight is None or weight < 0:
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(where, i + 1, f"Poids {year}", f"poids invalide « {raw} »"))
+            continue
+        rows.append({"band": band, "weight": weight})
+    if problems:
+        raise ImportRejected(problems)
+    if len(rows) < 2:
+        raise ImportRejected.single(where, "moins de deux tranches d’âge lues")
+    return year, rows, where

@@ -181,3 +181,20 @@ def test_compare_apl_prints_its_table(official, computed, capsys):
     ]
     assert result["communes"] == len(pairs)
     assert result["pearson"] == pytest.approx(stats.pearsonr(*zip(*pairs, strict=True))[0])
+
+
+def test_age_weights_of_the_parameters_sheet_become_the_demand_weights():
+    from indicators.importers import import_drees_age_weights
+    from indicators.models import AgeWeight
+
+    dataset = import_drees_age_weights(WORKBOOK)
+    assert dataset.millesime == "2023" and dataset.publisher.startswith("DREES")
+    weights = dict(AgeWeight.objects.filter(is_active=True).values_list("band", "weight"))
+    assert len(weights) == 19 and list(weights)[:2] == ["0-4", "5-9"]
+    # the values PROVENANCE.md quotes for 2023
+    assert (weights["0-4"], weights["5-9"], weights["85-89"], weights["90+"]) == (1.12, 0.58, 1.89, 2.26)
+    older = import_drees_age_weights(WORKBOOK, millesime="2022")
+    assert older.millesime == "2022"
+    assert AgeWeight.objects.get(band="0-4", is_active=True).weight == 0.93
+    again = import_drees_age_weights(WORKBOOK, millesime="2022")
+    assert again.rows_created == again.rows_updated == 0
