@@ -245,6 +245,17 @@ def key_figure_cards(request, zone):
     if card:
         card["distribution"] = distribution(zone, official, parents)
         cards.append(card)
+    if key is not None and cards:
+        from django.utils.http import urlencode
+
+        from .dashboard import member_levels
+
+        actions = [
+            ("Comparer avec…", reverse("indicators:compare") + "?" + urlencode({"t": f"{key[0]}:{key[1]}"}))
+        ]
+        if member_levels(zone):
+            actions.append(("Classer les communes", reverse("indicators:ranking", args=list(key))))
+        cards[0]["actions"] = actions
     card = class_card(zone, official, classification)
     if card:
         cards.append(card)

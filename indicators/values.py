@@ -21,7 +21,8 @@ def key_of(zone) -> tuple[str, str] | None:
     return None
 
 
-def _keys_condition(keys) -> Q:
+def keys_condition(keys) -> Q:
+    """One condition for many (level, code) keys: codes grouped per level (IN lists)."""
     by_level = {}
     for level, code in keys:
         by_level.setdefault(level, set()).add(code)
@@ -35,7 +36,7 @@ def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
     """Values of the run for several (level, code) keys, in one query."""
     if run is None or not keys:
         return {}
-    condition = _keys_condition(keys)
+    condition = keys_condition(keys)
     out = {}
     for value in IndicatorValue.objects.filter(condition, run=run):
         out.setdefault((value.level, value.zone_code), {})[value.indicator_id] = value
@@ -45,7 +46,7 @@ def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
 def classes_for(run, keys) -> dict[tuple[str, str], Classification]:
     if run is None or not keys:
         return {}
-    condition = _keys_condition(keys)
+    condition = keys_condition(keys)
     return {(c.level, c.zone_code): c for c in Classification.objects.filter(condition, run=run)}
 
 

@@ -4,13 +4,13 @@ CSV is written for French spreadsheets: UTF-8 with a byte-order mark (accents in
 ``;`` as separator (the comma is the decimal separator in French locales).
 """
 
-import csv
-import io
 import json
 
 from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+
+from territories.exports import csv_response
 
 from .models import Contribution, Measure
 
@@ -78,34 +78,6 @@ def contribution_records(consultation, date=_local):
                 for h in c.status_changes.all()
             ],
         }
-
-
-def csv_response(rows, columns, filename):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([label for _key, label in columns])
-    for row in rows:
-        writer.writerow([_cell(row[key]) for key, _label in columns])
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# A cell starting with one of these is a formula for a spreadsheet (CSV injection): quote it.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if isinstance(value, list):
-        value = "\n".join(
-            " — ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
-            for item in value
-        )
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def contributions_csv(consultation):
