@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/sante_territoires
 APT_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 python3-venv chromium
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test system-deps venv services migrate load quality bench clean
+.PHONY: run serve test system-deps venv services migrate load quality bench clean
 
 ## Run the portal with all of France loaded (embedded SpatiaLite unless DATABASE_URL is set).
 run: system-deps venv
@@ -16,12 +16,20 @@ run: system-deps venv
 	$(PY) manage.py load_all
 	$(PY) manage.py runserver $(HOST)
 
+## Production: gunicorn + a Celery worker + beat (Procfile, run by honcho) on PostGIS and Redis from
+## the environment (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, SECRET_KEY, ALLOWED_HOSTS,
+## STATIC_ROOT, MEDIA_ROOT; DJANGO_SETTINGS_MODULE defaults to config.settings.prod here).
+serve: system-deps venv
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start
+
 ## Run the whole test suite on PostGIS + Redis: the suite in parallel, then the tests that need a
 ## live server or a real Celery worker (they flush their database, so they get one of their own),
 ## then the smoke tests of the embedded SpatiaLite default.
 test: system-deps venv services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not spatialite and not browser and not celery_worker" $(PYTEST_ARGS)
-	DATABASE_URL=$(TEST_DATABASE_URL)_serial $(PY) -m pytest -p no:xdist --create-db -m "browser or celery_worker" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not spatialite and not browser and not celery_worker and not production" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL)_serial $(PY) -m pytest -p no:xdist --create-db -m "browser or celery_worker or production" $(PYTEST_ARGS)
 	DATABASE_URL=spatialite:///$(CURDIR)/var/test-spatialite.sqlite3 $(PY) -m pytest -p no:xdist --create-db -m spatialite $(PYTEST_ARGS)
 
 system-deps:
