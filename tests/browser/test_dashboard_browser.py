@@ -44,7 +44,8 @@ def test_elu_journey_from_the_map_of_france_to_an_export(browser_page, dashboard
     shot(page, "01-home-map")
     # a click on the Creuse opens its page
     page.evaluate(
-        """() => { window.franceLayer.eachLayer(l => { if (l.feature.properties.code === '23') l.fire('click'); }); }"""
+        """() => window.franceLayer.eachLayer(
+            l => { if (l.feature.properties.code === '23') l.fire('click'); })"""
     )
     page.wait_for_url("**/territoires/departement/23/")
     assert "Creuse" in page.inner_text("h1")
