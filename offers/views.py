@@ -101,6 +101,11 @@ def offer_detail(request, pk):
             total=Sum("population")
         )["total"]
         context["members"] = offer.members.order_by("name")
+        # the key figures of the perimeter, by the same code path as any zone
+        from territories.sections import render_cards
+        from territories.zones import CommuneSet
+
+        context["cards"] = render_cards(request, CommuneSet(offer.name, offer.perimeter.all()))
     return render(request, "offers/offer_detail.html", context)
 
 

@@ -47,10 +47,29 @@ def parent_zones(zone) -> list:
         return [zone.region]
     if isinstance(zone, Region):
         return []
-    if isinstance(zone, (EPCI, BassinDeVie, Perimeter)):
+    if isinstance(zone, (EPCI, BassinDeVie, Perimeter, CommuneSet)):
         deps = list(
             Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
         )
         regions = {d.region_id: d.region for d in deps}
         return [*deps, *regions.values()]
     return []
+
+
+class CommuneSet:
+    """An unsaved zone made of communes (a CPTS perimeter, a selection): pages, figures and
+    aggregates treat it as any other zone (it has no stored values of its own: they are
+    aggregated at read time from the communes')."""
+
+    level_label = "Périmètre"
+    pk = None
+
+    def __init__(self, name, communes):
+        self.name = name
+        self._communes = communes
+
+    def __str__(self):
+        return self.name
+
+    def communes(self):
+        return self._communes.filter(is_active=True).exclude(kind=Commune.Kind.ARRONDISSEMENT)

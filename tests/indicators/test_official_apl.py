@@ -198,3 +198,24 @@ def test_age_weights_of_the_parameters_sheet_become_the_demand_weights():
     assert AgeWeight.objects.get(band="0-4", is_active=True).weight == 0.93
     again = import_drees_age_weights(WORKBOOK, millesime="2022")
     assert again.rows_created == again.rows_updated == 0
+
+
+def test_a_cpts_perimeter_gets_the_same_key_figures(client, official, computed):
+    from offers.models import Offer
+
+    cpts = Offer.objects.create(
+        kind=Offer.Kind.CPTS,
+        name="CPTS du Grand Guéret",
+        commune=Commune.objects.get(code="23096"),
+        status=Offer.Status.OPEN,
+    )
+    members = ["23096", "23176", "23008"]
+    cpts.perimeter.set(members)
+    html = client.get(reverse("offers:detail", args=[cpts.pk])).content.decode()
+    card = html[html.index('id="chiffre-apl"') : html.index('id="chiffre-classe"')]
+    rows = PublishedIndicatorValue.objects.filter(
+        millesime="2023", variant="sans_borne", commune_id__in=members
+    )
+    expected = sum(r.value * r.population for r in rows) / sum(r.population for r in rows)
+    assert f"{expected:.2f}".replace(".", ",") in card
+    assert "Moyenne des 3 communes publiées" in card and "Creuse" in card
