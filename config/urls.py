@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from indicators.health import health
+from territories.login import ThrottledLoginView
 
 urlpatterns = [
     path("sante/", health, name="health"),
     path("admin/", admin.site.urls),
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("connexion/", ThrottledLoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("offre/", include("offers.urls")),
     path("indicateurs/", include("indicators.urls")),

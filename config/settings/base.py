@@ -190,6 +190,9 @@ PERMISSIONS_POLICY = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Sign-in throttling (territories.login): per submitted user name and per client address.
+LOGIN_RATE_PER_USERNAME = env.str("LOGIN_RATE_PER_USERNAME", default="10/h")
+LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="50/h")
 
 LOGGING = {
     "version": 1,
