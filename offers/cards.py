@@ -19,15 +19,22 @@ REGISTRY_KINDS = [  # (kind, short label)
 ]
 
 
+def _in_zone(zone):
+    """A condition on offers (through their commune) for the zone: the zone's own link when it
+    has one (département, région, EPCI…: no list of thousands of codes), else its communes."""
+    lookup = getattr(zone, "commune_lookup", "")
+    if lookup:
+        return Q(**{f"commune__{lookup}": zone}), Q(**{f"perimeter__{lookup}": zone})
+    codes = list(zone.communes().values_list("code", flat=True))
+    return Q(commune__in=codes) | Q(commune__parent__in=codes), Q(perimeter__in=codes)
+
+
 def offer_cards(request, zone):
-    communes = list(zone.communes().values_list("code", flat=True))
-    if not communes:
-        return []
-    in_zone = Q(commune__in=communes) | Q(commune__parent__in=communes)
+    in_zone, perimeter_in_zone = _in_zone(zone)
     open_offers = Offer.objects.exclude(status=Offer.Status.CLOSED)
     counts = dict(open_offers.filter(in_zone).order_by().values_list("kind").annotate(n=Count("pk")))
     counts[Offer.Kind.CPTS] = (
-        open_offers.filter(Q(kind=Offer.Kind.CPTS) & (Q(perimeter__in=communes) | in_zone)).distinct().count()
+        open_offers.filter(Q(kind=Offer.Kind.CPTS) & (perimeter_in_zone | in_zone)).distinct().count()
     )
     # the kinds some source covers (any offer of that kind anywhere, from a file or a hand edit),
     # with the number of synthetic ones

@@ -33,6 +33,7 @@ def test_wrong_passwords_then_the_right_one_is_refused(client):
     for _ in range(4):
         unknown = client.post("/connexion/", {"username": "personne", "password": "faux"})
     assert unknown.status_code == 429
+
     # the same words whether the account exists or not
     def errors(html):
         html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
