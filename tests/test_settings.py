@@ -37,8 +37,21 @@ def test_production_settings_pass_check_deploy():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="sante-territoires.example.org",
         DATABASE_URL="postgis://postgres@127.0.0.1:5432/postgres",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_a_per_process_cache():
+    result = run_manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="sante-territoires.example.org",
+        DATABASE_URL="postgis://postgres@127.0.0.1:5432/postgres",
+    )
+    assert result.returncode != 0 and "django_ratelimit.E003" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "csp",
+    "django_ratelimit",  # its system checks refuse a per-process cache in production
     "territories",
     "offers",
     "indicators",
@@ -205,3 +206,8 @@ LOGGING = {
 
 # Debian 12 ships GDAL 3.6: the portal never opens user-supplied spatial references through GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+# Django's own RedisCache increments atomically (django-ratelimit lists only django-redis).
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Embedded default: one process, so a per-process cache counts right. prod.py refuses it.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
