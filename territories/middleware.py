@@ -35,3 +35,41 @@ class RejectNulBytesMiddleware:
         if _has_nul(request):
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class CapRequestBodyMiddleware:
+    """Request bodies are capped before anything reads them (413): ``MAX_REQUEST_BODY`` for every
+    request, and ``MAX_UPLOAD_BODY`` only on the upload pages (``UPLOAD_PATHS``) for signed-in
+    staff — the pages themselves then check the import permission. An anonymous 300 MiB POST is
+    refused from its Content-Length, never spooled to disk. (Placed after the authentication
+    middleware; a body without Content-Length is bounded by Django's own limits.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponseBadRequest("Requête invalide : longueur du corps illisible.")
+        limit = settings.MAX_REQUEST_BODY
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith(tuple(settings.UPLOAD_PATHS))
+            and user is not None
+            and user.is_authenticated
+            and user.is_staff
+        ):
+            limit = settings.MAX_UPLOAD_BODY
+        if length > limit:
+            from django.http import HttpResponse
+
+            return HttpResponse(
+                f"Requête trop volumineuse : {length // (1024 * 1024)} Mio, "
+                f"{limit // (1024 * 1024)} Mio au plus ici.",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

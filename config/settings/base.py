@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "territories.middleware.CapRequestBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -115,6 +116,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
+
+# Request bodies (territories.middleware.CapRequestBodyMiddleware): forms and contributions stay far
+# below 2 MiB; data files go only to the upload pages, for signed-in staff.
+MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=2 * 1024 * 1024)
+MAX_UPLOAD_BODY = env.int("MAX_UPLOAD_BODY", default=210 * 1024 * 1024)
+UPLOAD_PATHS = ["/indicateurs/imports/"]
 
 # A shared cache (Redis in production: CACHE_URL=redis://…/1) holds sessions, rate limits and the
 # cached map layers for every gunicorn worker; local memory in the embedded default.

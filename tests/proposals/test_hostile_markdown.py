@@ -82,3 +82,30 @@ def test_every_page_has_a_strict_csp_and_a_permissions_policy(gueret):
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert " style=" not in page and " onclick=" not in page
+
+
+@pytest.mark.django_db
+def test_oversized_bodies_are_refused_from_their_length():
+    from django.test import override_settings
+
+    from tests.factories import make_user
+
+    with override_settings(MAX_REQUEST_BODY=1024, MAX_UPLOAD_BODY=4096):
+        big = "x=" + "a" * 3000
+        response = Client().post("/connexion/", big, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 413 and "trop volumineuse" in response.content.decode()
+        # the upload page: anonymous and non-staff users get the small cap, staff the large one
+        assert (
+            Client()
+            .post("/indicateurs/imports/", big, content_type="application/x-www-form-urlencoded")
+            .status_code
+            == 413
+        )
+        staff = Client()
+        staff.force_login(make_user("agent-staff", is_staff=True))
+        response = staff.post("/indicateurs/imports/", big, content_type="application/x-www-form-urlencoded")
+        assert response.status_code != 413  # reaches the view, which checks the permission itself
+        response = staff.post(
+            "/indicateurs/imports/", "x=" + "a" * 5000, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 413
