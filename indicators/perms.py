@@ -38,3 +38,28 @@ def can_upload_dataset(user) -> bool:
     if user.is_superuser:
         return True
     return bool(user.is_staff and user.has_perm("indicators.upload_dataset"))
+
+
+# --- Perimeters (CPTS projects…) built by users -------------------------------------------------
+
+
+def can_build_perimeter(user) -> bool:
+    """Build a perimeter of communes and read its dashboard: the users who may simulate (staff,
+    ARS agents, élus)."""
+    return can_simulate(user)
+
+
+def can_view_perimeter(user, perimeter) -> bool:
+    """A perimeter is private to its author unless shared; staff see every perimeter."""
+    if perimeter.is_shared:
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return perimeter.owner_id == user.pk or user.is_staff
+
+
+def can_edit_perimeter(user, perimeter) -> bool:
+    """Only its author (or a superuser) edits or deletes a perimeter."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return perimeter.owner_id == user.pk or user.is_superuser

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import perimeters, views
 
 app_name = "indicators"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("carte/<slug:level>/<str:code>/classes.geojson", views.classes_geojson, name="classes_geojson"),
     path("classement/<slug:level>/<str:code>/", views.ranking_view, name="ranking"),
     path("comparer/", views.compare_view, name="compare"),
+    path("perimetres/", perimeters.perimeter_list, name="perimeters"),
+    path("perimetres/nouveau/", perimeters.perimeter_edit, name="perimeter_new"),
+    path("perimetres/<int:pk>/", perimeters.perimeter_detail, name="perimeter"),
+    path("perimetres/<int:pk>/modifier/", perimeters.perimeter_edit, name="perimeter_edit"),
+    path("perimetres/<int:pk>/communes.<str:fmt>", perimeters.perimeter_export, name="perimeter_export"),
+    path("perimetres/<int:pk>/carte.geojson", perimeters.perimeter_geojson, name="perimeter_geojson"),
     path("imports/", views.upload_list, name="uploads"),
     path("imports/<int:pk>/", views.upload_detail, name="upload"),
     path("simulation/<slug:level>/<str:code>/", views.simulate_view, name="simulate"),

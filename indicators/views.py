@@ -184,10 +184,15 @@ def run_status(request, pk):
 
 @require_GET
 def classes_geojson(request, level, code):
-    """The zone's computed communes coloured by class in the current run (GeoJSON)."""
+    """The zone's computed communes coloured by class (official APL when published) (GeoJSON)."""
     zone = get_zone(level, code)
+    return JsonResponse(classes_payload(atoms_of_zone(zone)))
+
+
+def classes_payload(atoms):
+    """GeoJSON of communes with their class: the official APL and the class of its bassin de vie
+    when the DREES figure is loaded, else the current run's; emergency access from the run."""
     run = ComputationRun.current()
-    atoms = atoms_of_zone(zone)
     classes = classes_for(run, [("commune", c) for c in atoms]) if run else {}
     apl = {}
     if run:
@@ -200,7 +205,9 @@ def classes_geojson(request, level, code):
     # The official APL and its class come first when the DREES figure is loaded.
     official, basis = official_commune_classes(atoms)
     features = []
-    for commune in Commune.objects.filter(code__in=atoms).only("code", "name", "geometry_simplified"):
+    for commune in Commune.objects.filter(code__in=atoms).only(
+        "code", "name", "population", "geometry_simplified"
+    ):
         cls = classes.get(("commune", commune.code))
         properties = {
             "apl_class": cls.apl_class if cls else Classification.AplClass.UNKNOWN,
@@ -219,6 +226,7 @@ def classes_geojson(request, level, code):
                 commune.geometry_simplified,
                 code=commune.code,
                 name=commune.name,
+                population=commune.population,
                 emergency_far=cls.emergency_far if cls else None,
                 url=commune.get_absolute_url(),
                 **properties,
@@ -227,7 +235,7 @@ def classes_geojson(request, level, code):
     data = feature_collection(features)
     data["run"] = run.pk if run else None
     data["basis"] = basis or (f"APL recalculée par le portail (calcul n° {run.pk})" if run else "")
-    return JsonResponse(data)
+    return data
 
 
 @require_GET

@@ -4,6 +4,7 @@ Every zone is a set of communes: a commune points to its département, EPCI and 
 custom perimeters hold an explicit set. Reference tables are keyed by official codes.
 """
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Sum
 from django.urls import reverse
@@ -287,11 +288,24 @@ class Perimeter(models.Model):
     description = models.TextField("description", blank=True)
     communes_set = models.ManyToManyField(Commune, verbose_name="communes", related_name="perimeters")
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="perimeters",
+    )
+    is_shared = models.BooleanField(
+        "partagé", default=False, help_text="visible par tous ; sinon par son auteur seulement"
+    )
 
     level_label = "Périmètre"
 
     class Meta:
         verbose_name = "périmètre"
+        ordering = ["name"]
 
     def __str__(self):
         return self.name
