@@ -652,3 +652,25 @@ def _neighbours(zone, exclude, limit=6):
     if isinstance(zone, Region):
         return [r for r in Region.objects.exclude(pk=zone.pk) if ("region", r.pk) not in exclude][:limit]
     return []
+
+
+@require_GET
+def evolution_export(request, level, code, fmt):
+    from territories.exports import csv_response, xlsx_response
+
+    from .evolution import evolution_rows
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Format inconnu")
+    zone = get_zone(level, code)
+    rows, columns = evolution_rows(zone)
+    name = f"evolution-{level}-{code}"
+    if fmt == "csv":
+        return csv_response(rows, columns, name + ".csv")
+    run = ComputationRun.current()
+    from .dashboard import columns as dashboard_columns
+    from .dashboard import official_millesimes
+
+    millesimes = official_millesimes()
+    sources, notes = _export_sources(run, millesimes, dashboard_columns(run, millesimes))
+    return xlsx_response(rows, columns, name + ".xlsx", title="Évolution", sources=sources, notes=notes)
