@@ -255,6 +255,9 @@ def key_figure_cards(request, zone):
         ]
         if member_levels(zone):
             actions.append(("Classer les communes", reverse("indicators:ranking", args=list(key))))
+        actions.append(
+            ("Chiffres clés (XLSX)", reverse("indicators:key_figures_export", args=[*key, "xlsx"]))
+        )
         cards[0]["actions"] = actions
     card = class_card(zone, official, classification)
     if card:

@@ -14,6 +14,9 @@ urlpatterns = [
     path("carte/<slug:level>/<str:code>/classes.geojson", views.classes_geojson, name="classes_geojson"),
     path("classement/<slug:level>/<str:code>/", views.ranking_view, name="ranking"),
     path("comparer/", views.compare_view, name="compare"),
+    path(
+        "chiffres-cles/<slug:level>/<str:code>.<str:fmt>", views.key_figures_export, name="key_figures_export"
+    ),
     path("evolution/<slug:level>/<str:code>.<str:fmt>", views.evolution_export, name="evolution_export"),
     path("perimetres/", perimeters.perimeter_list, name="perimeters"),
     path("perimetres/nouveau/", perimeters.perimeter_edit, name="perimeter_new"),

@@ -572,27 +572,8 @@ def compare_view(request):
         )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx") and zones:
-        table = []
-        for row in rows:
-            record = {
-                "indicator": row["column"].label,
-                "unit": row["column"].unit,
-                "badge": row["column"].badge,
-            }
-            for z, cell in zip(zones, row["cells"], strict=True):
-                record[f"{level_of(z)}:{z.pk}"] = cell["value"]
-            table.append(record)
-        from territories.exports import csv_response, xlsx_response
-
-        cols_export = [("indicator", "Indicateur"), ("unit", "Unité"), ("badge", "Nature")] + [
-            (f"{level_of(z)}:{z.pk}", f"{z.name} ({z.level_label})") for z in zones
-        ]
-        if fmt == "csv":
-            return csv_response(table, cols_export, "comparaison.csv")
-        sources, notes = _export_sources(run, millesimes, cols)
-        return xlsx_response(
-            table, cols_export, "comparaison.xlsx", title="Comparaison", sources=sources, notes=notes
-        )
+        labelled = [(f"{level_of(z)}:{z.pk}", f"{z.name} ({z.level_label})") for z in zones]
+        return _table_export(rows, labelled, cols, run, millesimes, fmt, "comparaison", "Comparaison")
     suggestions = []
     if zones:
         suggestions = _neighbours(zones[0], exclude={(level_of(z), z.pk) for z in zones})
@@ -674,3 +655,44 @@ def evolution_export(request, level, code, fmt):
     millesimes = official_millesimes()
     sources, notes = _export_sources(run, millesimes, dashboard_columns(run, millesimes))
     return xlsx_response(rows, columns, name + ".xlsx", title="Évolution", sources=sources, notes=notes)
+
+
+def _table_export(rows, labelled, cols, run, millesimes, fmt, filename, title):
+    """One row per indicator, one column per territory (``labelled``: [(key, label)]), typed."""
+    from territories.exports import csv_response, xlsx_response
+
+    table = []
+    for row in rows:
+        record = {"indicator": row["column"].label, "unit": row["column"].unit, "badge": row["column"].badge}
+        for (key, _label), cell in zip(labelled, row["cells"], strict=True):
+            record[key] = cell["value"]
+        table.append(record)
+    columns = [("indicator", "Indicateur"), ("unit", "Unité"), ("badge", "Nature"), *labelled]
+    if fmt == "csv":
+        return csv_response(table, columns, filename + ".csv")
+    sources, notes = _export_sources(run, millesimes, cols)
+    return xlsx_response(table, columns, filename + ".xlsx", title=title, sources=sources, notes=notes)
+
+
+@require_GET
+def key_figures_export(request, level, code, fmt):
+    """The key figures of a territory beside its parent zones and France, as CSV or XLSX."""
+    from territories.zones import parent_zones
+
+    from .dashboard import columns, figures, official_millesimes
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Format inconnu")
+    zone = get_zone(level, code)
+    places = [zone, *parent_zones(zone)]
+    keys = [(level_of(z), z.pk) for z in places] + [FRANCE]
+    run = ComputationRun.current()
+    millesimes = official_millesimes()
+    data = figures(keys, run, millesimes)
+    cols = [c for c in columns(run, millesimes) if c.label]
+    rows = [{"column": c, "cells": [{"value": data[k].get(c.key)} for k in keys]} for c in cols]
+    labelled = [(f"{level_of(z)}:{z.pk}", f"{z.name} ({z.level_label})") for z in places]
+    labelled.append(("france:FR", "France"))
+    return _table_export(
+        rows, labelled, cols, run, millesimes, fmt, f"chiffres-cles-{level}-{code}", "Chiffres clés"
+    )

@@ -118,3 +118,17 @@ def test_ranking_and_comparison_pages_have_bounded_queries(
     ]:
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
+
+
+def test_key_figures_export_puts_the_territory_beside_its_parents_and_france(client, official, computed):  # noqa: F811
+    url = reverse("indicators:key_figures_export", args=["commune", "23096", "xlsx"])
+    rows = list(
+        load_workbook(io.BytesIO(client.get(url).content))["Chiffres clés"].iter_rows(values_only=True)
+    )
+    assert rows[0][:4] == ("Indicateur", "Unité", "Nature", "Guéret (Commune)") and rows[0][-1] == "France"
+    apl_row = next(r for r in rows if r[0] == "APL DREES 2023")
+    assert apl_row[3] == pytest.approx(2.95) and apl_row[-1] == pytest.approx(apl("france", "FR"))
+    density = next(r for r in rows if r[0] == "Densité de généralistes")
+    assert "proxy" in density[2] and isinstance(density[3], float)
+    html = client.get(reverse("territories:zone", args=["commune", "23096"])).content.decode()
+    assert url in html
