@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Debian's interpreter can load SQLite extensions (SpatiaLite); pyenv's cannot.
 SYSTEM_PYTHON ?= /usr/bin/python3
 TEST_DATABASE_URL ?= postgis://postgres@127.0.0.1:5432/sante_territoires
-APT_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 python3-venv chromium
+APT_PACKAGES := gdal-bin libsqlite3-mod-spatialite postgresql-15-postgis-3 python3-venv chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run serve test system-deps venv services migrate load quality bench clean

@@ -255,6 +255,7 @@ def key_figure_cards(request, zone):
         ]
         if member_levels(zone):
             actions.append(("Classer les communes", reverse("indicators:ranking", args=list(key))))
+        actions.append(("Fiche PDF (une page A4)", reverse("indicators:fiche", args=list(key))))
         actions.append(
             ("Chiffres clés (XLSX)", reverse("indicators:key_figures_export", args=[*key, "xlsx"]))
         )

@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         "chiffres-cles/<slug:level>/<str:code>.<str:fmt>", views.key_figures_export, name="key_figures_export"
     ),
+    path("fiche/<slug:level>/<str:code>.pdf", views.fiche_view, name="fiche"),
     path("evolution/<slug:level>/<str:code>.<str:fmt>", views.evolution_export, name="evolution_export"),
     path("perimetres/", perimeters.perimeter_list, name="perimeters"),
     path("perimetres/nouveau/", perimeters.perimeter_edit, name="perimeter_new"),

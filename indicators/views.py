@@ -696,3 +696,16 @@ def key_figures_export(request, level, code, fmt):
     return _table_export(
         rows, labelled, cols, run, millesimes, fmt, f"chiffres-cles-{level}-{code}", "Chiffres clés"
     )
+
+
+@require_GET
+def fiche_view(request, level, code):
+    """The one-page PDF fiche of a territory (WeasyPrint)."""
+    from django.http import HttpResponse
+
+    from .fiche import fiche_pdf
+
+    zone = get_zone(level, code)
+    response = HttpResponse(fiche_pdf(zone, request.build_absolute_uri("/")), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="fiche-{level}-{code}.pdf"'
+    return response

@@ -1,0 +1,37 @@
+"""The one-page PDF fiche: its figures are the page's (official APL, parents, France), one A4
+page, a server-drawn map, the sources with their licences."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from indicators.models import PublishedZoneValue
+
+from .test_official_apl import fast_workbook, official  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("level, code", [("commune", "23096"), ("departement", "23")])
+def test_fiche_is_one_a4_page_with_the_page_figures(client, official, computed, level, code):  # noqa: F811
+    response = client.get(reverse("indicators:fiche", args=[level, code]))
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = reader.pages[0].extract_text()
+    for lvl, key in [(level, code), ("departement", "23"), ("france", "FR")]:
+        value = PublishedZoneValue.objects.get(
+            level=lvl, zone_code=key, millesime="2023", variant="sans_borne"
+        ).value
+        assert f"{value:.2f}".replace(".", ",") in text
+    assert "Licence Ouverte" in text and "DREES" in text and "estimation" in text
+    assert "proxy" in text
+    assert (
+        b"/Subtype /Image" in response.content
+        or b"/Subtype/Image" in response.content
+        or "sous-dense" in text
+    )
