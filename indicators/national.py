@@ -83,11 +83,17 @@ def departement_rows(run, official):
     return rows
 
 
+def layer_state_key() -> str:
+    """What a cached map layer depends on: the current run and the latest published APL."""
+    run, official = _state()
+    millesime, dataset_id = official or ("none", 0)
+    return f"run{run.pk if run else 0}:apl{millesime}-{dataset_id}"
+
+
 def france_layer() -> str:
     """The national GeoJSON (départements), serialised once per (run, published APL) and cached."""
     run, official = _state()
-    millesime, dataset_id = official or ("none", 0)
-    key = f"national-layer:v1:run{run.pk if run else 0}:apl{millesime}-{dataset_id}"
+    key = f"national-layer:v1:{layer_state_key()}"
     payload = cache.get(key)
     if payload is not None:
         return payload
@@ -148,6 +154,7 @@ def home_map_section(request):
         "order": 10,
         "context": {
             "geojson_url": reverse("indicators:france_geojson"),
+            "communes_template": reverse("indicators:classes_geojson", args=["departement", "CODE"]),
             "choices": meta["choices"],
             "rows": departement_rows(run, official),
             "official": official,

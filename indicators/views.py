@@ -4,6 +4,8 @@ Reading a page never computes: every figure comes from the stored current run. T
 view computes in memory from the cached catchment and writes nothing.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -185,8 +187,20 @@ def run_status(request, pk):
 @require_GET
 def classes_geojson(request, level, code):
     """The zone's computed communes coloured by class (official APL when published) (GeoJSON)."""
+    from django.core.cache import cache
+    from django.http import HttpResponse
+
+    from .national import layer_state_key
+
     zone = get_zone(level, code)
-    return JsonResponse(classes_payload(atoms_of_zone(zone)))
+    key = f"classes-layer:v1:{layer_state_key()}:{level}:{zone.pk}"
+    payload = cache.get(key)
+    if payload is None:
+        payload = json.dumps(classes_payload(atoms_of_zone(zone)), separators=(",", ":"), ensure_ascii=False)
+        cache.set(key, payload, 60 * 60 * 24)
+    response = HttpResponse(payload, content_type="application/json")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def classes_payload(atoms):

@@ -104,6 +104,38 @@
         select.addEventListener("change", draw);
         draw();
         window.franceLayer = layer;
+        // Zoomed in (≥ 8): the communes of the départements in view, coloured by their class
+        // (the official APL of their bassin de vie), from each département's cached layer.
+        var communeLayers = {}, COMMUNE_ZOOM = 8, template = el.dataset.communesTemplate;
+        function showCommunes() {
+          var zoomedIn = map.getZoom() >= COMMUNE_ZOOM, view = map.getBounds();
+          layer.eachLayer(function (l) {
+            var code = l.feature.properties.code, shown = communeLayers[code];
+            var wanted = zoomedIn && view.intersects(l.getBounds());
+            if (!wanted) { if (shown && map.hasLayer(shown)) { map.removeLayer(shown); } return; }
+            if (shown) { if (!map.hasLayer(shown)) { shown.addTo(map); } return; }
+            communeLayers[code] = L.layerGroup().addTo(map);
+            fetch(template.replace("CODE", code), { headers: { "Accept": "application/json" } })
+              .then(function (r) { return r.json(); })
+              .then(function (communes) {
+                L.geoJSON(communes, {
+                  style: function (f) {
+                    return { color: "#ffffff", weight: 0.4, fillOpacity: 0.85,
+                             fillColor: CLASS_COLORS[f.properties.label.split(" ;")[0]] || NONE };
+                  },
+                  onEachFeature: function (f, cl) {
+                    var q = f.properties;
+                    cl.bindTooltip(SafeText.node(q.name + " — " + q.label +
+                      (q.apl != null ? " (APL " + fmt(q.apl, 2) + ")" : "")), { sticky: true });
+                    cl.on("click", function () { window.location = q.url; });
+                  }
+                }).addTo(communeLayers[code]);
+                el.dataset.communesLoaded = String(Object.keys(communeLayers).length);
+              });
+          });
+        }
+        map.on("zoomend moveend", showCommunes);
+        window.franceCommuneLayers = communeLayers;
       });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }

@@ -10,6 +10,8 @@
     if (!holder || !map || holder.dataset.drawn) { return; }
     holder.dataset.drawn = "1";
     var after = {};
+    var highlight = {};
+    (holder.dataset.highlight || "").split(",").forEach(function (c) { if (c) { highlight[c] = true; } });
     var script = document.getElementById("whatif-classes");
     if (script) { try { after = JSON.parse(script.textContent) || {}; } catch (e) { after = {}; } }
     fetch(holder.dataset.geojson, { headers: { "Accept": "application/json" } })
@@ -19,10 +21,10 @@
           style: function (f) {
             var p = f.properties;
             var cls = after[p.code] ? classKey(after[p.code]) : p.apl_class;
-            var changed = after[p.code] && classKey(after[p.code]) !== p.apl_class;
+            var changed = (after[p.code] && classKey(after[p.code]) !== p.apl_class) || highlight[p.code];
             return {
               color: changed ? "#000000" : (p.emergency_far ? "#4a1486" : "#555555"),
-              weight: changed ? 5 : (p.emergency_far ? 2 : 0.5),
+              weight: changed ? (highlight[p.code] ? 3 : 5) : (p.emergency_far ? 2 : 0.5),
               fillColor: COLORS[cls] || COLORS.inconnu,
               fillOpacity: 0.65
             };

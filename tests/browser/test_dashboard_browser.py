@@ -104,3 +104,51 @@ def test_dashboard_pages_pass_the_accessibility_audit(browser_page, dashboard_da
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}})
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in serious]
+
+
+def test_pdf_fiche_and_zoomed_communes(browser_page, dashboard_data):
+    from pypdf import PdfReader
+
+    page = browser_page
+    page.goto(page.live_url + "/")
+    page.wait_for_function("window.franceLayer && window.franceLayer.getLayers().length > 0")
+    page.evaluate("window.franceMap.setView([46.17, 1.87], 9, {animate: false})")  # Guéret
+    page.wait_for_function("document.getElementById('france-map').dataset.communesLoaded >= 1")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelectorAll('#france-map path.leaflet-interactive').length") > 100
+    shot(page, "06-home-zoomed-communes")
+    page.goto(page.live_url + "/territoires/commune/23096/")
+    shown = page.inner_text("#chiffre-apl")
+    with page.expect_download() as download:
+        page.click("text=Fiche PDF (une page A4)")
+    reader = PdfReader(download.value.path())
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "2,95" in text and "2,95" in shown  # the fiche's figure is the page's
+
+
+def test_an_ars_agent_builds_a_perimeter_of_ten_communes(browser_page, dashboard_data):
+    from offers.models import ARSAgent
+    from tests.factories import make_user
+
+    from .conftest import login
+
+    page = browser_page
+    ARSAgent.objects.create(user=make_user("agent-per", password="motdepasse-solide-42")).regions.set(["75"])
+    login(page, "agent-per", "motdepasse-solide-42")
+    page.goto(page.live_url + "/indicateurs/perimetres/nouveau/")
+    page.fill("#id_name", "Projet de CPTS du Pays de Guéret")
+    page.fill("#id_query", "Guéret")
+    page.click("button[value=add]")
+    page.wait_for_load_state("load")
+    assert "Guéret (23096) ajoutée." in page.inner_text("main")
+    page.fill(
+        "#id_codes",
+        page.input_value("#id_codes") + "\n23079 23204 23177 23201 23176\n23219;23105;23141;23059",
+    )
+    page.click("button[value=save]")
+    page.wait_for_load_state("load")
+    assert "enregistré (10 communes)" in page.inner_text("main")
+    assert "Moyenne des 10 communes publiées" in page.inner_text("#chiffre-apl")
+    assert page.locator(".ranking-table tbody tr").count() == 10
+    shot(page, "07-perimeter-dashboard")
