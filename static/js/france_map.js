@@ -26,7 +26,7 @@
     var select = document.getElementById("france-indicator");
     var legendBox = document.getElementById("france-legend");
     if (!el || !select || typeof L === "undefined") { return; }
-    var map = L.map(el, { scrollWheelZoom: false, minZoom: 4, maxZoom: 9, zoomSnap: 0.25 });
+    var map = L.map(el, { scrollWheelZoom: false, minZoom: 4, maxZoom: 12, zoomSnap: 0.25 });
     L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 18, attribution: "&copy; les contributeurs d’OpenStreetMap"
     }).addTo(map);
