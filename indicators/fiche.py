@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from territories.models import Commune
+from territories.sections import render_fiche_blocks
 from territories.zones import level_of, parent_zones
 
 from .dashboard import columns, figures, official_millesimes
@@ -72,7 +73,7 @@ def commune_map_svg(zone) -> str | None:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def fiche_context(zone):
+def fiche_context(zone, request=None):
     places = [zone, *parent_zones(zone)]
     keys = [(level_of(z), z.pk) for z in places] + [FRANCE]
     run = ComputationRun.current()
@@ -104,12 +105,13 @@ def fiche_context(zone):
         "run_datasets": list(run.datasets.all()) if run else [],
         "official_datasets": official,
         "map": commune_map_svg(zone),
+        "blocks": render_fiche_blocks(request, zone),
         "printed_at": timezone.localtime(),
     }
 
 
-def fiche_pdf(zone, base_url) -> bytes:
+def fiche_pdf(zone, base_url, request=None) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("indicators/fiche.html", fiche_context(zone))
+    html = render_to_string("indicators/fiche.html", fiche_context(zone, request))
     return HTML(string=html, base_url=base_url).write_pdf()

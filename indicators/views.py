@@ -720,6 +720,8 @@ def fiche_view(request, level, code):
     from .fiche import fiche_pdf
 
     zone = get_zone(level, code)
-    response = HttpResponse(fiche_pdf(zone, request.build_absolute_uri("/")), content_type="application/pdf")
+    response = HttpResponse(
+        fiche_pdf(zone, request.build_absolute_uri("/"), request), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="fiche-{level}-{code}.pdf"'
     return response

@@ -14,9 +14,10 @@ class ProposalsConfig(AppConfig):
     def ready(self):
         from territories import bootstrap, sections
 
-        from .sections import territory_section
+        from .sections import fiche_measures, territory_section
 
         sections.register(territory_section)
+        sections.register_fiche(fiche_measures)
         bootstrap.register(30, "programmes et mesures (textes sources du Gouvernement, du PS et de LFI)")(
             load_programmes_step
         )

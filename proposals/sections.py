@@ -29,3 +29,32 @@ def territory_section(request, zone):
             "contributions": list(contributions),
         },
     }
+
+
+MAX_FICHE_MEASURES = 6
+
+
+def fiche_measures(request, zone):
+    """The measures tracked for the territory on its one-page fiche: target and measured value,
+    plain text (registered with ``territories.sections.register_fiche``)."""
+    from .templatetags.proposals_tags import number_fr
+
+    lines = []
+    for row in outcome_rows(zone)[:MAX_FICHE_MEASURES]:
+        m, outcome = row["measure"], row["local"]
+        target = ""
+        if m.target_value is not None:
+            sign = "≤" if m.target_direction == m.Direction.AT_MOST else "≥"
+            target = f"cible {sign} {number_fr(m.target_value)} {m.target_unit}".rstrip()
+        measured = "pas encore mesuré"
+        if outcome and outcome.measurement and outcome.measurement.value is not None:
+            measured = f"mesuré ici : {number_fr(outcome.measurement.value)}"
+            if outcome.measurement.is_estimate:
+                measured += " (estimation)"
+            if outcome.reached is True:
+                measured += ", cible atteinte"
+            elif outcome.reached is False:
+                measured += ", cible non atteinte"
+        parts = [p for p in (target, measured) if p]
+        lines.append(f"{m.programme.title}, n° {m.number} — {m.title} : " + " ; ".join(parts))
+    return {"title": "Mesures suivies et leurs cibles", "order": 10, "lines": lines}

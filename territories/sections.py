@@ -61,3 +61,21 @@ def register_home(provider):
 def render_home(request):
     results = [r for r in (provider(request) for provider in _home_providers) if r]
     return sorted(results, key=lambda s: s.get("order", 100))
+
+
+# --- The printable fiche: short blocks other apps add (measures and their targets…) -----------
+
+_fiche_providers = []
+
+
+def register_fiche(provider):
+    """``provider(request, zone) -> {"title": str, "order": int, "lines": [str]} | None``: plain
+    text lines, printed as a list on the one-page fiche."""
+    if provider not in _fiche_providers:
+        _fiche_providers.append(provider)
+    return provider
+
+
+def render_fiche_blocks(request, zone):
+    results = [r for r in (provider(request, zone) for provider in _fiche_providers) if r and r.get("lines")]
+    return sorted(results, key=lambda s: s.get("order", 100))

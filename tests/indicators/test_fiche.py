@@ -35,3 +35,14 @@ def test_fiche_is_one_a4_page_with_the_page_figures(client, official, computed, 
         or b"/Subtype/Image" in response.content
         or "sous-dense" in text
     )
+
+
+def test_fiche_lists_the_measures_tracked_with_their_targets(client, official, computed):  # noqa: F811
+    from proposals.seed import load_programmes
+
+    load_programmes()
+    response = client.get(reverse("indicators:fiche", args=["commune", "23096"]))
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Mesures suivies et leurs cibles" in text and "cible" in text
