@@ -73,7 +73,46 @@ def commune_map_svg(zone) -> str | None:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _perimeter_rows(zone, request):
+    """A drawn perimeter has no stored values: its fiche prints its key-figure cards (aggregated
+    at read time by the same rules), with the comparisons each card carries."""
+    from territories.sections import render_cards
+
+    from .dashboard import Column
+
+    cards = [c for c in render_cards(request, zone) if c.get("value") is not None]
+    labels = [label for label, _ in cards[0]["comparisons"]] if cards else []
+    rows = []
+    for card in cards:
+        badge = ", ".join(text for text, _kind in card["badges"])
+        compared = dict(card["comparisons"])
+        rows.append(
+            {
+                "column": Column(card["id"], card["title"], card["unit"], 0, None, badge),
+                "cells": [card["value"], *[compared.get(label, "—") for label in labels]],
+            }
+        )
+    return rows, [zone.name, *labels]
+
+
 def fiche_context(zone, request=None):
+    from .values import key_of
+
+    if key_of(zone) is None:
+        rows, places = _perimeter_rows(zone, request)
+        run = ComputationRun.current()
+        return {
+            "zone": zone,
+            "places": places,
+            "rows": rows,
+            "run": run,
+            "run_datasets": list(run.datasets.all()) if run else [],
+            "official_datasets": _official_datasets(official_millesimes()),
+            "map": commune_map_svg(zone),
+            "map_caption": "",
+            "blocks": [],
+            "printed_at": timezone.localtime(),
+        }
     places = [zone, *parent_zones(zone)]
     keys = [(level_of(z), z.pk) for z in places] + [FRANCE]
     run = ComputationRun.current()
@@ -81,17 +120,7 @@ def fiche_context(zone, request=None):
     data = figures(keys, run, millesimes)
     cols = [c for c in columns(run, millesimes) if c.label]
     rows = [{"column": c, "cells": [data[k].get(c.key) for k in keys]} for c in cols]
-    from territories.models import Dataset
-
-    official = []
-    if millesimes:
-        seen = set()
-        for d in Dataset.objects.filter(
-            source="drees-apl", millesime__in=millesimes, status="succeeded"
-        ).order_by("-millesime", "-pk"):
-            if d.millesime not in seen:
-                seen.add(d.millesime)
-                official.append(d)
+    official = _official_datasets(millesimes)
     from .cards import zone_label
 
     return {
@@ -108,6 +137,19 @@ def fiche_context(zone, request=None):
         "blocks": render_fiche_blocks(request, zone),
         "printed_at": timezone.localtime(),
     }
+
+
+def _official_datasets(millesimes):
+    from territories.models import Dataset
+
+    official, seen = [], set()
+    for d in Dataset.objects.filter(
+        source="drees-apl", millesime__in=millesimes, status="succeeded"
+    ).order_by("-millesime", "-pk"):
+        if d.millesime not in seen:
+            seen.add(d.millesime)
+            official.append(d)
+    return official
 
 
 def fiche_pdf(zone, base_url, request=None) -> bytes:

@@ -184,3 +184,19 @@ def perimeter_geojson(request, pk):
     if not can_view_perimeter(request.user, perimeter):
         raise PermissionDenied
     return JsonResponse(classes_payload(atoms_of_zone(perimeter)))
+
+
+@require_GET
+def perimeter_fiche(request, pk):
+    from django.http import HttpResponse
+
+    from .fiche import fiche_pdf
+
+    perimeter = get_object_or_404(Perimeter, pk=pk)
+    if not can_view_perimeter(request.user, perimeter):
+        return _login_or_403(request)
+    response = HttpResponse(
+        fiche_pdf(perimeter, request.build_absolute_uri("/"), request), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="fiche-perimetre-{perimeter.pk}.pdf"'
+    return response

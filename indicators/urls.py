@@ -24,6 +24,7 @@ urlpatterns = [
     path("perimetres/<int:pk>/", perimeters.perimeter_detail, name="perimeter"),
     path("perimetres/<int:pk>/modifier/", perimeters.perimeter_edit, name="perimeter_edit"),
     path("perimetres/<int:pk>/communes.<str:fmt>", perimeters.perimeter_export, name="perimeter_export"),
+    path("perimetres/<int:pk>/fiche.pdf", perimeters.perimeter_fiche, name="perimeter_fiche"),
     path("perimetres/<int:pk>/carte.geojson", perimeters.perimeter_geojson, name="perimeter_geojson"),
     path("imports/", views.upload_list, name="uploads"),
     path("imports/<int:pk>/", views.upload_detail, name="upload"),

@@ -134,3 +134,25 @@ def test_an_elu_builds_ten_communes_and_reads_their_dashboard(client, official, 
         client.post(reverse("indicators:perimeter_edit", args=[perimeter.pk]), {"action": "save"}).status_code
         == 403
     )
+
+
+def test_perimeter_fiche_prints_its_key_figures(client, official, computed, tmp_path):  # noqa: F811
+    import io
+
+    from pypdf import PdfReader
+
+    elu = user_for("elu")
+    perimeter = Perimeter.objects.create(name="CPTS des Monts de Guéret", owner=elu)
+    perimeter.communes_set.set(TEN)
+    client.force_login(elu)
+    response = client.get(reverse("indicators:perimeter_fiche", args=[perimeter.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    (tmp_path / "fiche.pdf").write_bytes(response.content)
+    reader = PdfReader(io.BytesIO(response.content))
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1 and "CPTS des Monts de Guéret" in text
+    rows = PublishedIndicatorValue.objects.filter(millesime="2023", variant="sans_borne", commune_id__in=TEN)
+    expected = sum(r.value * r.population for r in rows) / sum(r.population for r in rows)
+    assert f"{expected:.2f}".replace(".", ",") in text and "Creuse" in text and "France" in text
+    client.force_login(user_for("citizen"))
+    assert client.get(reverse("indicators:perimeter_fiche", args=[perimeter.pk])).status_code == 403
