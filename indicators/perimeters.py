@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from territories.models import Commune, Perimeter
+from territories.models import Commune, Departement, Perimeter
 from territories.search import search
 from territories.sections import render_cards
 from territories.selection import parse_communes
@@ -126,6 +126,9 @@ def perimeter_edit(request, pk=None):
             "hits": hits,
             "chosen": [(c, names.get(c)) for c in codes[:300]],
             "chosen_total": len(codes),
+            "departements": Departement.objects.filter(is_active=True)
+            .order_by("code")
+            .values_list("code", "name"),
         },
     )
 

@@ -127,7 +127,7 @@ def test_pdf_fiche_and_zoomed_communes(browser_page, dashboard_data):
     assert "2,95" in text and "2,95" in shown  # the fiche's figure is the page's
 
 
-def test_an_ars_agent_builds_a_perimeter_of_ten_communes(browser_page, dashboard_data):
+def test_an_ars_agent_builds_a_perimeter_by_search_paste_and_map_click(browser_page, dashboard_data):
     from offers.models import ARSAgent
     from tests.factories import make_user
 
@@ -146,9 +146,18 @@ def test_an_ars_agent_builds_a_perimeter_of_ten_communes(browser_page, dashboard
         "#id_codes",
         page.input_value("#id_codes") + "\n23079 23204 23177 23201 23176\n23219;23105;23141;23059",
     )
+    # one more by a click on the map of the Creuse (Aubusson)
+    page.select_option("#pick-departement", "23")
+    page.wait_for_function("window.pickLayer && window.pickLayer.getLayers().length > 100")
+    page.evaluate(
+        """() => window.pickLayer.eachLayer(
+            l => { if (l.feature.properties.code === '23008') l.fire('click'); })"""
+    )
+    assert "23008" in page.input_value("#id_codes")
+    assert page.evaluate("document.getElementById('pick-map').dataset.selected") == "11"
     page.click("button[value=save]")
     page.wait_for_load_state("load")
-    assert "enregistré (10 communes)" in page.inner_text("main")
-    assert "Moyenne des 10 communes publiées" in page.inner_text("#chiffre-apl")
-    assert page.locator(".ranking-table tbody tr").count() == 10
+    assert "enregistré (11 communes)" in page.inner_text("main")
+    assert "Moyenne des 11 communes publiées" in page.inner_text("#chiffre-apl")
+    assert page.locator(".ranking-table tbody tr").count() == 11
     shot(page, "07-perimeter-dashboard")

@@ -1,0 +1,55 @@
+/* Perimeter form: pick communes on a map. Choosing a département draws its communes; a click on a
+   commune adds its INSEE code to the codes field (#id_codes), a second click removes it. The codes
+   field, the search and the paste remain the keyboard-accessible ways to do the same. */
+(function () {
+  "use strict";
+  var SELECTED = { color: "#08465d", weight: 2, fillColor: "#0b5e7d", fillOpacity: 0.6 };
+  var FREE = { color: "#555555", weight: 0.6, fillColor: "#ffffff", fillOpacity: 0.3 };
+  function init() {
+    var el = document.getElementById("pick-map");
+    var select = document.getElementById("pick-departement");
+    var field = document.getElementById("id_codes");
+    if (!el || !select || !field || typeof L === "undefined") { return; }
+    var map = L.map(el, { scrollWheelZoom: false });
+    L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 18, attribution: "&copy; les contributeurs d’OpenStreetMap"
+    }).addTo(map);
+    map.setView([46.6, 2.4], 5);
+    var layer = null;
+    function codes() { return field.value.split(/[\s,;]+/).filter(function (c) { return c; }); }
+    function toggle(code) {
+      var list = codes(), i = list.indexOf(code);
+      if (i >= 0) { list.splice(i, 1); } else { list.push(code); }
+      field.value = list.join("\n");
+      field.dispatchEvent(new Event("change"));
+    }
+    function restyle() {
+      if (!layer) { return; }
+      var chosen = {};
+      codes().forEach(function (c) { chosen[c] = true; });
+      layer.eachLayer(function (l) { l.setStyle(chosen[l.feature.properties.code] ? SELECTED : FREE); });
+      el.dataset.selected = String(Object.keys(chosen).length);
+    }
+    select.addEventListener("change", function () {
+      if (!select.value) { return; }
+      fetch(el.dataset.template.replace("CODE", select.value), { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (layer) { map.removeLayer(layer); }
+          var communes = data.features.filter(function (f) { return f.properties.role === "commune"; });
+          layer = L.geoJSON({ type: "FeatureCollection", features: communes }, {
+            onEachFeature: function (f, l) {
+              l.bindTooltip(SafeText.node(f.properties.name + " (" + f.properties.code + ")"), { sticky: true });
+              l.on("click", function () { toggle(f.properties.code); restyle(); });
+            }
+          }).addTo(map);
+          map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+          restyle();
+          window.pickLayer = layer;
+        });
+    });
+    field.addEventListener("input", restyle);
+    window.pickMap = map;
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
