@@ -453,16 +453,12 @@ def _export_sources(run, millesimes, columns):
 def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):
     from territories.exports import csv_response, xlsx_response
 
-    cols = [*extra_columns] + [
-        (
-            c.key,
-            f"{c.label} ({c.unit})" + (f" [{c.badge}]" if c.badge else "")
-            if c.unit
-            else c.label + (f" [{c.badge}]" if c.badge else ""),
-        )
-        for c in columns
-        if c.label
-    ]
+    def header(c):
+        unit = f" ({c.unit})" if c.unit else ""
+        badge = f" [{c.badge}]" if c.badge else ""
+        return c.label + unit + badge
+
+    cols = [*extra_columns] + [(c.key, header(c)) for c in columns if c.label]
     if fmt == "csv":
         return csv_response(rows, cols, filename + ".csv")
     sources, notes = _export_sources(run, millesimes, columns)
