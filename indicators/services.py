@@ -92,16 +92,39 @@ def create_run(trigger, *, user=None, dataset=None, parameters=None) -> Computat
     )
 
 
+QUEUE_UNAVAILABLE = (
+    "File d’attente indisponible : le calcul n’a pas pu être confié au worker (broker Celery "
+    "injoignable). Les données importées sont enregistrées ; relancez le calcul depuis la page des calculs."
+)
+PENDING_TOO_LONG = timedelta(minutes=30)  # no worker picked the task up: it is lost
+
+
 def mark_stale_runs(now=None) -> int:
-    """Mark failed the runs whose worker stopped sending heartbeats (killed, machine lost)."""
+    """Mark failed the runs whose worker stopped sending heartbeats (killed, machine lost), and
+    the runs still pending long after they were requested (their task never reached a worker);
+    called every few minutes by the beat schedule, so that no run stays « en cours » forever."""
     now = now or timezone.now()
     stale = ComputationRun.objects.filter(
         status=ComputationRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    )
-    return stale.update(
+    ).update(
         status=ComputationRun.Status.FAILED,
         finished_at=now,
         error="Calcul interrompu : plus de signe de vie du processus (worker arrêté ou perdu).",
+    )
+    lost = ComputationRun.objects.filter(
+        status=ComputationRun.Status.PENDING, created_at__lt=now - PENDING_TOO_LONG
+    ).update(
+        status=ComputationRun.Status.FAILED,
+        finished_at=now,
+        error=f"Calcul jamais démarré en {int(PENDING_TOO_LONG.total_seconds() // 60)} minutes : "
+        "aucun worker ne l’a pris en charge (file d’attente perdue ou worker arrêté). Relancez-le.",
+    )
+    return stale + lost
+
+
+def mark_queue_unavailable(run_id) -> None:
+    ComputationRun.objects.filter(pk=run_id, status=ComputationRun.Status.PENDING).update(
+        status=ComputationRun.Status.FAILED, finished_at=timezone.now(), error=QUEUE_UNAVAILABLE
     )
 
 

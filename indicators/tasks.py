@@ -39,3 +39,9 @@ def import_uploaded_file(
         options=options,
     )
     return {"upload": upload.pk, "status": upload.status, "dataset": upload.dataset_id}
+
+
+@shared_task(name="indicators.tasks.fail_stale_runs")
+def fail_stale_runs():
+    """Beat, every few minutes: no run stays « en cours » or « en attente » forever."""
+    return {"failed": services.mark_stale_runs()}

@@ -32,12 +32,19 @@ def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> Computa
     run = services.create_run(trigger, user=user, dataset=dataset)
 
     def send():
+        from django.conf import settings
+
         try:
             result = recompute_indicators.apply_async(
-                kwargs={"run_id": run.pk, "trigger": trigger, "delay_per_step": delay_per_step}
+                kwargs={"run_id": run.pk, "trigger": trigger, "delay_per_step": delay_per_step},
+                retry=False,  # a broker that is down is said at once, not after minutes of retries
             )
-        except Exception:  # in-process (eager) run that failed: the run row holds the error
-            logger.exception("computation run %s failed", run.pk)
+        except Exception:
+            if settings.CELERY_TASK_ALWAYS_EAGER:  # in-process run that failed: the row holds the error
+                logger.exception("computation run %s failed", run.pk)
+            else:  # the broker is down: the run says so (with a retry), never an endless « pending »
+                logger.exception("computation run %s could not be queued", run.pk)
+                services.mark_queue_unavailable(run.pk)
             return
         ComputationRun.objects.filter(pk=run.pk).update(task_id=result.id or "")
 

@@ -135,7 +135,10 @@ def run_trigger(request):
     if not can_trigger_run(request.user):
         raise PermissionDenied
     run = triggers.schedule(ComputationRun.Trigger.ADMIN, user=request.user)
-    if in_request():  # no broker: computed within this request (once it commits), then shown
+    run.refresh_from_db()
+    if run.status == ComputationRun.Status.FAILED and not in_request():
+        messages.error(request, f"Calcul n° {run.pk} non lancé : {run.error}")
+    elif in_request():  # no broker: computed within this request (once it commits), then shown
         messages.success(
             request,
             f"Calcul n° {run.pk} effectué pendant la requête (sans broker Celery) : "
@@ -162,6 +165,7 @@ def run_detail(request, pk):
             "run": run,
             "datasets": run.datasets.all(),
             "changed": changed,
+            "can_retry": run.status == ComputationRun.Status.FAILED and can_trigger_run(request.user),
             "flags": estimate_flags(run) if run.status == ComputationRun.Status.SUCCEEDED else {},
         },
     )

@@ -146,7 +146,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A task whose worker dies is redelivered after the visibility timeout: just above the hard time
+# limit of the longest task (a full recompute takes seconds; imports minutes), not one hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
+    # Runs whose worker died or whose task never reached a worker are failed, saying why.
+    "fail-stale-runs": {"task": "indicators.tasks.fail_stale_runs", "schedule": 5 * 60},
     # Nightly safety net: recompute indicators from the current data (imports also trigger it).
     "nightly-recompute-indicators": {
         "task": "indicators.tasks.recompute_indicators",
