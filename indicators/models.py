@@ -108,6 +108,7 @@ class ComputationRun(models.Model):
         RUNNING = "running", "en cours"
         SUCCEEDED = "succeeded", "réussi"
         FAILED = "failed", "échoué"
+        SUPERSEDED = "superseded", "regroupé avec un calcul demandé après"
 
     class Trigger(models.TextChoices):
         IMPORT = "import", "après un import"

@@ -8,6 +8,7 @@ run found "running" by a redelivered task (its worker was lost) or with a stale 
 marked failed and a fresh run retries it.
 """
 
+import contextlib
 import importlib
 import logging
 import os
@@ -157,6 +158,27 @@ def execute(run_id: int, *, redelivered=False, delay_per_step: float = 0.0) -> C
         run.parameters = {**run.parameters, "worker": f"{socket.gethostname()}:{os.getpid()}"}
         run.save()
     start = time.perf_counter()
+    with computation_lock():
+        # Requests that arrived while another run computed coalesce into the latest one: it reads
+        # the same data or newer, so an older pending request steps aside instead of computing.
+        newer = (
+            ComputationRun.objects.filter(pk__gt=run.pk, status=ComputationRun.Status.PENDING)
+            .order_by("-pk")
+            .first()
+        )
+        if newer is not None:
+            ComputationRun.objects.filter(pk=run.pk).update(
+                status=ComputationRun.Status.SUPERSEDED,
+                step=f"regroupé avec le calcul n° {newer.pk}, demandé après (mêmes données ou plus récentes)",
+                finished_at=timezone.now(),
+                duration=0,
+            )
+            run.refresh_from_db()
+            return run
+        return _compute_and_time(run, start, delay_per_step)
+
+
+def _compute_and_time(run, start, delay_per_step):
     try:
         compute(run, delay_per_step=delay_per_step)
     except Exception as exc:
@@ -171,6 +193,28 @@ def execute(run_id: int, *, redelivered=False, delay_per_step: float = 0.0) -> C
     ComputationRun.objects.filter(pk=run.pk).update(duration=time.perf_counter() - start)
     run.refresh_from_db()
     return run
+
+
+COMPUTATION_LOCK = 4_207_301  # pg_advisory_lock key: one computation at a time, every process
+
+
+@contextlib.contextmanager
+def computation_lock():
+    """Serialise computations across workers and processes: a PostgreSQL advisory lock (session
+    level, released at the end even on error); SQLite serialises writers itself (embedded default,
+    one process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [COMPUTATION_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [COMPUTATION_LOCK])
 
 
 def recompute(trigger=ComputationRun.Trigger.COMMAND, *, user=None, dataset=None, parameters=None, **kw):
@@ -518,6 +562,15 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     _progress(run, 90, "comparaison avec le calcul précédent", delay_per_step)
     with transaction.atomic():
         previous = ComputationRun.objects.select_for_update().filter(is_current=True).first()
+        if previous is not None and previous.pk > run.pk:
+            # A run requested after this one is already published: never replace it.
+            run.summary, run.parameters, run.is_estimate = summary, params, is_estimate
+            run.status = ComputationRun.Status.SUCCEEDED
+            run.progress, run.finished_at = 100, timezone.now()
+            run.step = f"terminé, non publié : le calcul n° {previous.pk}, demandé après, est déjà publié"
+            run.save()
+            run.datasets.set(used)
+            return
         diff = compute_diff(previous, run) if previous else {"previous_run": None, "changed": [], "count": 0}
         if previous:
             ComputationRun.objects.filter(pk=previous.pk).update(is_current=False)
