@@ -159,6 +159,15 @@ class Offer(models.Model):
         verbose_name = "offre de soins"
         verbose_name_plural = "offres de soins"
         ordering = ["name"]
+        constraints = [
+            # A FINESS establishment is one offer: two concurrent imports can never duplicate it.
+            models.UniqueConstraint(
+                fields=["finess_et"],
+                condition=~models.Q(finess_et=""),
+                name="offer_unique_finess_et",
+                violation_error_message="Ce n° FINESS établissement est déjà celui d’une autre offre.",
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.get_kind_display()})"

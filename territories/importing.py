@@ -268,6 +268,7 @@ def run_import(
     )
     try:
         with transaction.atomic():
+            source_lock(info.source)
             counts = work(dataset) or SyncCounts()
             dataset.rows_created, dataset.rows_updated = counts.created, counts.updated
             dataset.rows_unchanged, dataset.rows_obsoleted = counts.unchanged, counts.obsoleted
@@ -291,6 +292,21 @@ def run_import(
         # that changed nothing changes no result.
         transaction.on_commit(lambda: dataset_imported.send(sender=Dataset, dataset=dataset))
     return dataset
+
+
+def source_lock(source: str) -> None:
+    """One import of a source at a time: a second import of the same source waits for the first
+    to commit, then reads its rows (diff-based: it writes nothing twice). A PostgreSQL advisory
+    lock held until the end of the import's transaction; SQLite serialises writers itself."""
+    import zlib
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [73, zlib.crc32(source.encode()) & 0x7FFFFFFF]
+            )
 
 
 def _fail(dataset, message, problems=None):

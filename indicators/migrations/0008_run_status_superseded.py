@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0007_published_zone_values'),
+        ("indicators", "0007_published_zone_values"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='computationrun',
-            name='status',
-            field=models.CharField(choices=[('pending', 'en attente'), ('running', 'en cours'), ('succeeded', 'réussi'), ('failed', 'échoué'), ('superseded', 'regroupé avec un calcul demandé après')], default='pending', max_length=12, verbose_name='statut'),
+            model_name="computationrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "en attente"),
+                    ("running", "en cours"),
+                    ("succeeded", "réussi"),
+                    ("failed", "échoué"),
+                    ("superseded", "regroupé avec un calcul demandé après"),
+                ],
+                default="pending",
+                max_length=12,
+                verbose_name="statut",
+            ),
         ),
     ]
