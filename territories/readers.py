@@ -14,17 +14,46 @@ import pandas as pd
 
 from .importing import ImportRejected, Problem
 
+# Decompression bombs: a compressed file is read as a stream, in chunks, and refused as soon as
+# its content passes either cap (the shipped files expand at most ×15, to 25 MB).
+MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FLOOR = 32 * 1024 * 1024  # below this size the ratio is not checked (small, very regular files)
+CHUNK = 1024 * 1024
+
 
 def read_bytes(path: Path) -> bytes:
     path = Path(path)
     try:
         if path.suffix == ".xz":
-            return lzma.open(path).read()
+            return _read_capped(path, lzma.open(path))
         if path.suffix == ".gz":
-            return gzip.open(path).read()
+            return _read_capped(path, gzip.open(path))
         return path.read_bytes()
     except (EOFError, lzma.LZMAError, gzip.BadGzipFile, OSError) as exc:
         raise ImportRejected.single(path.name, f"fichier compressé illisible ou tronqué ({exc})") from exc
+
+
+def _read_capped(path: Path, stream) -> bytes:
+    compressed = max(path.stat().st_size, 1)
+    parts, total = [], 0
+    with stream:
+        while chunk := stream.read(CHUNK):
+            total += len(chunk)
+            if total > MAX_DECOMPRESSED_BYTES:
+                raise ImportRejected.single(
+                    path.name,
+                    f"fichier compressé refusé : son contenu dépasse {MAX_DECOMPRESSED_BYTES // 2**20} Mio "
+                    "une fois décompressé",
+                )
+            if total > RATIO_FLOOR and total / compressed > MAX_RATIO:
+                raise ImportRejected.single(
+                    path.name,
+                    f"fichier compressé refusé : taux de compression supérieur à {MAX_RATIO} "
+                    "(archive piégée ou fichier anormal)",
+                )
+            parts.append(chunk)
+    return b"".join(parts)
 
 
 def decode_text(path: Path, raw: bytes, encodings=("utf-8",)) -> str:

@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('offers', '0006_hospital_activity'),
-        ('territories', '0004_perimeter_owner_sharing'),
+        ("offers", "0006_hospital_activity"),
+        ("territories", "0004_perimeter_owner_sharing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.UniqueConstraint(condition=models.Q(('finess_et', ''), _negated=True), fields=('finess_et',), name='offer_unique_finess_et', violation_error_message='Ce n° FINESS établissement est déjà celui d’une autre offre.'),
+            model_name="offer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("finess_et", ""), _negated=True),
+                fields=("finess_et",),
+                name="offer_unique_finess_et",
+                violation_error_message="Ce n° FINESS établissement est déjà celui d’une autre offre.",
+            ),
         ),
     ]

@@ -199,3 +199,29 @@ def test_header_only_file_is_refused(broken_dir):
         broken_dir / "table_appartenance_com_2024.csv.gz", lambda t: t.split("\n", 1)[0].encode() + b"\n"
     )
     assert_refused(importers.import_supracom, broken_dir, "aucune ligne de données", "ligne 2")
+
+
+def test_compression_bombs_are_refused_while_streaming(tmp_path, monkeypatch):
+    import gzip
+    import lzma
+
+    import psutil
+
+    from territories import readers
+    from territories.importing import ImportRejected
+
+    bomb = tmp_path / "bombe.csv.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as out:
+        chunk = b"0" * (1024 * 1024)
+        for _ in range(200):  # 200 MiB of zeros in about 200 kB
+            out.write(chunk)
+    assert bomb.stat().st_size < 400 * 1024
+    before = psutil.Process().memory_info().rss
+    with pytest.raises(ImportRejected, match="taux de compression supérieur à 100"):
+        readers.read_bytes(bomb)
+    assert psutil.Process().memory_info().rss - before < 120 * 1024 * 1024  # stopped early
+    monkeypatch.setattr(readers, "MAX_DECOMPRESSED_BYTES", 4 * 1024 * 1024)
+    small = tmp_path / "gros.json.xz"
+    small.write_bytes(lzma.compress(bytes(range(256)) * 40_000))  # ≈ 10 MB, varied
+    with pytest.raises(ImportRejected, match="dépasse 4 Mio"):
+        readers.read_bytes(small)
