@@ -29,6 +29,7 @@ def evolution(zone):
     )
     runs = list(
         ComputationRun.objects.filter(status=ComputationRun.Status.SUCCEEDED)
+        .exclude(review__in=("held", "discarded"))
         .order_by("-finished_at", "-pk")
         .prefetch_related("datasets")[:MAX_RUNS]
     )[::-1]

@@ -157,6 +157,19 @@ class ComputationRun(models.Model):
         related_name="+",
     )
     is_estimate = models.BooleanField("contient des estimations", default=True)
+    review = models.CharField(
+        "validation",
+        max_length=12,
+        blank=True,
+        default="",
+        choices=[
+            ("", "publié sans validation"),
+            ("held", "à valider"),
+            ("published", "publié après validation"),
+            ("discarded", "écarté"),
+        ],
+    )
+    hold_reason = models.TextField("motif de la mise en attente", blank=True)
     diff = models.JSONField("écarts avec le calcul précédent", default=dict, blank=True)
     summary = models.JSONField("résumé", default=dict, blank=True)
     task_id = models.CharField("tâche Celery", max_length=64, blank=True)

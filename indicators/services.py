@@ -572,6 +572,18 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
             run.datasets.set(used)
             return
         diff = compute_diff(previous, run) if previous else {"previous_run": None, "changed": [], "count": 0}
+        reason = hold_reason(previous, run, diff, params)
+        if reason:
+            # Computed, kept, not published: an administrator reads the diff and decides.
+            run.previous, run.diff, run.summary, run.parameters = previous, diff, summary, params
+            run.is_estimate = is_estimate
+            run.status = ComputationRun.Status.SUCCEEDED
+            run.review, run.hold_reason = "held", reason
+            run.progress, run.finished_at = 100, timezone.now()
+            run.step = "terminé, à valider avant publication"
+            run.save()
+            run.datasets.set(used)
+            return
         if previous:
             ComputationRun.objects.filter(pk=previous.pk).update(is_current=False)
         run.previous = previous
@@ -589,6 +601,101 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     from .cache import forget_other_runs
 
     forget_other_runs(run.pk)
+    prune_old_runs()
+
+
+# --- publish gate -------------------------------------------------------------------------------
+
+
+def _supply_departements(dataset_id) -> int:
+    from offers.models import GPSupply
+
+    if not dataset_id:
+        return 0
+    return GPSupply.objects.filter(dataset_id=dataset_id).values("commune__departement").distinct().count()
+
+
+def hold_reason(previous, run, diff, params) -> str:
+    """Why a finished run must wait for an administrator (empty: publish at once). The first run
+    is always published."""
+    from django.conf import settings
+
+    if previous is None:
+        return ""
+    reasons = []
+    before = (previous.parameters or {}).get("supply", {}).get("dataset_id")
+    after = params.get("supply", {}).get("dataset_id")
+    if after and before and after != before:
+        covered_before, covered_after = _supply_departements(before), _supply_departements(after)
+        if covered_after < covered_before:
+            reasons.append(
+                f"le fichier de l’offre ne couvre que {covered_after} département(s) contre "
+                f"{covered_before} pour le calcul publié (fichier partiel ?)"
+            )
+    communes = Classification.objects.filter(run=run, level="commune").count()
+    share = diff["count"] / communes if communes else 0
+    if share > settings.PUBLISH_GATE_SHARE:
+        reasons.append(
+            f"{diff['count']} communes changent de classe ({share:.1%} des communes, seuil "
+            f"{settings.PUBLISH_GATE_SHARE:.0%})".replace(".", ",")
+        )
+    return " ; ".join(reasons)
+
+
+def publish_run(run, *, user=None) -> ComputationRun:
+    """Make a successful run current (a held run after review, or an older run again: « republier
+    le calcul précédent »). Its values must still be there (not pruned)."""
+    with computation_lock(), transaction.atomic():
+        run = ComputationRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ComputationRun.Status.SUCCEEDED or run.summary.get("pruned"):
+            raise ValueError("seul un calcul réussi dont les valeurs sont conservées peut être publié")
+        current = ComputationRun.objects.select_for_update().filter(is_current=True).first()
+        if current is not None and current.pk != run.pk:
+            ComputationRun.objects.filter(pk=current.pk).update(is_current=False)
+            run.diff = compute_diff(current, run)
+            run.previous = current
+        run.is_current = True
+        if run.review in ("held", "discarded"):
+            run.review = "published"
+        run.step = (
+            f"publié{' par ' + user.get_username() if user else ''} le {timezone.localtime():%d/%m/%Y %H:%M}"
+        )
+        run.save()
+    from .cache import forget_other_runs
+
+    forget_other_runs(run.pk)
+    return run
+
+
+def discard_run(run) -> None:
+    ComputationRun.objects.filter(pk=run.pk, review="held").update(
+        review="discarded", step="écarté, non publié"
+    )
+
+
+def prune_old_runs(keep=None) -> int:
+    """Delete the per-commune and per-zone values of old runs beyond the ``keep`` most recent
+    successful ones (the current and held runs are always kept); their summary and diff stay."""
+    from django.conf import settings
+
+    keep = settings.RUN_VALUES_KEPT if keep is None else keep
+    successful = ComputationRun.objects.filter(status=ComputationRun.Status.SUCCEEDED).order_by("-pk")
+    kept = set(successful.values_list("pk", flat=True)[:keep])
+    kept |= set(ComputationRun.objects.filter(models_q_current_or_held()).values_list("pk", flat=True))
+    old = [r for r in successful.exclude(pk__in=kept) if not r.summary.get("pruned")]
+    for run in old:
+        with transaction.atomic():
+            IndicatorValue.objects.filter(run=run).delete()
+            Classification.objects.filter(run=run).delete()
+            run.summary = {**run.summary, "pruned": True}
+            run.save(update_fields=["summary"])
+    return len(old)
+
+
+def models_q_current_or_held():
+    from django.db.models import Q
+
+    return Q(is_current=True) | Q(review="held")
 
 
 def _write(run, levels, classes):
@@ -627,6 +734,16 @@ def _write(run, levels, classes):
 
 
 def compute_diff(previous, run, limit=2000) -> dict:
+    """(The stored list is capped at ``limit``; ``truncated`` says so and the run page offers the
+    complete list, recomputed from the rows, as CSV.)"""
+    return _diff(previous, run, limit)
+
+
+def full_diff(previous, run) -> list[dict]:
+    return _diff(previous, run, None)["changed"]
+
+
+def _diff(previous, run, limit) -> dict:
     """Communes whose class (APL class or emergency flag) changed since the previous current run."""
     fields = ("zone_code", "apl_class", "emergency_far")
     before = {
@@ -646,7 +763,13 @@ def compute_diff(previous, run, limit=2000) -> dict:
                     "after": _class_label(after.get(code), labels),
                 }
             )
-    return {"previous_run": previous.pk, "count": len(changed), "changed": changed[:limit]}
+    shown = changed if limit is None else changed[:limit]
+    return {
+        "previous_run": previous.pk,
+        "count": len(changed),
+        "changed": shown,
+        "truncated": len(shown) < len(changed),
+    }
 
 
 def _class_label(value, labels):

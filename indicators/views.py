@@ -20,7 +20,7 @@ from territories.models import Commune
 from territories.text import normalize_name
 from territories.zones import get_zone, level_of
 
-from . import triggers
+from . import services, triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from .official_whatif import ACTIONS as OFFICIAL_ACTIONS
 from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, latest_official, simulate_official
@@ -166,6 +166,14 @@ def run_detail(request, pk):
             "datasets": run.datasets.all(),
             "changed": changed,
             "can_retry": run.status == ComputationRun.Status.FAILED and can_trigger_run(request.user),
+            "can_review": can_trigger_run(request.user),
+            "can_republish": (
+                can_trigger_run(request.user)
+                and run.status == ComputationRun.Status.SUCCEEDED
+                and not run.is_current
+                and not run.summary.get("pruned")
+                and run.review != "held"
+            ),
             "flags": estimate_flags(run) if run.status == ComputationRun.Status.SUCCEEDED else {},
         },
     )
@@ -725,3 +733,53 @@ def fiche_view(request, level, code):
     )
     response["Content-Disposition"] = f'attachment; filename="fiche-{level}-{code}.pdf"'
     return response
+
+
+# --- publish gate: held runs are published or discarded by an administrator ---------------------
+
+
+@require_POST
+def run_publish(request, pk):
+    """Publish a held run after review, or an earlier run again (« republier »)."""
+    if not can_trigger_run(request.user):
+        raise PermissionDenied
+    run = get_object_or_404(ComputationRun, pk=pk)
+    try:
+        services.publish_run(run, user=request.user)
+    except ValueError as exc:
+        messages.error(request, f"Calcul n° {run.pk} non publié : {exc}.")
+    else:
+        messages.success(request, f"Calcul n° {run.pk} publié : les pages affichent désormais ses résultats.")
+    return redirect(run)
+
+
+@require_POST
+def run_discard(request, pk):
+    if not can_trigger_run(request.user):
+        raise PermissionDenied
+    run = get_object_or_404(ComputationRun, pk=pk)
+    services.discard_run(run)
+    messages.success(request, f"Calcul n° {run.pk} écarté : il reste consultable, il n’est pas publié.")
+    return redirect(run)
+
+
+@require_GET
+def run_diff(request, pk):
+    """The complete list of communes whose class changed, recomputed from the stored rows (CSV)."""
+    from territories.exports import csv_response
+
+    run = get_object_or_404(ComputationRun, pk=pk)
+    previous = run.previous or ComputationRun.current()
+    if previous is None or run.summary.get("pruned") or previous.summary.get("pruned"):
+        raise Http404("Valeurs de ce calcul supprimées (anciens calculs) : seul le résumé reste.")
+    rows = services.full_diff(previous, run)
+    names = dict(Commune.objects.filter(code__in=[r["code"] for r in rows]).values_list("code", "name"))
+    for row in rows:
+        row["name"] = names.get(row["code"], "")
+    columns = [
+        ("code", "Code"),
+        ("name", "Commune"),
+        ("before", f"Classe (calcul n° {previous.pk})"),
+        ("after", f"Classe (calcul n° {run.pk})"),
+    ]
+    return csv_response(rows, columns, f"ecarts-calcul-{run.pk}.csv")

@@ -146,6 +146,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Publish gate: a run that reclassifies more than this share of the communes, or whose GP supply
+# covers fewer départements than the published run's, is computed but held « à valider ».
+PUBLISH_GATE_SHARE = env.float("PUBLISH_GATE_SHARE", default=0.05)
+# Per-commune values of older runs are pruned beyond this many published runs (summary and diff
+# are kept).
+RUN_VALUES_KEPT = env.int("RUN_VALUES_KEPT", default=5)
+
 # A task whose worker dies is redelivered after the visibility timeout: just above the hard time
 # limit of the longest task (a full recompute takes seconds; imports minutes), not one hour.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}

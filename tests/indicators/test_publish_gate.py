@@ -1,0 +1,96 @@
+"""The publish gate: a run that reclassifies many communes, or whose supply file covers fewer
+départements than the published run's, is computed but held « à valider »; an administrator reads
+the complete diff, publishes or discards it; « republier » restores an earlier run; old runs'
+values are pruned, their summary kept."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from indicators import services
+from indicators.models import Classification, ComputationRun, IndicatorValue
+from offers.models import GPSupply
+from territories.models import Dataset
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def supply_copy(computed, keep=lambda row: True, factor=lambda row: 1):
+    dataset = Dataset.objects.create(
+        source="sirene-86-21z",
+        title="Offre modifiée (test)",
+        licence="test",
+        millesime="test",
+        file_name="t.csv",
+        checksum="0" * 64,
+        status=Dataset.Status.SUCCEEDED,
+        is_proxy=True,
+    )
+    rows = GPSupply.objects.filter(dataset=computed.parameters["supply"]["dataset_id"]).select_related(
+        "commune"
+    )
+    GPSupply.objects.bulk_create(
+        [
+            GPSupply(dataset=dataset, commune=r.commune, headcount=r.headcount * factor(r))
+            for r in rows
+            if keep(r)
+        ]
+    )
+    return dataset
+
+
+def test_a_partial_supply_file_is_held_and_the_published_run_stays(computed, client):
+    supply_copy(computed, keep=lambda r: r.commune.departement_id == "23")  # one département of three
+    held = services.recompute(ComputationRun.Trigger.TEST)
+    assert held.status == ComputationRun.Status.SUCCEEDED and held.review == "held" and not held.is_current
+    assert "ne couvre que 1 département(s) contre 3" in held.hold_reason
+    assert ComputationRun.current().pk == computed.pk  # pages still read the published run
+    # the administrator reads the complete diff and publishes
+    admin = make_user("admin-gate", is_staff=True)
+    client.force_login(admin)
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert "à valider" in page and "Publier ce calcul" in page and "Écarter" in page
+    text = client.get(reverse("indicators:run_diff", args=[held.pk])).content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+    assert len(rows) - 1 == held.diff["count"] > 0  # every change, never cut
+    client.post(reverse("indicators:run_publish", args=[held.pk]))
+    held.refresh_from_db()
+    computed.refresh_from_db()
+    assert held.is_current and held.review == "published" and not computed.is_current
+    # « republier le calcul précédent » in one action
+    client.post(reverse("indicators:run_publish", args=[computed.pk]))
+    computed.refresh_from_db()
+    assert computed.is_current and ComputationRun.current().pk == computed.pk
+
+
+def test_many_reclassified_communes_are_held_then_discarded(computed, client, settings):
+    settings.PUBLISH_GATE_SHARE = 0.0001
+    supply_copy(computed, factor=lambda r: 10 if r.commune.departement_id == "48" else 1)
+    held = services.recompute(ComputationRun.Trigger.TEST)
+    assert held.review == "held" and "communes changent de classe" in held.hold_reason
+    client.force_login(make_user("admin-gate2", is_staff=True))
+    client.post(reverse("indicators:run_discard", args=[held.pk]))
+    held.refresh_from_db()
+    assert held.review == "discarded" and not held.is_current
+    assert ComputationRun.current().pk == computed.pk
+    # a citizen can neither publish nor discard
+    client.force_login(make_user("citoyen-gate"))
+    assert client.post(reverse("indicators:run_publish", args=[held.pk])).status_code == 403
+
+
+def test_old_runs_values_are_pruned_and_their_summary_kept(computed, settings):
+    settings.RUN_VALUES_KEPT = 2
+    runs = [computed] + [services.recompute(ComputationRun.Trigger.TEST) for _ in range(3)]
+    computed.refresh_from_db()
+    assert computed.summary.get("pruned") and computed.summary.get("france")
+    assert not IndicatorValue.objects.filter(run=computed).exists()
+    assert not Classification.objects.filter(run=computed).exists()
+    assert (
+        IndicatorValue.objects.filter(run=runs[-1]).exists()
+        and IndicatorValue.objects.filter(run=runs[-2]).exists()
+    )
+    with pytest.raises(ValueError, match="valeurs sont conservées"):
+        services.publish_run(computed)
