@@ -37,7 +37,7 @@ ZONE_LEVELS = {
     "departement": "departement",
     "region": "region",
 }
-STALE_AFTER = timedelta(minutes=10)  # a running run without heartbeat for this long is orphaned
+STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: orphaned (steps beat every few s)
 WRITE_BATCH = 5000
 
 DEFAULT_PARAMETERS = {

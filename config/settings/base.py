@@ -159,7 +159,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     # Runs whose worker died or whose task never reached a worker are failed, saying why.
-    "fail-stale-runs": {"task": "indicators.tasks.fail_stale_runs", "schedule": 5 * 60},
+    "fail-stale-runs": {"task": "indicators.tasks.fail_stale_runs", "schedule": 60},
     # Nightly safety net: recompute indicators from the current data (imports also trigger it).
     "nightly-recompute-indicators": {
         "task": "indicators.tasks.recompute_indicators",
