@@ -46,3 +46,52 @@ def test_offer_names_with_html_stay_text_in_map_tooltips(browser_page):
     assert dialogs == []
     assert violations == []
     assert page.locator(".leaflet-control-layers").count() == 1
+
+
+def test_html_in_every_user_field_stays_text_across_pages(browser_page):
+    """Perimeter name and description, offer name on its pages, a contribution's title and body,
+    a search query: shown as text on every page that prints them, no dialog, no CSP violation."""
+    from django.contrib.auth.models import Group
+
+    from proposals.models import Measure
+    from proposals.seed import load_programmes
+    from territories.models import Perimeter
+    from tests.factories import make_user
+    from tests.proposals.factories import add_member, make_consultation, make_contribution, make_group
+
+    page = browser_page
+    payload = PAYLOADS[0]
+    elu = make_user("elu-xss", password="motdepasse-solide-42")
+    elu.groups.add(Group.objects.get_or_create(name="élus")[0])  # (a flushed database has none)
+    perimeter = Perimeter.objects.create(name=f"P {payload}", description=payload, owner=elu, is_shared=True)
+    perimeter.communes_set.set(["23096", "23176"])
+    offer = make_offer("23096", name=f"CDS {payload}", kind="centre_sante")
+    load_programmes()
+    group = make_group()
+    consultation = make_consultation(group, measures=[Measure.objects.order_by("pk").first()])
+    member = add_member(group, "membre-xss")
+    contribution = make_contribution(
+        consultation, member, title=f"T {payload}", body=f"{payload}\n\n<script>alert(5)</script>"
+    )
+    dialogs, violations = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    urls = [
+        f"/indicateurs/perimetres/{perimeter.pk}/",
+        "/indicateurs/perimetres/",
+        f"/offre/{offer.pk}/",
+        "/offre/",
+        contribution.get_absolute_url(),
+        "/?q=" + payload.replace(" ", "+").replace('"', "%22").replace("<", "%3C").replace(">", "%3E"),
+    ]
+    for url in urls:
+        page.goto(page.live_url + url)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(200)
+        assert (
+            page.evaluate("document.querySelectorAll('main img[src=\"x\"], main svg[onload]').length") == 0
+        ), url
+    assert dialogs == [] and violations == []
+    for url in (urls[0], urls[2], urls[4]):  # the text is there, literally
+        page.goto(page.live_url + url)
+        assert payload in page.inner_text("main"), url
