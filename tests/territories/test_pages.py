@@ -122,3 +122,12 @@ def test_region_geojson_draws_its_departements_not_thousands_of_communes(client)
     assert roles.count("zone") == 1 and roles.count("departement") == 1  # Creuse in the slice
     assert "commune" not in roles
     assert data["features"][1]["properties"]["url"] == "/territoires/departement/23/"
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/territoires/commune/23096/", "/offre/", "/indicateurs/", "/donnees/", "/connexion/"]
+)
+def test_every_page_has_the_search_the_skip_link_points_to(client, url):
+    html = client.get(url).content.decode()
+    assert 'href="#recherche"' in html and html.count('id="recherche"') == 1
+    assert 'role="search"' in html
