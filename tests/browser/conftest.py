@@ -93,5 +93,5 @@ def login(page, username, password):
     page.goto(page.live_url + "/connexion/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state("load")
