@@ -14,6 +14,7 @@ from territories.zones import parent_zones
 from .models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
 from .published import official_apl
 from .values import FRANCE, estimate_flags, key_of, perimeter_value, values_for
+from .values import fixed_fr as fr
 
 RUN_CARDS = [  # (order, indicator code, decimals)
     (30, "densite_mg", 0),
@@ -28,14 +29,6 @@ SHORT_UNITS = {
     "temps_urgences": "minutes",
     "part_pop_urgences_30min": "% de la population",
 }
-
-
-def fr(value, decimals=2) -> str | None:
-    """3.204 → « 3,20 »; thousands separated by a narrow no-break space."""
-    if value is None:
-        return None
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 def signed(value, decimals=2) -> str:
@@ -181,7 +174,7 @@ def run_cards(zone, parents, run, values, key):
     return cards
 
 
-def distribution(zone, official, parents):
+def distribution(zone, official):
     """Where a commune sits among the communes of its département (official APL, latest
     millésime): a 20-bin histogram and the rank, computed from the stored commune rows."""
     from territories.models import Commune
@@ -243,7 +236,7 @@ def key_figure_cards(request, zone):
     cards = []
     card = apl_card(zone, parents, official)
     if card:
-        card["distribution"] = distribution(zone, official, parents)
+        card["distribution"] = distribution(zone, official)
         cards.append(card)
     if key is not None and cards:
         from django.utils.http import urlencode

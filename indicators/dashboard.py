@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
-from territories.zones import LEVELS
 
 from .models import Classification, ComputationRun, PublishedZoneValue
 from .published import APL, MAIN_VARIANT, apl_class, official_commune_classes, thresholds
@@ -223,13 +222,3 @@ def ranking(zone, member_level, sort_key="apl", descending=False, run=None):
     for i, row in enumerate(known, start=1):
         row["rank"] = i
     return known + unknown, columns(run, millesimes), run, millesimes
-
-
-def zone_url(level, code):
-    from django.urls import reverse
-
-    return reverse("territories:zone", args=[level, code])
-
-
-def level_ok(level) -> bool:
-    return level in LEVELS

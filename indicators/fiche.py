@@ -16,7 +16,7 @@ from territories.zones import level_of, parent_zones
 
 from .dashboard import columns, figures, official_millesimes
 from .models import ComputationRun
-from .published import official_commune_classes
+from .published import official_commune_classes, official_datasets
 from .values import FRANCE, atoms_of_zone
 
 CLASS_COLORS = {
@@ -107,7 +107,7 @@ def fiche_context(zone, request=None):
             "rows": rows,
             "run": run,
             "run_datasets": list(run.datasets.all()) if run else [],
-            "official_datasets": _official_datasets(official_millesimes()),
+            "official_datasets": official_datasets(official_millesimes()),
             "map": commune_map_svg(zone),
             "map_caption": "",
             "blocks": [],
@@ -120,7 +120,7 @@ def fiche_context(zone, request=None):
     data = figures(keys, run, millesimes)
     cols = [c for c in columns(run, millesimes) if c.label]
     rows = [{"column": c, "cells": [data[k].get(c.key) for k in keys]} for c in cols]
-    official = _official_datasets(millesimes)
+    official = official_datasets(millesimes)
     from .cards import zone_label
 
     return {
@@ -137,19 +137,6 @@ def fiche_context(zone, request=None):
         "blocks": render_fiche_blocks(request, zone),
         "printed_at": timezone.localtime(),
     }
-
-
-def _official_datasets(millesimes):
-    from territories.models import Dataset
-
-    official, seen = [], set()
-    for d in Dataset.objects.filter(
-        source="drees-apl", millesime__in=millesimes, status="succeeded"
-    ).order_by("-millesime", "-pk"):
-        if d.millesime not in seen:
-            seen.add(d.millesime)
-            official.append(d)
-    return official
 
 
 def fiche_pdf(zone, base_url, request=None) -> bytes:

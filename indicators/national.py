@@ -17,7 +17,7 @@ from territories.geojson import feature, feature_collection
 from territories.models import Departement
 
 from .models import ComputationRun, IndicatorValue, PublishedZoneValue
-from .published import APL, MAIN_VARIANT, apl_class, thresholds
+from .published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
 from .values import estimate_flags
 
 RUN_INDICATORS = ["densite_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]
@@ -41,14 +41,7 @@ CACHE_SECONDS = 60 * 60 * 24
 
 
 def _state():
-    run = ComputationRun.current()
-    official = (
-        PublishedZoneValue.objects.filter(indicator_code=APL, level="france", variant=MAIN_VARIANT)
-        .order_by("-millesime")
-        .values_list("millesime", "dataset_id")
-        .first()
-    )
-    return run, official
+    return ComputationRun.current(), latest_official()
 
 
 def departement_rows(run, official):
@@ -83,17 +76,17 @@ def departement_rows(run, official):
     return rows
 
 
-def layer_state_key() -> str:
+def layer_state_key(state=None) -> str:
     """What a cached map layer depends on: the current run and the latest published APL."""
-    run, official = _state()
+    run, official = state or _state()
     millesime, dataset_id = official or ("none", 0)
     return f"run{run.pk if run else 0}:apl{millesime}-{dataset_id}"
 
 
 def france_layer() -> str:
     """The national GeoJSON (départements), serialised once per (run, published APL) and cached."""
-    run, official = _state()
-    key = f"national-layer:v1:{layer_state_key()}"
+    run, official = state = _state()
+    key = f"national-layer:v1:{layer_state_key(state)}"
     payload = cache.get(key)
     if payload is not None:
         return payload

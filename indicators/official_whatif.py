@@ -27,7 +27,8 @@ from territories.models import Commune
 
 from .cache import model_for
 from .models import PublishedIndicatorValue, PublishedZoneValue
-from .published import APL, MAIN_VARIANT, apl_class, thresholds
+from .published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
+from .values import fixed_fr
 from .whatif import LEVEL_MODELS, Change, WhatIf, WhatIfError
 
 NEW_GP_CONSULTATIONS = 5_400  # DREES: activity imputed to a GP without a previous year
@@ -44,17 +45,6 @@ ZONE_COLUMNS = {
     "region": "region",
 }
 _lock = threading.Lock()
-
-
-def latest_official():
-    """(millésime, dataset id) of the latest published APL, or None."""
-    row = (
-        PublishedZoneValue.objects.filter(indicator_code=APL, level="france", variant=MAIN_VARIANT)
-        .order_by("-millesime")
-        .values_list("millesime", "dataset_id")
-        .first()
-    )
-    return row
 
 
 def _official_arrays(model, millesime, dataset_id):
@@ -184,7 +174,7 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
     basis = "activité imputée par la DREES à un nouveau médecin" if action == OPEN_GPS else "hypothèse saisie"
     description = (
         f"{verb} de {gps} médecin{plural} généraliste{plural} à {name} ({commune_code}) : "
-        f"{_int_fr(abs(delta))} consultations par an ({_int_fr(per_gp)} par médecin, {basis})"
+        f"{fixed_fr(abs(delta), 0)} consultations par an ({fixed_fr(per_gp, 0)} par médecin, {basis})"
     )
     if arrays["missing"]:
         notes.append(
@@ -199,10 +189,6 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
         "standardisée publiée par la DREES."
     )
     return WhatIf(action, description, communes, zones, notes, elapsed, run.pk)
-
-
-def _int_fr(value) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _zone_changes(arrays, rows, effect, millesime, limits):

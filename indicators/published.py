@@ -34,6 +34,30 @@ WEIGHT_LABELS = {
 }
 
 
+def latest_official(indicator=APL):
+    """(millésime, dataset id) of the latest published APL, or None (one query)."""
+    return (
+        PublishedZoneValue.objects.filter(indicator_code=indicator, level="france", variant=MAIN_VARIANT)
+        .order_by("-millesime")
+        .values_list("millesime", "dataset_id")
+        .first()
+    )
+
+
+def official_datasets(millesimes, source="drees-apl"):
+    """The latest successful dataset of each published millésime (newest millésime first)."""
+    from territories.models import Dataset
+
+    seen, out = set(), []
+    for dataset in Dataset.objects.filter(
+        source=source, millesime__in=millesimes, status="succeeded"
+    ).order_by("-millesime", "-pk"):
+        if dataset.millesime not in seen:
+            seen.add(dataset.millesime)
+            out.append(dataset)
+    return out
+
+
 # --- The rules (pure functions) ---------------------------------------------------------------
 
 
@@ -252,12 +276,7 @@ def official_apl(zone, parents=(), indicator=APL):
     main = own[(latest, MAIN_VARIANT)]
     before = own[(previous, MAIN_VARIANT)]["value"] if previous else None
     if key is None:  # perimeter: the datasets of the millésime
-        from territories.models import Dataset
-
-        datasets = {
-            (d.millesime, d.pk): d
-            for d in Dataset.objects.filter(source="drees-apl", millesime__in=millesimes, status="succeeded")
-        }
+        datasets = {(d.millesime, d.pk): d for d in official_datasets([latest])}
     # the source shown is the latest millésime's (the figure on the card); the others are listed
     # as evolution
     datasets = {pk: d for (m, pk), d in datasets.items() if m == latest}
@@ -352,14 +371,10 @@ def official_commune_classes(codes, indicator=APL) -> tuple[dict, str | None]:
     """For communes (or arrondissements): {code: (official APL, class key, class label)} with the
     class decided on the APL of their bassin de vie (the ARS level until territoires de
     vie-santé are loaded), and the text saying which APL, level and millésime. Two queries."""
-    latest = (
-        PublishedZoneValue.objects.filter(indicator_code=indicator, level="france", variant=MAIN_VARIANT)
-        .order_by("-millesime")
-        .values_list("millesime", flat=True)
-        .first()
-    )
-    if latest is None:
+    found = latest_official(indicator)
+    if found is None:
         return {}, None
+    latest = found[0]
     limits = thresholds()
     bv_of = dict(Commune.objects.filter(code__in=codes).values_list("code", "bassin_de_vie_id"))
     rows = PublishedZoneValue.objects.filter(

@@ -19,6 +19,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from territories.models import Dataset
@@ -681,7 +682,8 @@ def prune_old_runs(keep=None) -> int:
     keep = settings.RUN_VALUES_KEPT if keep is None else keep
     successful = ComputationRun.objects.filter(status=ComputationRun.Status.SUCCEEDED).order_by("-pk")
     kept = set(successful.values_list("pk", flat=True)[:keep])
-    kept |= set(ComputationRun.objects.filter(models_q_current_or_held()).values_list("pk", flat=True))
+    current_or_held = Q(is_current=True) | Q(review="held")
+    kept |= set(ComputationRun.objects.filter(current_or_held).values_list("pk", flat=True))
     old = [r for r in successful.exclude(pk__in=kept) if not r.summary.get("pruned")]
     for run in old:
         with transaction.atomic():
@@ -690,12 +692,6 @@ def prune_old_runs(keep=None) -> int:
             run.summary = {**run.summary, "pruned": True}
             run.save(update_fields=["summary"])
     return len(old)
-
-
-def models_q_current_or_held():
-    from django.db.models import Q
-
-    return Q(is_current=True) | Q(review="held")
 
 
 def _write(run, levels, classes):

@@ -64,6 +64,13 @@ def perimeter_value(run, code, zone):
 TIME_INDICATORS = frozenset({"apl_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"})
 
 
+def fixed_fr(value, decimals=2) -> str | None:
+    """3.204 → « 3,20 »; thousands separated by a narrow no-break space; None stays None."""
+    if value is None:
+        return None
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
 def number_fr(value) -> str:
     """1.3 → « 1,3 », 60.0 → « 60 » (French decimal comma, no trailing zero)."""
     if value is None:

@@ -23,9 +23,9 @@ from territories.zones import get_zone, level_of
 from . import services, triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from .official_whatif import ACTIONS as OFFICIAL_ACTIONS
-from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, latest_official, simulate_official
+from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
 from .perms import can_simulate, can_trigger_run, can_upload_dataset
-from .published import official_commune_classes, published_apl
+from .published import latest_official, official_commune_classes, published_apl
 from .sections import access_section
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
@@ -438,15 +438,12 @@ MAX_COMPARED = 5
 
 
 def _export_sources(run, millesimes, columns):
-    from territories.models import Dataset
+    from .published import official_datasets
 
-    sources = []
-    if millesimes:
-        for d in Dataset.objects.filter(
-            source="drees-apl", millesime__in=millesimes[:2], status="succeeded"
-        ).order_by("-millesime", "-pk"):
-            if all(s[1] != d.millesime for s in sources):
-                sources.append((f"{d.title} — {d.publisher}", d.millesime, d.licence, "valeurs publiées"))
+    sources = [
+        (f"{d.title} — {d.publisher}", d.millesime, d.licence, "valeurs publiées")
+        for d in official_datasets(millesimes[:2])
+    ]
     if run is not None:
         for d in run.datasets.all():
             flags = ", ".join(f for f, on in (("proxy", d.is_proxy), ("synthétique", d.is_synthetic)) if on)

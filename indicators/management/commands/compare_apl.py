@@ -3,10 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.comparison import compare
-
-
-def fr(value, digits=2):
-    return f"{value:.{digits}f}".replace(".", ",")
+from indicators.values import fixed_fr as fr
 
 
 class Command(BaseCommand):
