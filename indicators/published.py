@@ -310,6 +310,9 @@ def official_apl(zone, parents=(), indicator=APL):
         "previous_millesime": previous,
         "previous": before,
         "change": (main["value"] - before) if before is not None and main["value"] is not None else None,
+        "change_abs": abs(main["value"] - before)
+        if before is not None and main["value"] is not None
+        else None,
         "series": series,
         "variants": variants,
         "class": zone_class,

@@ -124,6 +124,7 @@ def test_commune_page_leads_with_the_official_apl_and_its_fall(client, official)
     # the Accès aux soins section starts with the official figure
     section = html[html.index(">Accès aux soins<") :]
     assert section.index("APL officielle publiée par la DREES") < section.index("<table")
+    assert "évolution : baisse de 0,25" in section and "-0,25)" not in section
 
 
 def test_simulation_on_the_official_scale(official, computed):
