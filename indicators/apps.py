@@ -20,6 +20,9 @@ class IndicatorsConfig(AppConfig):
         sections.register(evolution_section)
         sections.register_cards(key_figure_cards)
         sections.register_home(home_map_section)
+        from .perms import staff_nav_links
+
+        sections.register_nav(staff_nav_links)
 
         @bootstrap.register(1, "indicateurs : recalculs différés jusqu’à la fin des imports")
         def defer_recomputes(stdout, dry_run=False):

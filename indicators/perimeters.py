@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from territories.models import Commune, Departement, Perimeter
+from territories.picker import TerritoryError
+from territories.picker import resolve as resolve_territory
 from territories.search import search
 from territories.sections import render_cards
 from territories.selection import parse_communes
@@ -77,10 +79,15 @@ def perimeter_edit(request, pk=None):
             query=request.POST.get("query", "").strip(),
         )
         if request.POST.get("action") == "add":
-            # search and add: the best commune for the typed name, code or postal code
-            found = [h for h in search(data["query"], limit=8) if isinstance(h.zone, Commune)]
-            if found:
-                commune = found[0].zone
+            # search and add: the commune of a chosen suggestion, or the best one for the typed
+            # name, code or postal code (the other candidates are listed)
+            try:
+                commune = resolve_territory(data["query"], levels=("commune",))
+                found = []
+            except TerritoryError:
+                found = [h for h in search(data["query"], limit=8) if isinstance(h.zone, Commune)]
+                commune = found[0].zone if found else None
+            if commune is not None:
                 data["codes"] = (data["codes"].rstrip() + "\n" + commune.code).strip()
                 notes.append(f"{commune.name} ({commune.code}) ajoutée.")
                 hits = [(h.zone, h.detail) for h in found[1:5]]
@@ -185,7 +192,7 @@ def perimeter_geojson(request, pk):
 
     perimeter = get_object_or_404(Perimeter, pk=pk)
     if not can_view_perimeter(request.user, perimeter):
-        raise PermissionDenied
+        raise PermissionDenied("Ce périmètre n’est pas partagé : seul son auteur le voit.")
     return JsonResponse(classes_payload(atoms_of_zone(perimeter)))
 
 

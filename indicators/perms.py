@@ -63,3 +63,18 @@ def can_edit_perimeter(user, perimeter) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return perimeter.owner_id == user.pk or user.is_superuser
+
+
+def staff_nav_links(request):
+    """Menu entries: the imports page for those who may import, the runs for administrators."""
+    from django.urls import reverse
+
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return []
+    links = []
+    if can_upload_dataset(user):
+        links.append({"label": "Imports", "url": reverse("indicators:uploads"), "order": 30})
+    if can_trigger_run(user):
+        links.append({"label": "Calculs", "url": reverse("indicators:runs"), "order": 31})
+    return links

@@ -104,9 +104,8 @@ def access_section(request, zone):
             rule=run.rule,
             is_proxy=run.parameters.get("supply", {}).get("is_proxy"),
             simulate_url=reverse("indicators:simulate", args=[level_of(zone), zone.pk]),
-            atoms_choices=sorted(
-                ((c, names.get(c, c)) for c in atoms), key=lambda t: (normalize_name(t[1]), t[1])
-            ),
+            single_commune=(atoms[0], names.get(atoms[0], atoms[0])) if len(atoms) == 1 else None,
+            within=f"{level_of(zone)}:{zone.pk}",
         )
     return {
         "title": "Accès aux soins",

@@ -133,7 +133,7 @@ def in_request() -> bool:
 @require_POST
 def run_trigger(request):
     if not can_trigger_run(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(RUN_REFUSAL)
     run = triggers.schedule(ComputationRun.Trigger.ADMIN, user=request.user)
     run.refresh_from_db()
     if run.status == ComputationRun.Status.FAILED and not in_request():
@@ -283,19 +283,23 @@ def simulate_view(request, level, code):
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        raise PermissionDenied
+        raise PermissionDenied(
+            "La simulation est réservée aux élus, aux agents des ARS et aux administrateurs ; "
+            "votre compte n’est dans aucun de ces groupes."
+        )
     zone = get_zone(level, code)
     run = ComputationRun.current()
     atoms = atoms_of_zone(zone)
-    names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
-    choices = sorted(((c, names.get(c, c)) for c in atoms), key=lambda t: (normalize_name(t[1]), t[1]))
+    communes = list(
+        Commune.objects.filter(code__in=atoms).order_by("-population", "code").values_list("code", "name")
+    )
     result, error = None, None
     # The baseline is the official APL when one is published; the portal's own APL otherwise.
     official = latest_official() is not None
     default_action = OPEN_GPS if official else ADD_MSP
     form = {
         "action": default_action,
-        "commune": choices[0][0] if choices else "",
+        "commune": f"{communes[0][1]} (commune {communes[0][0]})" if communes else "",
         "gps": 1 if official else 4,
         "activity": NEW_GP_CONSULTATIONS,
     }
@@ -307,6 +311,7 @@ def simulate_view(request, level, code):
             "activity": request.POST.get("activity", "") or NEW_GP_CONSULTATIONS,
         }
         try:
+            commune_code = whatif_commune(form["commune"], communes, zone)
             gps = int(form["gps"]) if form["gps"] else None
             if gps is not None and gps > 200:
                 raise WhatIfError("Au plus 200 médecins.")
@@ -315,10 +320,10 @@ def simulate_view(request, level, code):
                     str(form["activity"]).replace(",", ".").replace("\u202f", "").replace(" ", "")
                 )
                 result = simulate_official(
-                    run, set(atoms), form["action"], commune_code=form["commune"], gps=gps, activity=activity
+                    run, set(atoms), form["action"], commune_code=commune_code, gps=gps, activity=activity
                 )
             else:
-                result = simulate(run, set(atoms), form["action"], commune_code=form["commune"], gps=gps)
+                result = simulate(run, set(atoms), form["action"], commune_code=commune_code, gps=gps)
         except ValueError as exc:
             error = str(exc) if isinstance(exc, WhatIfError) else "Nombre de médecins ou activité invalide."
     section = access_section(request, zone)
@@ -329,7 +334,8 @@ def simulate_view(request, level, code):
             "zone": zone,
             "level": level_of(zone),
             "run": run,
-            "choices": choices,
+            "single_commune": communes[0] if len(communes) == 1 else None,
+            "within": f"{level_of(zone)}:{zone.pk}",
             "actions": ACTIONS,
             "official": official,
             "official_actions": OFFICIAL_ACTIONS,
@@ -342,6 +348,33 @@ def simulate_view(request, level, code):
     )
 
 
+RUN_REFUSAL = "Lancer, publier ou écarter un calcul est réservé aux administrateurs du portail."
+
+
+def whatif_commune(text, communes, zone):
+    """The INSEE code of the commune a what-if names: a code, a suggestion's label or a name, among
+    the zone's communes (a name shared with communes elsewhere in France is not ambiguous here)."""
+    from territories.picker import TerritoryError, resolve
+
+    text = (text or "").strip()
+    codes = dict(communes)
+    if text.upper() in codes:
+        return text.upper()
+    normalized = normalize_name(text)
+    same_name = [code for code, name in communes if normalize_name(name) == normalized]
+    if len(same_name) == 1:
+        return same_name[0]
+    if not text:
+        raise WhatIfError("Indiquez la commune où le changement a lieu.")
+    try:
+        commune = resolve(text, levels=("commune",))
+    except TerritoryError as exc:
+        raise WhatIfError(str(exc)) from exc
+    if commune.pk not in codes:
+        raise WhatIfError(f"{commune.name} ({commune.pk}) n’est pas dans le territoire {zone.name}.")
+    return commune.pk
+
+
 # --- uploads of data files (staff with the upload permission) ----------------------------------
 
 
@@ -351,7 +384,10 @@ def _require_upload_permission(request):
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        raise PermissionDenied
+        raise PermissionDenied(
+            "Les imports de données sont réservés aux administrateurs qui ont la permission "
+            "« importer des jeux de données » : demandez-la à l’administrateur du portail."
+        )
     return None
 
 
@@ -739,7 +775,7 @@ def fiche_view(request, level, code):
 def run_publish(request, pk):
     """Publish a held run after review, or an earlier run again (« republier »)."""
     if not can_trigger_run(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(RUN_REFUSAL)
     run = get_object_or_404(ComputationRun, pk=pk)
     try:
         services.publish_run(run, user=request.user)
@@ -753,7 +789,7 @@ def run_publish(request, pk):
 @require_POST
 def run_discard(request, pk):
     if not can_trigger_run(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(RUN_REFUSAL)
     run = get_object_or_404(ComputationRun, pk=pk)
     services.discard_run(run)
     messages.success(request, f"Calcul n° {run.pk} écarté : il reste consultable, il n’est pas publié.")

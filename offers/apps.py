@@ -13,6 +13,10 @@ class OffersConfig(AppConfig):
 
         sections.register(offer_section)
         sections.register_cards(offer_cards)
+        from .staff import agent_home, nav_links
+
+        sections.register_nav(nav_links)
+        sections.register_home(agent_home)
         bootstrap.register(20, "offre de soins (hôpitaux FINESS, médecins SIRENE proxy, zonage ARS)")(
             load_offers
         )

@@ -7,6 +7,7 @@ from django.contrib.gis.geos import Point
 
 from territories.constants import WGS84
 from territories.models import Commune
+from territories.picker import TerritoryField
 
 from . import perms
 from .models import Offer
@@ -49,12 +50,12 @@ def hand_entry_emergency_choices(instance=None):
 
 
 class OfferForm(forms.ModelForm):
-    commune_code = forms.CharField(
-        label="Code INSEE de la commune",
-        max_length=5,
+    commune_code = TerritoryField(
+        label="Commune",
+        levels=("commune",),
         required=False,
-        help_text="Laissez vide pour le déduire du point placé sur la carte. "
-        "Paris, Lyon, Marseille : code d’arrondissement (ex. 75112).",
+        help_text="Nom, code postal ou code INSEE, puis choisissez dans les suggestions ; laissez vide "
+        "pour le déduire du point placé sur la carte. Paris, Lyon, Marseille : l’arrondissement.",
     )
     latitude = forms.FloatField(
         label="Latitude (WGS 84)",
@@ -110,7 +111,7 @@ class OfferForm(forms.ModelForm):
         self.fields["cpts"].queryset = cpts.distinct()
         self.fields["emergency_basis"].choices = hand_entry_emergency_choices(instance)
         if instance.pk:
-            self.fields["commune_code"].initial = instance.commune_id
+            self.fields["commune_code"].initial = instance.commune
             self.fields["version"].initial = instance.version
             if instance.location is not None:
                 self.fields["latitude"].initial = round(instance.location.y, 6)
@@ -145,13 +146,13 @@ class OfferForm(forms.ModelForm):
             self.add_error("latitude", "Donnez la latitude et la longitude, ou cliquez sur la carte.")
         elif lat is not None:
             point = Point(lon, lat, srid=WGS84)
-        commune = None
-        code = (data.get("commune_code") or "").strip()
-        if code:
-            commune = Commune.objects.filter(pk=code, is_active=True).select_related("departement").first()
-            if commune is None:
-                self.add_error("commune_code", f"Aucune commune en vigueur n’a le code « {code} ».")
-        elif point is not None:
+        commune = data.get("commune_code")
+        if commune is not None and not commune.is_active:
+            self.add_error("commune_code", f"La commune {commune.name} n’est plus en vigueur.")
+            commune = None
+        elif "commune_code" in self.errors:
+            pass
+        elif commune is None and point is not None:
             candidates = Commune.objects.filter(is_active=True, geometry__contains=point).select_related(
                 "departement"
             )
@@ -160,7 +161,7 @@ class OfferForm(forms.ModelForm):
             commune = commune[0] if commune else None
             if commune is None:
                 self.add_error("latitude", "Le point placé n’est dans aucune commune connue du portail.")
-        else:
+        elif commune is None:
             self.add_error("commune_code", "Indiquez la commune ou placez le site sur la carte.")
         if commune is not None and point is not None and commune.geometry is not None:
             if not commune.geometry.contains(point):

@@ -122,3 +122,35 @@ def attachable_cpts(user, queryset):
     if is_admin(user):
         return queryset
     return queryset.filter(commune__departement__region__in=agent_region_codes(user))
+
+
+SHORT_KINDS = {
+    "msp": "cette MSP",
+    "cpts": "cette CPTS",
+    "centre_sante": "ce centre de santé",
+    "esp": "cette ESP",
+    "hopital": "ce site hospitalier",
+    "urgences": "ce site d’urgences",
+}
+
+
+def refusal_reason(user, offer) -> str:
+    """Why ``user`` may not edit ``offer``, in French, with what to do (the 403 page shows it)."""
+    if not getattr(user, "is_authenticated", False):
+        return "Connectez-vous avec un compte d’agent d’ARS pour modifier le registre."
+    subject = SHORT_KINDS.get(offer.kind, "cette offre")
+    if offer.commune_id is None:
+        return f"Seul un administrateur peut modifier {subject} : elle n’est rattachée à aucune commune."
+    region = offer.commune.departement.region
+    if not is_ars_agent(user):
+        return (
+            f"Votre compte n’est pas celui d’un agent d’ARS : {subject} relève de l’ARS {region.name}, "
+            "qui seule peut la modifier. Demandez un compte d’agent à l’administrateur du portail."
+        )
+    yours = ", ".join(
+        Region.objects.filter(code__in=agent_region_codes(user)).order_by("name").values_list("name", flat=True)
+    )
+    return (
+        f"{subject[0].upper()}{subject[1:]} relève de l’ARS {region.name} ; vos régions : {yours}. "
+        f"Un agent de l’ARS {region.name} peut la modifier."
+    )

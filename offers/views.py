@@ -20,6 +20,7 @@ from . import perms
 from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from .importers import apply_value
 from .models import ImportConflict, Offer
+from .staff import is_registry_staff, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
 
@@ -78,6 +79,7 @@ def offer_list(request):
             },
             "has_regions": bool(mine),
             "can_create": perms.can_create_offer(request.user),
+            "conflict_count": open_conflicts(request.user).count() if is_registry_staff(request.user) else None,
             "querystring": params.urlencode(),
         },
     )
@@ -138,9 +140,9 @@ def offer_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request, pk):
-    offer = get_object_or_404(Offer.objects.select_related("commune__departement"), pk=pk)
+    offer = get_object_or_404(Offer.objects.select_related("commune__departement__region"), pk=pk)
     if not perms.can_edit_offer(request.user, offer):
-        raise PermissionDenied("Cette offre n’est pas dans une de vos régions.")
+        raise PermissionDenied(perms.refusal_reason(request.user, offer))
     form = OfferForm(request.POST or None, instance=offer, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -196,12 +198,29 @@ def offer_history(request, pk):
                 )
             if perimeter := _perimeter_change(previous.perimeter_codes, record.perimeter_codes):
                 changes.append(perimeter)
-        entries.append({"record": record, "changes": changes, "is_current": index == 0})
+        entries.append(
+            {"record": record, "changes": changes, "is_current": index == 0, "summary": _summary(record, changes)}
+        )
     return render(
         request,
         "offers/offer_history.html",
         {"offer": offer, "entries": entries, "can_restore": perms.can_restore_offer(request.user, offer)},
     )
+
+
+def _summary(record, changes):
+    """One line per version: « Création », « Statut, Nom modifiés », « Aucun champ modifié »."""
+    if record.history_type == "+":
+        return "Création de la fiche"
+    if record.history_type == "-":
+        return "Suppression"
+    if not changes:
+        return "Aucun champ modifié"
+    labels = [str(c["label"]) for c in changes]
+    head = ", ".join(labels[:3])
+    head = head[:1].upper() + head[1:]
+    more = f" et {len(labels) - 3} autre{'s' if len(labels) > 4 else ''}" if len(labels) > 3 else ""
+    return f"{head}{more} modifié{'s' if len(labels) > 1 else ''}"
 
 
 def _perimeter_change(old, new):
@@ -245,11 +264,12 @@ def _display(field, value):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def offer_restore(request, pk, history_id):
-    offer = get_object_or_404(Offer.objects.select_related("commune__departement"), pk=pk)
+    """GET: what restoring this version would change, and a confirmation button; POST: restore."""
+    offer = get_object_or_404(Offer.objects.select_related("commune__departement__region"), pk=pk)
     if not perms.can_restore_offer(request.user, offer):
-        raise PermissionDenied("Cette offre n’est pas dans une de vos régions.")
+        raise PermissionDenied(perms.refusal_reason(request.user, offer))
     record = get_object_or_404(offer.history, history_id=history_id)
     old = record.instance
     if not perms.can_create_offer(request.user, old.commune):
@@ -263,6 +283,22 @@ def offer_restore(request, pk, history_id):
         old.cpts_id = None  # that CPTS was deleted since
     if old.cpts_id not in (None, offer.cpts_id) and not perms.can_attach_to_cpts(request.user, old.cpts):
         raise PermissionDenied("Cette version rattache l’offre à une CPTS hors de vos régions.")
+    stamp = timezone.localtime(record.history_date).strftime("%d/%m/%Y à %H:%M:%S")
+    if request.method == "GET":
+        current = offer.history.order_by("-history_date", "-history_id").first()
+        changes = []
+        if current is not None and current.history_id != record.history_id:
+            delta = record.diff_against(current, excluded_fields=HIDDEN_HISTORY_FIELDS)
+            for change in delta.changes:
+                field = Offer._meta.get_field(change.field)
+                changes.append(
+                    {"label": field.verbose_name, "now": _display(field, change.old), "then": _display(field, change.new)}
+                )
+        return render(
+            request,
+            "offers/offer_restore.html",
+            {"offer": offer, "record": record, "stamp": stamp, "changes": changes},
+        )
     with transaction.atomic():
         locked = Offer.objects.select_for_update().get(pk=pk)
         for field in Offer._meta.concrete_fields:
@@ -273,7 +309,6 @@ def offer_restore(request, pk, history_id):
             locked._perimeter_codes = perimeter
         locked.version += 1
         locked.updated_by = request.user
-        stamp = timezone.localtime(record.history_date).strftime("%d/%m/%Y %H:%M")
         locked._change_reason = f"restauration de la version du {stamp}"
         locked.save()
         if perimeter is not None:
@@ -285,13 +320,7 @@ def offer_restore(request, pk, history_id):
 @login_required
 @require_GET
 def conflict_list(request):
-    conflicts = ImportConflict.objects.filter(resolution=ImportConflict.Resolution.OPEN).select_related(
-        "offer__commune__departement", "dataset"
-    )
-    if not perms.is_admin(request.user):
-        conflicts = conflicts.filter(
-            offer__commune__departement__region__in=perms.agent_region_codes(request.user)
-        )
+    conflicts = open_conflicts(request.user).select_related("offer__commune__departement", "dataset")
     return render(
         request,
         "offers/conflict_list.html",
@@ -302,9 +331,9 @@ def conflict_list(request):
 @login_required
 @require_POST
 def conflict_resolve(request, pk):
-    conflict = get_object_or_404(ImportConflict.objects.select_related("offer__commune__departement"), pk=pk)
+    conflict = get_object_or_404(ImportConflict.objects.select_related("offer__commune__departement__region"), pk=pk)
     if not perms.can_resolve_conflict(request.user, conflict):
-        raise PermissionDenied("Cette offre n’est pas dans une de vos régions.")
+        raise PermissionDenied(perms.refusal_reason(request.user, conflict.offer))
     form = ConflictDecisionForm(request.POST)
     if not form.is_valid() or conflict.resolution:
         messages.error(request, "Décision invalide ou déjà prise.")
@@ -315,7 +344,19 @@ def conflict_resolve(request, pk):
             apply_value(offer, conflict.field, conflict.imported_value)
             offer.version += 1
             offer.updated_by = request.user
-            offer._change_reason = f"valeur importée appliquée (jeu n° {conflict.dataset_id})"
+            offer._change_reason = (
+                f"conflit d’import : valeur importée appliquée au champ « {_field_label(conflict.field)} » "
+                f"(jeu n° {conflict.dataset_id})"
+            )
+            offer.save()
+        else:
+            # the hand-entered value stays: the decision is still a line of the offer's history
+            offer = Offer.objects.select_for_update().get(pk=conflict.offer_id)
+            offer.updated_by = request.user
+            offer._change_reason = (
+                f"conflit d’import : saisie conservée pour le champ « {_field_label(conflict.field)} », "
+                f"valeur du jeu n° {conflict.dataset_id} écartée"
+            )
             offer.save()
         conflict.resolution = form.cleaned_data["decision"]
         conflict.resolved_by = request.user
@@ -323,6 +364,13 @@ def conflict_resolve(request, pk):
         conflict.save()
     messages.success(request, "Décision enregistrée.")
     return redirect("offers:conflicts")
+
+
+def _field_label(name):
+    try:
+        return str(Offer._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 — a field of an older import layout
+        return name
 
 
 @require_GET

@@ -1,31 +1,18 @@
 from django import forms
-from django.http import Http404
 
-from territories.zones import LEVELS, get_zone
+from territories.picker import TerritoryField, label
 
 from .models import Comment, Contribution, Measure
 from .rendering import MAX_BODY_LENGTH, MAX_COMMENT_LENGTH
 
 TERRITORY_HELP = (
-    "Facultatif. Niveau et code, par exemple « departement:23 », « commune:23096 » ou « epci:200034700 »."
+    "Facultatif. Tapez un nom (« Creuse », « Guéret », « CA du Grand Guéret »), un code postal ou un "
+    "code INSEE, puis choisissez dans les suggestions."
 )
 
 
-def parse_territory(value: str):
-    """« level:code » → zone, or raise ValueError with a French message."""
-    level, _, code = value.strip().partition(":")
-    if level not in LEVELS or not code:
-        raise ValueError(
-            "Indiquez le territoire sous la forme niveau:code (niveaux : " + ", ".join(LEVELS) + ")."
-        )
-    try:
-        return get_zone(level, code.strip())
-    except Http404 as exc:
-        raise ValueError("Territoire introuvable.") from exc
-
-
 class ContributionForm(forms.ModelForm):
-    territory = forms.CharField(label="Territoire concerné", required=False, help_text=TERRITORY_HELP)
+    territory = TerritoryField(label="Territoire concerné", required=False, help_text=TERRITORY_HELP)
 
     class Meta:
         model = Contribution
@@ -47,17 +34,12 @@ class ContributionForm(forms.ModelForm):
             f"{m.programme.title} — n° {m.number} : {m.title}"
         )
         if self.instance.pk and self.instance.zone_level:
-            self.initial["territory"] = f"{self.instance.zone_level}:{self.instance.zone_code}"
+            self.initial["territory"] = _stored_label(self.instance)
         self.zone = None
 
     def clean_territory(self):
-        value = self.cleaned_data["territory"].strip()
-        if value:
-            try:
-                self.zone = parse_territory(value)
-            except ValueError as exc:
-                raise forms.ValidationError(str(exc)) from exc
-        return value
+        self.zone = self.cleaned_data["territory"]
+        return self.zone
 
     def save(self, commit=True):
         contribution = super().save(commit=False)
@@ -71,6 +53,16 @@ class ContributionForm(forms.ModelForm):
         if commit:
             contribution.save()
         return contribution
+
+
+def _stored_label(contribution):
+    """The label of a contribution's stored territory (its name as stored if the zone is gone)."""
+    from territories.zones import get_zone
+
+    try:
+        return label(get_zone(contribution.zone_level, contribution.zone_code))
+    except Exception:  # noqa: BLE001 — a zone removed from the COG since: keep its stored key
+        return f"{contribution.zone_level}:{contribution.zone_code}"
 
 
 class CommentForm(forms.ModelForm):

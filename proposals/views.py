@@ -8,10 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from territories.picker import TerritoryError, label as territory_label
+from territories.picker import resolve as resolve_territory
 from territories.zones import level_of
 
 from . import exports, perms
-from .forms import CommentForm, ContributionForm, ModerationForm, parse_territory
+from .forms import CommentForm, ContributionForm, ModerationForm
 from .indicators import indicator_label
 from .models import (
     Comment,
@@ -151,8 +153,8 @@ def measure_detail(request, slug, number):
     territory = request.GET.get("territoire", "").strip()
     if territory:
         try:
-            zone = parse_territory(territory)
-        except ValueError as exc:
+            zone = resolve_territory(territory)
+        except TerritoryError as exc:
             zone_error = str(exc)
     reference_facts = (
         [_fact_row(f) for f in measure.programme.facts.filter(indicator_code=measure.indicator_code)]
@@ -171,7 +173,7 @@ def measure_detail(request, slug, number):
             "zone": zone,
             "zone_level": level_of(zone) if zone else "",
             "local": outcome(measure, zone) if zone is not None else None,
-            "territory": territory,
+            "territory": territory_label(zone) if zone is not None else territory,
             "zone_error": zone_error,
             "reference_facts": reference_facts,
             "contributions": contributions[:50],

@@ -79,3 +79,24 @@ def register_fiche(provider):
 def render_fiche_blocks(request, zone):
     results = [r for r in (provider(request, zone) for provider in _fiche_providers) if r and r.get("lines")]
     return sorted(results, key=lambda s: s.get("order", 100))
+
+
+# --- Navigation: links an app adds to the main menu for the users who may use them -----------
+
+_nav_providers = []
+
+
+def register_nav(provider):
+    """``provider(request) -> list[{"label": str, "url": str, "order": int, "count": int | None}]``
+    (empty for users who may not use the page: anonymous visitors cost no query)."""
+    if provider not in _nav_providers:
+        _nav_providers.append(provider)
+    return provider
+
+
+def navigation(request):
+    """Context processor: ``nav_links``, the menu entries other apps registered for this user."""
+    links = []
+    for provider in _nav_providers:
+        links.extend(provider(request) or [])
+    return {"nav_links": sorted(links, key=lambda link: link.get("order", 100))}

@@ -6,6 +6,7 @@ app_name = "territories"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("territoires/suggestions/", views.suggestions, name="suggestions"),
     path("donnees/", views.dataset_list, name="datasets"),
     path("donnees/<int:pk>/", views.dataset_detail, name="dataset"),
     path("territoires/<slug:level>/<str:code>/", views.zone_detail, name="zone"),

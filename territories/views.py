@@ -9,7 +9,7 @@ from .geojson import feature, feature_collection
 from .models import Commune, Dataset, Departement, Region
 from .search import search
 from .sections import render_cards, render_home, render_sections
-from .zones import get_zone, level_of, parent_zones
+from .zones import LEVELS, get_zone, level_of, parent_zones
 
 
 @require_GET
@@ -112,3 +112,32 @@ def dataset_list(request):
 @require_GET
 def dataset_detail(request, pk):
     return render(request, "territories/dataset_detail.html", {"dataset": get_object_or_404(Dataset, pk=pk)})
+
+
+@require_GET
+def suggestions(request):
+    """Type-ahead for every territory field and the header search: JSON, at most 8 entries.
+
+    ``q`` the typed text; ``niveaux`` a comma-separated subset of levels; ``dans`` « niveau:code »
+    to suggest only the communes of that zone (the what-if picker)."""
+    from .picker import MAX_QUERY, suggestions as suggest
+
+    query = request.GET.get("q", "")
+    if len(query) > MAX_QUERY:
+        return JsonResponse({"error": f"q : {MAX_QUERY} caractères au plus."}, status=400)
+    levels = [level for level in request.GET.get("niveaux", "").split(",") if level]
+    unknown = [level for level in levels if level not in LEVELS]
+    if unknown:
+        return JsonResponse(
+            {"error": f"niveaux : niveau inconnu « {unknown[0]} » (valeurs : {', '.join(LEVELS)})."},
+            status=400,
+        )
+    within = None
+    if request.GET.get("dans"):
+        level, _, code = request.GET["dans"].partition(":")
+        if level not in LEVELS or not code:
+            return JsonResponse({"error": "dans : attendu « niveau:code », par exemple departement:23."}, status=400)
+        within = get_zone(level, code)
+    response = JsonResponse({"query": query.strip(), "results": suggest(query, levels or None, within)})
+    response["Cache-Control"] = "public, max-age=300"
+    return response

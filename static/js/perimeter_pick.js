@@ -49,7 +49,25 @@
         });
     });
     field.addEventListener("input", restyle);
+    field.addEventListener("change", restyle);
     window.pickMap = map;
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+  /* A commune chosen in the suggestions joins the codes field at once (no round trip). */
+  function initSuggest() {
+    var query = document.getElementById("id_query");
+    var field = document.getElementById("id_codes");
+    if (!query || !field) { return; }
+    query.addEventListener("territory:chosen", function (event) {
+      var code = event.detail.code;
+      var list = field.value.split(/[\s,;]+/).filter(function (c) { return c; });
+      if (list.indexOf(code) < 0) { list.push(code); }
+      field.value = list.join("\n");
+      query.value = "";
+      field.dispatchEvent(new Event("change"));
+      var status = document.getElementById("pick-status");
+      if (status) { status.textContent = event.detail.name + " (" + code + ") ajoutée au périmètre."; }
+    });
+  }
+  function start() { initSuggest(); init(); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

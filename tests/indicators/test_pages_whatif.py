@@ -252,7 +252,14 @@ def test_whatif_view_renders_table(client, computed):
         reverse("indicators:simulate", args=["departement", "23"]),
         {"action": "add_msp", "commune": "75101", "gps": "5"},
     )
-    assert "Choisissez une commune du territoire" in bad.content.decode()
+    assert "n’est pas dans le territoire Creuse" in bad.content.decode()
+    # by name, as typed or as the suggestion's label: the same result as the code
+    for typed in ("Aubusson", "aubusson", "Aubusson (commune 23008)"):
+        by_name = client.post(
+            reverse("indicators:simulate", args=["departement", "23"]),
+            {"action": "add_msp", "commune": typed, "gps": "5"},
+        ).content.decode()
+        assert "Communes dont l’APL change" in by_name and "Aubusson (23008)" in by_name, typed
 
 
 def test_import_signal_triggers_recompute(

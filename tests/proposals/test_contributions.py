@@ -228,7 +228,7 @@ def test_unknown_territory_is_refused_in_french(setting):
         reverse("proposals:contribute", args=[setting["consultation"].slug]),
         {"measure": setting["measure"].pk, "title": "t", "body": "b", "territory": "departement:99"},
     )
-    assert response.status_code == 200 and "Territoire introuvable." in response.content.decode()
+    assert response.status_code == 200 and "n’est connu du portail" in response.content.decode()
     assert not Contribution.objects.exists()
 
 
@@ -268,3 +268,26 @@ def test_posting_is_rate_limited(setting):
     # The limiter is off in test settings: the same burst passes.
     assert client.post(url, {"body": "encore"}).status_code == 302
     cache.clear()
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("Creuse", ("departement", "23", "Creuse")),
+        ("Guéret", ("commune", "23096", "Guéret")),
+        ("gueret", ("commune", "23096", "Guéret")),
+        ("Guéret (commune 23096)", ("commune", "23096", "Guéret")),
+        ("23096", ("commune", "23096", "Guéret")),
+    ],
+)
+def test_a_contribution_takes_its_territory_by_name(setting, typed, expected):
+    response = client_for(setting["member"]).post(
+        reverse("proposals:contribute", args=[setting["consultation"].slug]),
+        {"measure": setting["measure"].pk, "title": "t", "body": "b", "territory": typed},
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    contribution = Contribution.objects.get()
+    assert (contribution.zone_level, contribution.zone_code, contribution.zone_name) == expected
+    # editing shows the picker's label, which is read back unchanged
+    page = client_for(setting["member"]).get(reverse("proposals:contribution_edit", args=[contribution.pk]))
+    assert f"{expected[2]} (" in page.content.decode()

@@ -80,9 +80,19 @@ def test_ma_sante_cpts_measure_shows_the_registry_count_beside_its_target(progra
 def test_unknown_territory_on_a_measure_page_is_explained(programmes):
     url = reverse("proposals:measure", args=["ma-sante-2022", 1])
     page = Client().get(url, {"territoire": "departement:99"}).content.decode()
-    assert "Territoire introuvable." in page
+    assert "Aucun territoire « departement:99 » n’est connu du portail." in page
     page = Client().get(url, {"territoire": "canton:1"}).content.decode()
-    assert "niveau:code" in page
+    assert "Ce champ prend un territoire de ce niveau" in page
+    page = Client().get(url, {"territoire": "xqzwv"}).content.decode()
+    assert "ne correspond à « xqzwv »" in page
+
+
+def test_a_measure_page_takes_a_territory_by_name(programmes):
+    url = reverse("proposals:measure", args=["ma-sante-2022", 1])
+    page = Client().get(url, {"territoire": "Creuse"}).content.decode()
+    # the name is resolved and written back as the picker's label
+    assert 'value="Creuse (département 23)"' in page
+    assert '<a href="/territoires/departement/23/">Creuse' in page
 
 
 def test_engagement_9_is_not_measured_until_a_computation_exists(programmes):

@@ -1,0 +1,209 @@
+"""One territory picker for every form: names, postal and INSEE codes, or « niveau:code ».
+
+A user types « Creuse », « Guéret », « 23000 » or « departement:23 »; the type-ahead suggestions
+(``/territoires/suggestions/``, ``static/js/territory_picker.js``) fill the field with a label
+such as « Guéret (commune 23096) », which this module reads back without a search. Without
+JavaScript the typed name is resolved here: a single best match is taken, several equally good
+ones are listed so the user can choose.
+"""
+
+import re
+
+from django import forms
+from django.db.models import F, Q
+from django.http import Http404
+from django.urls import reverse_lazy
+
+from .models import Commune
+from .search import search
+from .text import normalize_name
+from .zones import LEVELS, get_zone, level_of
+
+MAX_QUERY = 200
+SUGGESTIONS = 8
+LEVEL_WORDS = {
+    "commune": "commune",
+    "bassin-de-vie": "bassin de vie",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+}
+_WORD_LEVELS = {normalize_name(word): level for level, word in LEVEL_WORDS.items()}
+_WORD_LEVELS["arrondissement"] = "commune"
+LABEL_RE = re.compile(
+    r"^(?P<name>.*?)\s*\((?P<word>commune|arrondissement|bassin de vie|epci|departement|region)\s+"
+    r"(?P<code>[0-9AB]{2,9})\)$"
+)
+KEY_RE = re.compile(r"^(?P<level>[a-z-]+)\s*:\s*(?P<code>[0-9A-Za-z]{1,9})$")
+
+
+class TerritoryError(ValueError):
+    """A French message for the user; ``choices`` lists the candidates of an ambiguous name."""
+
+    def __init__(self, message, choices=()):
+        super().__init__(message)
+        self.choices = list(choices)
+
+
+def label(zone) -> str:
+    """« Guéret (commune 23096) »: what a suggestion writes in the field, read back by resolve()."""
+    level = level_of(zone)
+    word = LEVEL_WORDS[level]
+    if isinstance(zone, Commune) and zone.kind == Commune.Kind.ARRONDISSEMENT:
+        word = "arrondissement"
+    return f"{zone.name} ({word} {zone.pk})"
+
+
+def resolve(text: str, levels=None):
+    """The zone a user means by ``text``, or raise TerritoryError with what to do instead."""
+    text = (text or "").strip()
+    levels = tuple(levels or LEVELS)
+    if not text:
+        raise TerritoryError("Indiquez un territoire.")
+    if len(text) > MAX_QUERY:
+        raise TerritoryError(f"Texte trop long ({len(text)} caractères, {MAX_QUERY} au plus).")
+    allowed = ", ".join(LEVEL_WORDS[level] for level in levels)
+    key = KEY_RE.match(text) or LABEL_RE.match(normalize_name_keep_code(text))
+    if key:
+        groups = key.groupdict()
+        level = groups.get("level") or _WORD_LEVELS.get(groups.get("word"))
+        if level not in levels:
+            raise TerritoryError(f"Ce champ prend un territoire de ce niveau : {allowed}.")
+        try:
+            return get_zone(level, groups["code"].upper())
+        except Http404 as exc:
+            raise TerritoryError(f"Aucun territoire « {text} » n’est connu du portail.") from exc
+    hits = [h for h in search(text, limit=15) if level_of(h.zone) in levels]
+    if not hits:
+        raise TerritoryError(
+            f"Aucun territoire ({allowed}) ne correspond à « {text} ». Vérifiez l’orthographe, ou "
+            "saisissez un code INSEE ou postal."
+        )
+    best = hits[0].score
+    top = [h for h in hits if h.score == best]
+    top_levels = [level_of(h.zone) for h in top]
+    if len(set(top_levels)) == len(top_levels) and (best >= 1.2 or len(hits) == 1):
+        # one per level (« Guéret » the commune and its bassin de vie): the search ranks the
+        # commune first; two communes of the same name remain a choice for the user
+        return top[0].zone
+    candidates = [label(h.zone) for h in (top if len(top) > 1 else hits)[:6]]
+    if len(top) > 1:
+        message = f"Plusieurs territoires répondent à « {text} » : choisissez-en un ({'; '.join(candidates)})."
+    else:
+        message = f"« {text} » n’est pas un nom exact. Voulez-vous dire : {'; '.join(candidates)} ?"
+    raise TerritoryError(message, candidates)
+
+
+def normalize_name_keep_code(text: str) -> str:
+    """The label's name part normalised, its code kept as typed (2A004 stays upper case)."""
+    match = re.match(r"^(.*\()\s*([^()]*?)\s+([0-9A-Za-z]{2,9})\s*\)\s*$", text)
+    if not match:
+        return normalize_name(text)
+    head, word, code = match.groups()
+    return f"{normalize_name(head[:-1])} ({normalize_name(word)} {code.upper()})"
+
+
+def suggestions(query: str, levels=None, within=None, limit=SUGGESTIONS) -> list[dict]:
+    """Type-ahead entries: label (written in the field), name, level, code, parents, url."""
+    query = (query or "").strip()[:MAX_QUERY]
+    if not query:
+        return []
+    levels = tuple(levels or LEVELS)
+    if within is not None:
+        zones = _within(within, query, limit)
+    else:
+        zones = [h.zone for h in search(query, limit=15) if level_of(h.zone) in levels][:limit]
+    return [_entry(zone) for zone in zones]
+
+
+def _within(zone, query, limit):
+    """Communes of ``zone`` whose name starts with (then contains) the query, or with that code."""
+    members = zone.communes().values("pk")
+    if isinstance(zone, Commune):
+        members = Commune.objects.filter(Q(pk=zone.pk) | Q(parent=zone.pk)).values("pk")
+    # Paris, Lyon, Marseille: their arrondissements stand for them (as in the computations).
+    communes = (
+        Commune.objects.filter(is_active=True)
+        .filter(Q(pk__in=members) | Q(parent__in=members))
+        .exclude(pk__in=Commune.objects.filter(kind=Commune.Kind.ARRONDISSEMENT).values("parent_id"))
+        .select_related("departement__region", "parent")
+        .order_by(F("population").desc(nulls_last=True), "code")
+    )
+    normalized = normalize_name(query)
+    if query.isdigit():
+        return list(communes.filter(code__startswith=query.upper())[:limit]) + list(
+            communes.filter(postal_codes__contains=query)[:limit]
+        )[:limit]
+    found = list(communes.filter(name_normalized__startswith=normalized)[:limit])
+    if len(found) < limit:
+        found += communes.filter(name_normalized__contains=normalized).exclude(
+            pk__in=[c.pk for c in found]
+        )[: limit - len(found)]
+    return found
+
+
+def _entry(zone) -> dict:
+    level = level_of(zone)
+    if isinstance(zone, Commune):
+        dep = zone.departement
+        parents = [f"{dep.name} ({dep.code})", dep.region.name]
+        if zone.parent_id:
+            parents.insert(0, zone.parent.name)
+        detail = f"{zone.level_label} · {', '.join(parents)}"
+    else:
+        parents = [getattr(z, "name", str(z)) for z in _parents(zone)]
+        detail = f"{LEVEL_WORDS[level][:1].upper()}{LEVEL_WORDS[level][1:]}" + (
+            f" · {', '.join(parents)}" if parents else ""
+        )
+    return {
+        "label": label(zone),
+        "name": zone.name,
+        "level": level,
+        "level_label": LEVEL_WORDS[level],
+        "code": zone.pk,
+        "parents": parents,
+        "detail": detail,
+        "url": zone.get_absolute_url(),
+    }
+
+
+def _parents(zone):
+    from .zones import parent_zones
+
+    found = parent_zones(zone)
+    return found[:4]
+
+
+class TerritoryInput(forms.TextInput):
+    """A text input that territory_picker.js turns into an ARIA combobox with suggestions."""
+
+    def __init__(self, levels=None, attrs=None):
+        attrs = {"autocomplete": "off", "spellcheck": "false", **(attrs or {})}
+        attrs["data-territory-suggest"] = reverse_lazy("territories:suggestions")
+        if levels:
+            attrs["data-levels"] = ",".join(levels)
+        super().__init__(attrs)
+
+
+class TerritoryField(forms.CharField):
+    """A territory typed by name or code; ``clean`` returns the zone (or None when left empty)."""
+
+    def __init__(self, *, levels=None, **kwargs):
+        self.levels = tuple(levels) if levels else None
+        kwargs.setdefault("max_length", MAX_QUERY)
+        kwargs.setdefault("widget", TerritoryInput(levels=self.levels))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if value is not None and not isinstance(value, str):
+            return label(value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return resolve(text, self.levels)
+        except TerritoryError as exc:
+            raise forms.ValidationError(str(exc), code="territory") from exc
