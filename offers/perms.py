@@ -148,7 +148,9 @@ def refusal_reason(user, offer) -> str:
             "qui seule peut la modifier. Demandez un compte d’agent à l’administrateur du portail."
         )
     yours = ", ".join(
-        Region.objects.filter(code__in=agent_region_codes(user)).order_by("name").values_list("name", flat=True)
+        Region.objects.filter(code__in=agent_region_codes(user))
+        .order_by("name")
+        .values_list("name", flat=True)
     )
     return (
         f"{subject[0].upper()}{subject[1:]} relève de l’ARS {region.name} ; vos régions : {yours}. "

@@ -79,7 +79,9 @@ def offer_list(request):
             },
             "has_regions": bool(mine),
             "can_create": perms.can_create_offer(request.user),
-            "conflict_count": open_conflicts(request.user).count() if is_registry_staff(request.user) else None,
+            "conflict_count": open_conflicts(request.user).count()
+            if is_registry_staff(request.user)
+            else None,
             "querystring": params.urlencode(),
         },
     )
@@ -199,7 +201,12 @@ def offer_history(request, pk):
             if perimeter := _perimeter_change(previous.perimeter_codes, record.perimeter_codes):
                 changes.append(perimeter)
         entries.append(
-            {"record": record, "changes": changes, "is_current": index == 0, "summary": _summary(record, changes)}
+            {
+                "record": record,
+                "changes": changes,
+                "is_current": index == 0,
+                "summary": _summary(record, changes),
+            }
         )
     return render(
         request,
@@ -292,7 +299,11 @@ def offer_restore(request, pk, history_id):
             for change in delta.changes:
                 field = Offer._meta.get_field(change.field)
                 changes.append(
-                    {"label": field.verbose_name, "now": _display(field, change.old), "then": _display(field, change.new)}
+                    {
+                        "label": field.verbose_name,
+                        "now": _display(field, change.old),
+                        "then": _display(field, change.new),
+                    }
                 )
         return render(
             request,
@@ -331,7 +342,9 @@ def conflict_list(request):
 @login_required
 @require_POST
 def conflict_resolve(request, pk):
-    conflict = get_object_or_404(ImportConflict.objects.select_related("offer__commune__departement__region"), pk=pk)
+    conflict = get_object_or_404(
+        ImportConflict.objects.select_related("offer__commune__departement__region"), pk=pk
+    )
     if not perms.can_resolve_conflict(request.user, conflict):
         raise PermissionDenied(perms.refusal_reason(request.user, conflict.offer))
     form = ConflictDecisionForm(request.POST)

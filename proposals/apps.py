@@ -14,10 +14,11 @@ class ProposalsConfig(AppConfig):
     def ready(self):
         from territories import bootstrap, sections
 
-        from .sections import fiche_measures, territory_section
+        from .sections import fiche_measures, home_consultations, territory_section
 
         sections.register(territory_section)
         sections.register_fiche(fiche_measures)
+        sections.register_home(home_consultations)
         bootstrap.register(30, "programmes et mesures (textes sources du Gouvernement, du PS et de LFI)")(
             load_programmes_step
         )

@@ -254,6 +254,19 @@ class Consultation(models.Model):
     measures = models.ManyToManyField(
         Measure, verbose_name="mesures soumises à la consultation", blank=True, related_name="consultations"
     )
+    rules = models.TextField("règles de la consultation (Markdown)", blank=True)
+    scope_level = models.CharField("niveau du territoire concerné", max_length=20, blank=True)
+    scope_code = models.CharField("code du territoire concerné", max_length=20, blank=True)
+    scope_name = models.CharField("territoire concerné", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("modifiée le", auto_now=True, null=True)
 
     class Meta:
         verbose_name = "consultation"

@@ -109,3 +109,14 @@ def can_export(user, consultation) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or is_coordinator(user, consultation.group)
+
+
+def can_manage_consultations(user, group) -> bool:
+    """Open, schedule, edit and close the consultations of a group: its coordinators and staff."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_staff or is_coordinator(user, group)
+
+
+def can_manage_consultation(user, consultation) -> bool:
+    return can_manage_consultations(user, consultation.group)

@@ -4,6 +4,7 @@ from django.db.models import Count
 
 from territories.zones import level_of
 
+from .consultations import member_consultations
 from .models import Contribution
 from .outcomes import outcome_rows
 
@@ -58,3 +59,15 @@ def fiche_measures(request, zone):
         parts = [p for p in (target, measured) if p]
         lines.append(f"{m.programme.title}, n° {m.number} — {m.title} : " + " ; ".join(parts))
     return {"title": "Mesures suivies et leurs cibles", "order": 10, "lines": lines}
+
+
+def home_consultations(request):
+    """Home block for members of working groups: their groups' consultations, open ones first."""
+    consultations = member_consultations(request.user)
+    if not consultations:
+        return None
+    return {
+        "template": "proposals/home_consultations.html",
+        "order": 6,
+        "context": {"consultations": consultations[:8]},
+    }

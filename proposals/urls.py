@@ -10,6 +10,22 @@ urlpatterns = [
     path("sources/<slug:key>/", views.source_document, name="source"),
     path("groupes/", views.group_list, name="groups"),
     path("groupes/<slug:slug>/", views.group_detail, name="group"),
+    path(
+        "groupes/<slug:slug>/consultations/nouvelle/", views.consultation_create, name="consultation_create"
+    ),
+    path("consultations/<slug:slug>/modifier/", views.consultation_edit, name="consultation_edit"),
+    path(
+        "consultations/<slug:slug>/ouvrir/",
+        views.consultation_phase,
+        {"action": "ouvrir"},
+        name="consultation_open",
+    ),
+    path(
+        "consultations/<slug:slug>/clore/",
+        views.consultation_phase,
+        {"action": "clore"},
+        name="consultation_close",
+    ),
     path("consultations/<slug:slug>/", views.consultation_detail, name="consultation"),
     path("consultations/<slug:slug>/contribuer/", views.contribution_create, name="contribute"),
     path("consultations/<slug:slug>/export.<str:fmt>", views.consultation_export, name="consultation_export"),

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -5,15 +7,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from territories.picker import TerritoryError, label as territory_label
+from territories.picker import TerritoryError
+from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory
 from territories.zones import level_of
 
 from . import exports, perms
-from .forms import CommentForm, ContributionForm, ModerationForm
+from .consultations import member_consultations, phase_order
+from .forms import CommentForm, ConsultationForm, ContributionForm, ModerationForm
 from .indicators import indicator_label
 from .models import (
     Comment,
@@ -102,6 +107,7 @@ def index(request):
             "themes": Measure.Theme.choices,
             "groups": WorkingGroup.objects.annotate(consultation_total=Count("consultations")),
             "rows": outcome_rows(),
+            "my_consultations": member_consultations(request.user),
         },
     )
 
@@ -269,8 +275,9 @@ def group_detail(request, slug):
             "group": group,
             "coordinators": [m for m in memberships if m.role == m.Role.COORDINATOR],
             "member_total": len(memberships),
-            "consultations": group.consultations.all(),
+            "consultations": sorted(group.consultations.all(), key=phase_order),
             "is_member": perms.is_member(request.user, group),
+            "can_manage": perms.can_manage_consultations(request.user, group),
         },
     )
 
@@ -302,9 +309,22 @@ def consultation_detail(request, slug):
             "can_contribute": perms.can_contribute(user, consultation),
             "is_member": perms.is_member(user, consultation.group),
             "can_export": perms.can_export(user, consultation),
+            "can_manage": perms.can_manage_consultation(user, consultation),
+            "scope_url": _scope_url(consultation),
             "closed_notice": perms.CLOSED_NOTICE,
         },
     )
+
+
+def _scope_url(consultation):
+    if not consultation.scope_level:
+        return ""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("territories:zone", args=[consultation.scope_level, consultation.scope_code])
+    except NoReverseMatch:
+        return ""
 
 
 @require_GET
@@ -317,6 +337,90 @@ def consultation_export(request, slug, fmt):
     return (
         exports.contributions_csv(consultation) if fmt == "csv" else exports.contributions_json(consultation)
     )
+
+
+# Consultations run from the front (coordinators of the group, staff) ------------------------------
+
+
+def _manage_refusal(group):
+    return (
+        f"Seuls les coordinateurs du groupe « {group.name} » et les administrateurs ouvrent, "
+        "programment, modifient et closent ses consultations."
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_create(request, slug):
+    group = get_object_or_404(WorkingGroup.objects.select_related("programme"), slug=slug)
+    if not perms.can_manage_consultations(request.user, group):
+        return refuse(request, _manage_refusal(group))
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = ConsultationForm(
+        request.POST or None,
+        group=group,
+        initial={"opens_at": now, "closes_at": now + timedelta(days=30)},
+    )
+    if request.method == "POST" and form.is_valid():
+        consultation = form.save(commit=False)
+        consultation.created_by = request.user
+        consultation.save()
+        form.save_m2m()
+        messages.success(request, f"Consultation « {consultation.title} » {_phase_sentence(consultation)}.")
+        return redirect(consultation)
+    return render(
+        request, "proposals/consultation_form.html", {"form": form, "group": group, "creating": True}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_edit(request, slug):
+    consultation = get_object_or_404(Consultation.objects.select_related("group__programme"), slug=slug)
+    if not perms.can_manage_consultation(request.user, consultation):
+        return refuse(request, _manage_refusal(consultation.group))
+    form = ConsultationForm(request.POST or None, instance=consultation, group=consultation.group)
+    if request.method == "POST" and form.is_valid():
+        consultation = form.save()
+        messages.success(request, f"Consultation modifiée : elle {_phase_sentence(consultation)}.")
+        return redirect(consultation)
+    return render(
+        request,
+        "proposals/consultation_form.html",
+        {"form": form, "group": consultation.group, "consultation": consultation},
+    )
+
+
+@login_required
+@require_POST
+def consultation_phase(request, slug, action):
+    """« Ouvrir maintenant » an upcoming consultation, « Clore maintenant » an open one."""
+    consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
+    if not perms.can_manage_consultation(request.user, consultation):
+        return refuse(request, _manage_refusal(consultation.group))
+    now = timezone.now()
+    if action == "ouvrir" and consultation.phase == "à venir":
+        consultation.opens_at = now
+        if consultation.closes_at <= now:
+            consultation.closes_at = now + timedelta(days=30)
+    elif action == "clore" and consultation.phase == "ouverte":
+        consultation.closes_at = now
+    else:
+        messages.error(request, f"Action impossible : la consultation est {consultation.phase}.")
+        return redirect(consultation)
+    consultation.save(update_fields=["opens_at", "closes_at", "updated_at"])
+    messages.success(request, f"La consultation {_phase_sentence(consultation)}.")
+    return redirect(consultation)
+
+
+def _phase_sentence(consultation):
+    closes = timezone.localtime(consultation.closes_at).strftime("%d/%m/%Y à %H:%M")
+    opens = timezone.localtime(consultation.opens_at).strftime("%d/%m/%Y à %H:%M")
+    return {
+        "à venir": f"ouvrira le {opens} et sera close le {closes}",
+        "ouverte": f"est ouverte jusqu’au {closes}",
+        "close": f"est close depuis le {closes}",
+    }[consultation.phase]
 
 
 # Contributions -----------------------------------------------------------------------------------

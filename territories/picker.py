@@ -88,7 +88,9 @@ def resolve(text: str, levels=None):
         return top[0].zone
     candidates = [label(h.zone) for h in (top if len(top) > 1 else hits)[:6]]
     if len(top) > 1:
-        message = f"Plusieurs territoires répondent à « {text} » : choisissez-en un ({'; '.join(candidates)})."
+        message = (
+            f"Plusieurs territoires répondent à « {text} » : choisissez-en un ({'; '.join(candidates)})."
+        )
     else:
         message = f"« {text} » n’est pas un nom exact. Voulez-vous dire : {'; '.join(candidates)} ?"
     raise TerritoryError(message, candidates)
@@ -131,14 +133,15 @@ def _within(zone, query, limit):
     )
     normalized = normalize_name(query)
     if query.isdigit():
-        return list(communes.filter(code__startswith=query.upper())[:limit]) + list(
-            communes.filter(postal_codes__contains=query)[:limit]
-        )[:limit]
+        return (
+            list(communes.filter(code__startswith=query.upper())[:limit])
+            + list(communes.filter(postal_codes__contains=query)[:limit])[:limit]
+        )
     found = list(communes.filter(name_normalized__startswith=normalized)[:limit])
     if len(found) < limit:
-        found += communes.filter(name_normalized__contains=normalized).exclude(
-            pk__in=[c.pk for c in found]
-        )[: limit - len(found)]
+        found += communes.filter(name_normalized__contains=normalized).exclude(pk__in=[c.pk for c in found])[
+            : limit - len(found)
+        ]
     return found
 
 

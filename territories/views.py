@@ -120,7 +120,8 @@ def suggestions(request):
 
     ``q`` the typed text; ``niveaux`` a comma-separated subset of levels; ``dans`` « niveau:code »
     to suggest only the communes of that zone (the what-if picker)."""
-    from .picker import MAX_QUERY, suggestions as suggest
+    from .picker import MAX_QUERY
+    from .picker import suggestions as suggest
 
     query = request.GET.get("q", "")
     if len(query) > MAX_QUERY:
@@ -136,7 +137,9 @@ def suggestions(request):
     if request.GET.get("dans"):
         level, _, code = request.GET["dans"].partition(":")
         if level not in LEVELS or not code:
-            return JsonResponse({"error": "dans : attendu « niveau:code », par exemple departement:23."}, status=400)
+            return JsonResponse(
+                {"error": "dans : attendu « niveau:code », par exemple departement:23."}, status=400
+            )
         within = get_zone(level, code)
     response = JsonResponse({"query": query.strip(), "results": suggest(query, levels or None, within)})
     response["Cache-Control"] = "public, max-age=300"

@@ -18,7 +18,9 @@ def _login(client, user, password):
     return client
 
 
-def test_another_regions_offer_is_refused_with_the_reason_in_the_site_layout(client, ars_occ, password, msp_creuse):
+def test_another_regions_offer_is_refused_with_the_reason_in_the_site_layout(
+    client, ars_occ, password, msp_creuse
+):
     response = _login(client, ars_occ, password).get(reverse("offers:edit", args=[msp_creuse.pk]))
     page = response.content.decode()
     assert response.status_code == 403
@@ -58,11 +60,17 @@ def test_restore_asks_for_confirmation_then_restores(client, ars_na, password, m
     assert msp_creuse.name == "MSP de Guéret"
 
 
-@pytest.mark.parametrize("decision, reason", [("kept", "saisie conservée"), ("accepted", "valeur importée appliquée")])
+@pytest.mark.parametrize(
+    "decision, reason", [("kept", "saisie conservée"), ("accepted", "valeur importée appliquée")]
+)
 def test_conflict_decisions_are_in_the_offers_history(client, ars_na, password, msp_creuse, decision, reason):
     dataset = Dataset.objects.create(source="finess-etalab", title="t", licence="LO", millesime="x")
     conflict = ImportConflict.objects.create(
-        offer=msp_creuse, dataset=dataset, field="name", current_value=msp_creuse.name, imported_value="Nom FINESS"
+        offer=msp_creuse,
+        dataset=dataset,
+        field="name",
+        current_value=msp_creuse.name,
+        imported_value="Nom FINESS",
     )
     client = _login(client, ars_na, password)
     assert "1 conflit d’import à examiner" in client.get(reverse("offers:list")).content.decode()

@@ -91,7 +91,11 @@ def test_suggestions_endpoint(client):
 
 @pytest.mark.parametrize(
     "params, field",
-    [({"q": "x" * 300}, "q"), ({"q": "a", "niveaux": "canton"}, "niveaux"), ({"q": "a", "dans": "23"}, "dans")],
+    [
+        ({"q": "x" * 300}, "q"),
+        ({"q": "a", "niveaux": "canton"}, "niveaux"),
+        ({"q": "a", "dans": "23"}, "dans"),
+    ],
 )
 def test_suggestions_bad_parameters_are_named(client, params, field):
     response = client.get(reverse("territories:suggestions"), params)
