@@ -130,7 +130,7 @@ class ConsultationForm(forms.ModelForm):
     scope = TerritoryField(
         label="Territoire concerné",
         required=False,
-        help_text="Facultatif : la consultation porte sur ce territoire (« Creuse », « Nouvelle-Aquitaine »).",
+        help_text="Facultatif : la consultation porte sur ce territoire (« Creuse », « Occitanie »).",
     )
 
     class Meta:

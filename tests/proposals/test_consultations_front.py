@@ -75,7 +75,7 @@ def test_edit_open_and_close_matrix(world, role):
     client = client_for(world[role])
     client.post(
         reverse("proposals:consultation_edit", args=[consultation.slug]),
-        _form(title="Titre revu", opens_at=timezone.localtime(consultation.opens_at).strftime("%Y-%m-%dT%H:%M")),
+        _form(title="Titre revu", opens_at=f"{timezone.localtime(consultation.opens_at):%Y-%m-%dT%H:%M}"),
     )
     client.post(reverse("proposals:consultation_open", args=[consultation.slug]))
     consultation.refresh_from_db()
