@@ -34,6 +34,7 @@ class Measurement:
     url: str | None = None  # link to the definition / run page
     is_estimate: bool = False
     note: str = ""  # a caveat shown with the value (e.g. an empty registry)
+    missing: str = ""  # why there is no value, shown instead of it (« registre non chargé »)
     # The unit as shown to readers; ``unit`` stays stable for comparisons (e.g. with a target's
     # unit), while this one says what was really counted (e.g. establishments of the SIRENE proxy).
     unit_label: str = ""
@@ -71,7 +72,21 @@ def _in_zone(code, zone) -> Q:
     return in_zone
 
 
-def _registry_measurement(code, zone, value, last) -> Measurement:
+def _registry_measurement(code, zone, value, last, state=None, synthetic=0) -> Measurement:
+    """A registry count; where no registry file covers the zone's régions the count is unknown
+    (« registre non chargé »), never 0; synthetic offers are said."""
+    note = "" if last is not None else EMPTY_REGISTRY_NOTE
+    missing = ""
+    if state is not None and not state.loaded:
+        note, missing = state.note, state.text
+        if not state.partial:
+            if value:
+                missing += f" ({value} saisie{'s' if value > 1 else ''} de l’ARS)"
+            value = None
+    if synthetic:
+        note = (note + " " if note else "") + (
+            f"Dont {synthetic} offre{'s' if synthetic > 1 else ''} d’un échantillon synthétique."
+        )
     return Measurement(
         indicator=code,
         label=REGISTRY_COUNTS[code][0],
@@ -81,8 +96,18 @@ def _registry_measurement(code, zone, value, last) -> Measurement:
         measured_at=last or timezone.now(),
         source="Registre Santé & Territoires (offres en projet ou en fonctionnement)",
         url=reverse("offers:list"),
-        note="" if last is not None else EMPTY_REGISTRY_NOTE,
+        note=note,
+        missing=missing,
+        is_estimate=bool(synthetic) or bool(state is not None and state.partial),
     )
+
+
+def _registry_state(zone, cache):
+    from offers.registry import loaded_region_codes, registry_state
+
+    if "registry_loaded" not in cache:
+        cache["registry_loaded"] = loaded_region_codes()
+    return registry_state(zone, loaded=cache["registry_loaded"])
 
 
 def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
@@ -95,17 +120,24 @@ def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
         cache["registry_last"] = Offer.objects.aggregate(
             **{c: Max("updated_at", filter=condition) for c, (_label, condition) in REGISTRY_COUNTS.items()}
         )
+
+    def where(c):
+        return REGISTRY_COUNTS[c][1] & (_in_zone(c, zone) if zone is not None else Q())
+
     counts = Offer.objects.exclude(status=Offer.Status.CLOSED).aggregate(
+        **{c: Count("pk", filter=where(c), distinct=True) for c in codes},
         **{
-            c: Count(
-                "pk",
-                filter=REGISTRY_COUNTS[c][1] & (_in_zone(c, zone) if zone is not None else Q()),
-                distinct=True,
-            )
+            f"{c}__synthetic": Count("pk", filter=where(c) & Q(dataset__is_synthetic=True), distinct=True)
             for c in codes
-        }
+        },
     )
-    return {c: _registry_measurement(c, zone, counts[c], cache["registry_last"][c]) for c in codes}
+    state = _registry_state(zone, cache)
+    return {
+        c: _registry_measurement(
+            c, zone, counts[c], cache["registry_last"][c], state, counts[f"{c}__synthetic"]
+        )
+        for c in codes
+    }
 
 
 def registry_count(code: str, zone=None) -> Measurement:
@@ -116,7 +148,9 @@ def registry_count(code: str, zone=None) -> Measurement:
     last = (
         Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
     )
-    return _registry_measurement(code, zone, offers.distinct().count(), last)
+    synthetic = offers.filter(dataset__is_synthetic=True).distinct().count()
+    state = _registry_state(zone, {})
+    return _registry_measurement(code, zone, offers.distinct().count(), last, state, synthetic)
 
 
 def measure(code: str, zone=None) -> Measurement | None:

@@ -16,6 +16,20 @@ class OffersConfig(AppConfig):
         from .staff import agent_home, nav_links
 
         sections.register_nav(nav_links)
+        from django.db.models.signals import post_delete, post_save
+
+        from territories.models import Dataset
+
+        from .models import Offer
+        from .registry import forget_loaded_regions
+
+        for model in (Offer, Dataset):
+            post_save.connect(
+                forget_loaded_regions, sender=model, dispatch_uid=f"registry-{model.__name__}-save"
+            )
+            post_delete.connect(
+                forget_loaded_regions, sender=model, dispatch_uid=f"registry-{model.__name__}-del"
+            )
         sections.register_home(agent_home)
         bootstrap.register(20, "offre de soins (hôpitaux FINESS, médecins SIRENE proxy, zonage ARS)")(
             load_offers

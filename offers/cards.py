@@ -1,15 +1,15 @@
 """The « Offre de soins » key-figure card of territory pages (registered in OffersConfig.ready).
 
-Counts the registry's open offers by kind in the zone. A kind that no imported source covers is
-said « non renseigné », never 0: a fresh install has no MSP, CPTS or centre de santé (no FINESS
-extract is shipped), and a synthetic sample is tagged as such.
+Counts the registry's open offers by kind in the zone. Where no registry file covers the
+zone's région, MSP, CPTS and centres de santé read « registre non chargé », never 0 (a fresh
+install has no FINESS extract), and a synthetic sample is tagged as such.
 """
 
 from django.db.models import Count, Q
 
-from territories.models import Dataset
-
 from .models import Offer
+from .registry import REGISTRY_KINDS as REGISTRY_KIND_SET
+from .registry import registry_state, synthetic_condition
 
 REGISTRY_KINDS = [  # (kind, short label)
     (Offer.Kind.MSP, "MSP"),
@@ -36,28 +36,24 @@ def offer_cards(request, zone):
     counts[Offer.Kind.CPTS] = (
         open_offers.filter(Q(kind=Offer.Kind.CPTS) & (perimeter_in_zone | in_zone)).distinct().count()
     )
-    # the kinds some source covers (any offer of that kind anywhere, from a file or a hand edit),
-    # with the number of synthetic ones
-    covered = dict(
-        Offer.objects.order_by()
-        .values_list("kind")
-        .annotate(synthetic=Count("pk", filter=Q(dataset__is_synthetic=True)))
-    )
-    lines, badges = [], []
+    registry = registry_state(zone)
+    # hospitals come from a national FINESS file: « non renseigné » only while none is loaded
+    hospitals_loaded = Offer.objects.filter(kind=Offer.Kind.HOSPITAL).exists()
+    lines = []
     for kind, label in REGISTRY_KINDS:
-        if kind in covered:
-            lines.append(f"{label} : {counts.get(kind, 0)}")
-        else:
+        count = counts.get(kind, 0)
+        if kind in REGISTRY_KIND_SET and not registry.loaded:
+            hand = f" ({count} saisie{'s' if count > 1 else ''} de l’ARS)" if count else ""
+            lines.append(f"{label} : {registry.text}{hand}")
+        elif kind == Offer.Kind.HOSPITAL and not hospitals_loaded:
             lines.append(f"{label} : non renseigné (aucune source chargée)")
-        if covered.get(kind):
-            badges = [("contient des données synthétiques", "warn")]
-    finess = Dataset.objects.filter(source="finess-etalab", status="succeeded").exists()
-    note = (
-        "Registre des ARS et extraction FINESS."
-        if finess
-        else "Aucune extraction FINESS des MSP et centres de santé n’est chargée : seuls les sites saisis "
-        "par les ARS apparaissent."
-    )
+        else:
+            lines.append(f"{label} : {count}")
+    synthetic = open_offers.filter(in_zone, synthetic_condition()).count()
+    badges = [("contient des données synthétiques", "warn")] if synthetic else []
+    note = registry.note or "Registre des ARS et extraction FINESS."
+    if synthetic:
+        note += f" Dont {synthetic} offre{'s' if synthetic > 1 else ''} d’un échantillon synthétique."
     return [
         {
             "order": 60,

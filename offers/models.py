@@ -183,6 +183,11 @@ class Offer(models.Model):
         return self.get_kind_display()
 
     @property
+    def is_synthetic(self) -> bool:
+        """From a synthetic sample (tagged « synthétique » wherever the offer appears)."""
+        return bool(self.dataset_id and self.dataset.is_synthetic)
+
+    @property
     def region(self) -> Region:
         return self.commune.departement.region
 

@@ -16,6 +16,7 @@ from .models import (
     HospitalActivity,
     Offer,
 )
+from .registry import REGISTRY_KINDS, registry_state, synthetic_condition
 
 MAX_LISTED = 100
 
@@ -40,8 +41,10 @@ def offer_section(request, zone):
         Offer.objects.filter(kind=Offer.Kind.CPTS, perimeter__in=commune_codes)
         .exclude(status=Offer.Status.CLOSED)
         .distinct()
+        .select_related("dataset")
         .order_by("name")
     )
+    registry = registry_state(zone)
     listed = offers.select_related("commune", "dataset").order_by("kind", "name")
     dataset = current_gp_dataset()
     gp = None
@@ -80,7 +83,17 @@ def offer_section(request, zone):
         "context": {
             "zone": zone,
             "level": level,
-            "counts": [(value, kind_labels[value], by_kind.get(value, 0)) for value in Offer.Kind.values],
+            "counts": [
+                (
+                    value,
+                    kind_labels[value],
+                    by_kind.get(value, 0),
+                    registry.text if value in REGISTRY_KINDS else "",
+                )
+                for value in Offer.Kind.values
+            ],
+            "registry": registry,
+            "synthetic": offers.filter(synthetic_condition()).count(),
             "total": sum(by_kind.values()),
             "offers": listed[:MAX_LISTED],
             "more": max(0, sum(by_kind.values()) - MAX_LISTED),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.offer_list, name="list"),
     path("nouvelle/", views.offer_create, name="create"),
     path("conflits/", views.conflict_list, name="conflicts"),
+    path("synthetique/retirer/", views.synthetic_remove, name="synthetic_remove"),
     path("conflits/<int:pk>/decision/", views.conflict_resolve, name="conflict_resolve"),
     path("<int:pk>/", views.offer_detail, name="detail"),
     path("<int:pk>/modifier/", views.offer_edit, name="edit"),

@@ -20,6 +20,7 @@ from . import perms
 from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from .importers import apply_value
 from .models import ImportConflict, Offer
+from .registry import registry_state, synthetic_offers
 from .staff import is_registry_staff, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
@@ -82,6 +83,8 @@ def offer_list(request):
             "conflict_count": open_conflicts(request.user).count()
             if is_registry_staff(request.user)
             else None,
+            "synthetic_total": synthetic_offers().count() if perms.can_import(request.user) else 0,
+            "registry": registry_state(None),
             "querystring": params.urlencode(),
         },
     )
@@ -379,6 +382,34 @@ def conflict_resolve(request, pk):
     return redirect("offers:conflicts")
 
 
+@login_required
+@require_POST
+def synthetic_remove(request):
+    """Remove every offer of a synthetic sample in one action (the deletions are historised and
+    the datasets stay listed, marked as removed)."""
+    if not perms.can_import(request.user):
+        raise PermissionDenied("Seuls les administrateurs retirent un échantillon synthétique.")
+    from .registry import synthetic_offers
+
+    with transaction.atomic():
+        offers = synthetic_offers().select_for_update()
+        datasets = set(offers.values_list("dataset_id", flat=True))
+        total = 0
+        for offer in offers:
+            offer._change_reason = "retrait de l’échantillon synthétique"
+            offer.updated_by = request.user
+            offer.delete()
+            total += 1
+        from territories.models import Dataset
+
+        for dataset in Dataset.objects.filter(pk__in=datasets):
+            dataset.report = {**(dataset.report or {}), "retire_le": timezone.now().isoformat()}
+            dataset.save(update_fields=["report"])
+    plural = "s" if total > 1 else ""
+    messages.success(request, f"Échantillon synthétique retiré : {total} offre{plural} supprimée{plural}.")
+    return redirect("offers:list")
+
+
 def _field_label(name):
     try:
         return str(Offer._meta.get_field(name).verbose_name)
@@ -404,12 +435,23 @@ def zone_offers_geojson(request, level, code):
             status=o.get_status_display(),
             precision=o.location_precision,
             url=o.get_absolute_url(),
+            synthetic=o.is_synthetic,
         )
         for o in offers.select_related("dataset").only(
-            "pk", "kind", "name", "status", "location", "location_precision", "dataset__source"
+            "pk",
+            "kind",
+            "name",
+            "status",
+            "location",
+            "location_precision",
+            "dataset__source",
+            "dataset__is_synthetic",
         )[:5000]
     ]
-    return JsonResponse(feature_collection(features))
+    data = feature_collection(features)
+    state = registry_state(zone)
+    data["registry"] = {"loaded": state.loaded, "text": state.text, "note": state.note}
+    return JsonResponse(data)
 
 
 @require_GET

@@ -20,7 +20,7 @@
           var c = f.geometry.coordinates;
           L.circleMarker([c[1], c[0]], {
             radius: 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
-          }).bindTooltip(SafeText.node(f.properties.name + " — " + f.properties.kind_label))
+          }).bindTooltip(SafeText.node(f.properties.name + (f.properties.synthetic ? " (synthétique)" : "") + " — " + f.properties.kind_label))
             .on("click", function () { window.location = f.properties.url; })
             .addTo(groups[kind].layer);
         });

@@ -42,16 +42,17 @@ def test_commune_choices_sort_accented_names_as_french_readers_expect(client, co
     user.user_permissions.add(Permission.objects.get(codename="simulate_whatif"))
     client.force_login(user)
     response = client.get(reverse("indicators:simulate", args=["departement", "23"]))
-    choices = [name for _code, name in response.context["choices"]]
-    assert choices == sorted(choices, key=normalize_name)
     benevent = Commune.objects.get(code="23021").name
     assert benevent.startswith("Bénévent")
-    assert choices.index(benevent) < choices.index("Bussière-Dunoise")
     section = response.context["section"]
-    atoms = [name for _code, name in section["atoms_choices"]]
-    assert atoms.index(benevent) < atoms.index("Bussière-Dunoise")
     table = [row["name"] for row in section["commune_classes"]]
+    assert table == sorted(table, key=lambda n: (normalize_name(n), n))
     assert table.index(benevent) < table.index("Bussière-Dunoise")
+    # the what-if commune is typed, with suggestions among the Creuse's communes, accents ignored
+    html = response.content.decode()
+    assert 'data-within="departement:23"' in html and 'data-levels="commune"' in html
+    found = client.get(reverse("territories:suggestions"), {"q": "benev", "dans": "departement:23"}).json()
+    assert [r["code"] for r in found["results"]] == ["23021"]
 
 
 PROXY_UNIT = "établissements de médecine générale (proxy des médecins) pour 100 000 habitants"

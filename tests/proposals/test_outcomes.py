@@ -27,9 +27,22 @@ def _row(page, label):
     raise AssertionError(f"no row {label!r}")
 
 
-def _cpts(name, code, status=Offer.Status.OPEN):
+def _registry_file():
+    """A successful registry import (FINESS etalab): counts of its régions are known."""
+    from territories.models import Dataset
+
+    return Dataset.objects.get_or_create(
+        source="finess-etalab", title="FINESS", licence="LO", millesime="2026", status="succeeded"
+    )[0]
+
+
+def _cpts(name, code, status=Offer.Status.OPEN, dataset=True):
     return Offer.objects.create(
-        kind=Offer.Kind.CPTS, name=name, commune=Commune.objects.get(code=code), status=status
+        kind=Offer.Kind.CPTS,
+        name=name,
+        commune=Commune.objects.get(code=code),
+        status=status,
+        dataset=_registry_file() if dataset else None,
     )
 
 
@@ -49,9 +62,19 @@ def test_indicator_codes_of_the_seed_are_those_the_indicators_app_exposes(progra
     assert used <= set(known)
 
 
-def test_an_empty_registry_is_said_to_be_empty(programmes):
-    page = Client().get(reverse("proposals:measure", args=["ma-sante-2022", 1])).content.decode()
-    assert "Le registre ne contient encore aucune offre de ce type" in page
+def test_an_unloaded_registry_is_never_a_zero(programmes):
+    url = reverse("proposals:measure", args=["ma-sante-2022", 1])
+    page = Client().get(url, {"territoire": "Creuse"}).content.decode()
+    creuse = _row(page, '<a href="/territoires/departement/23/">Creuse')
+    assert "registre non chargé" in creuse and "measured-value" not in creuse
+    assert "registre non chargé" in _row(page, "France entière")
+    # a CPTS entered by hand by the ARS, without any registry file: still not a count
+    _cpts("CPTS saisie à la main", "23096", dataset=False)
+    creuse = _row(
+        Client().get(url, {"territoire": "Creuse"}).content.decode(),
+        '<a href="/territoires/departement/23/">Creuse',
+    )
+    assert "registre non chargé (1 saisie de l’ARS)" in creuse and "measured-value" not in creuse
 
 
 def test_ma_sante_cpts_measure_shows_the_registry_count_beside_its_target(programmes):
@@ -60,6 +83,9 @@ def test_ma_sante_cpts_measure_shows_the_registry_count_beside_its_target(progra
     _cpts("CPTS fermée", "23096", status=Offer.Status.CLOSED)
     Offer.objects.create(kind=Offer.Kind.MSP, name="MSP de Guéret", commune=Commune.objects.get(code="23096"))
     url = reverse("proposals:measure", args=["ma-sante-2022", 1])
+    # Nouvelle-Aquitaine and Occitanie only: France is a partial count, said so
+    france_partial = _row(Client().get(url).content.decode(), "France entière")
+    assert "registre partiel" in france_partial and "Île-de-France" in france_partial
 
     page = Client().get(url).content.decode()
     france = _row(page, "France entière")

@@ -82,11 +82,20 @@ def test_density_measure_says_establishments_on_the_territory_page(computed_run)
 def test_batched_reads_equal_one_by_one_reads(computed_run):
     """measure_many (a few queries per zone) gives exactly what measure gives code by code."""
     from indicators.api import REGISTRY_COUNTS, measure, measure_many
+    from territories.models import Dataset
     from territories.zones import get_zone
+
+    registry = Dataset.objects.create(
+        source="finess-etalab", title="FINESS", licence="LO", millesime="2026", status="succeeded"
+    )
 
     def offer(kind, code, **extra):
         return Offer.objects.create(
-            kind=kind, name=f"{kind} {code}", commune=Commune.objects.get(code=code), **extra
+            kind=kind,
+            name=f"{kind} {code}",
+            commune=Commune.objects.get(code=code),
+            dataset=registry,
+            **extra,
         )
 
     cpts = offer(Offer.Kind.CPTS, "23096", aci_signed=True)

@@ -1,0 +1,89 @@
+"""An honest registry: where no registry file covers a région its offer counts read « registre
+non chargé », never 0 (pages, key figures, policy tables, map layer); synthetic offers carry a
+« synthétique » tag wherever they appear, and the sample is removed in one action."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from offers.importers import import_finess
+from offers.models import Offer
+from offers.registry import registry_state
+from territories.zones import get_zone
+
+from .conftest import FINESS_SAMPLE, make_offer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_fresh_install_says_registre_non_charge_never_zero():
+    page = Client().get("/territoires/commune/23096/").content.decode()
+    assert "MSP : registre non chargé" in page  # the key-figure card
+    assert "MSP : 0" not in page and "CPTS : 0" not in page
+    section = page[page.index('id="offres-de-soins"') :]
+    assert "registre non chargé" in section and "Aucune extraction FINESS" in section
+    data = Client().get(reverse("offers:zone_geojson", args=["commune", "23096"])).json()
+    assert data["registry"] == {
+        "loaded": False,
+        "text": "registre non chargé",
+        "note": registry_state(get_zone("commune", "23096")).note,
+    }
+    assert "Nouvelle-Aquitaine" in data["registry"]["note"]
+
+
+def test_hand_entries_without_a_registry_file_are_counted_apart():
+    make_offer("23096", "MSP saisie par l’ARS")
+    page = Client().get("/territoires/commune/23096/").content.decode()
+    assert "MSP : registre non chargé (1 saisie de l’ARS)" in page
+
+
+def test_synthetic_sample_is_tagged_everywhere_and_removed_in_one_action(client, admin_user, password):
+    import_finess(FINESS_SAMPLE)
+    synthetic = Offer.objects.filter(dataset__is_synthetic=True)
+    assert synthetic.exists()
+    creuse_offer = synthetic.filter(commune__departement="23").exclude(location=None).first()
+    # the région is now loaded (counts are numbers) but every synthetic row says what it is
+    page = Client().get("/territoires/departement/23/").content.decode()
+    assert "registre non chargé" not in page[page.index('id="offres-de-soins"') :]
+    assert "contient des données synthétiques" in page
+    section = page[page.index('id="offres-de-soins"') :]
+    assert f'{creuse_offer.name}</a> <span class="tag tag-warn">synthétique</span>' in section
+    detail = Client().get(creuse_offer.get_absolute_url()).content.decode()
+    assert '<span class="tag tag-warn">synthétique</span>' in detail.split("</h1>")[0]
+    listing = Client().get(reverse("offers:list"), {"q": creuse_offer.name}).content.decode()
+    assert f'{creuse_offer.name}</a> <span class="tag tag-warn">synthétique</span>' in listing
+    features = Client().get(reverse("offers:zone_geojson", args=["departement", "23"])).json()["features"]
+    assert any(f["properties"]["synthetic"] for f in features)
+
+    # removal: admins only, one action, real offers untouched
+    real = make_offer("23096", "MSP réelle")
+    client.login(username=admin_user.username, password=password)
+    listing = client.get(reverse("offers:list")).content.decode()
+    assert "Retirer l’échantillon synthétique" in listing
+    response = client.post(reverse("offers:synthetic_remove"), follow=True)
+    assert "Échantillon synthétique retiré" in response.content.decode()
+    assert not Offer.objects.filter(dataset__is_synthetic=True).exists()
+    assert Offer.objects.filter(pk=real.pk).exists()
+    removed = Offer.history.filter(
+        history_type="-", history_change_reason="retrait de l’échantillon synthétique"
+    )
+    assert removed.exists()
+
+
+def test_only_admins_remove_the_sample(client, ars_na, elu, password):
+    import_finess(FINESS_SAMPLE)
+    total = Offer.objects.filter(dataset__is_synthetic=True).count()
+    for user in (ars_na, elu):
+        client.login(username=user.username, password=password)
+        assert client.post(reverse("offers:synthetic_remove")).status_code == 403
+        client.logout()
+    assert client.post(reverse("offers:synthetic_remove")).status_code == 302  # to the login page
+    assert Offer.objects.filter(dataset__is_synthetic=True).count() == total
