@@ -152,6 +152,28 @@ def _dataset_of_failure(path: Path, since):
     )
 
 
+def start_in_background(task_kwargs) -> None:
+    """In-process mode (no broker): import in a thread of this process once the upload row is
+    committed, so that the request returns at once to the progress page."""
+    import threading
+
+    from django.db import connections, transaction
+
+    def run():
+        try:
+            execute_upload(
+                task_kwargs["upload_id"], **{k: v for k, v in task_kwargs.items() if k != "upload_id"}
+            )
+        except Exception:  # noqa: BLE001 — execute_upload records failures; this is the last resort
+            logger.exception("background import of upload %s failed", task_kwargs["upload_id"])
+        finally:
+            connections.close_all()
+
+    transaction.on_commit(
+        lambda: threading.Thread(target=run, name=f"upload-{task_kwargs['upload_id']}").start()
+    )
+
+
 def execute_upload(upload_id=None, *, kind, path, dry_run=False, synthetic=False, user_id=None, options=None):
     """Import one uploaded file; the outcome is recorded on its DatasetUpload (created if absent)."""
     options = options or {}

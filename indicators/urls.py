@@ -31,5 +31,6 @@ urlpatterns = [
     path("perimetres/<int:pk>/carte.geojson", perimeters.perimeter_geojson, name="perimeter_geojson"),
     path("imports/", views.upload_list, name="uploads"),
     path("imports/<int:pk>/", views.upload_detail, name="upload"),
+    path("imports/<int:pk>/etat.json", views.upload_status, name="upload_status"),
     path("simulation/<slug:level>/<str:code>/", views.simulate_view, name="simulate"),
 ]

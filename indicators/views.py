@@ -397,7 +397,7 @@ def upload_list(request):
     from .forms import DatasetUploadForm
     from .models import DatasetUpload
     from .tasks import import_uploaded_file
-    from .uploads import absolute_path, store_upload
+    from .uploads import absolute_path, start_in_background, store_upload
 
     denied = _require_upload_permission(request)
     if denied:
@@ -414,18 +414,21 @@ def upload_list(request):
             user=request.user,
             options=options,
         )
+        task_kwargs = {
+            "kind": upload.kind,
+            "path": str(absolute_path(upload.path)),  # the worker may have another cwd
+            "dry_run": upload.dry_run,
+            "synthetic": upload.synthetic,
+            "user_id": request.user.pk,
+            "upload_id": upload.pk,
+            "options": options,
+        }
+        if in_request() and settings.UPLOADS_IN_BACKGROUND:
+            start_in_background(task_kwargs)
+            messages.success(request, "Fichier déposé : l’import est en cours, cette page suit son état.")
+            return redirect(upload)
         try:
-            result = import_uploaded_file.apply_async(
-                kwargs={
-                    "kind": upload.kind,
-                    "path": str(absolute_path(upload.path)),  # the worker may have another cwd
-                    "dry_run": upload.dry_run,
-                    "synthetic": upload.synthetic,
-                    "user_id": request.user.pk,
-                    "upload_id": upload.pk,
-                    "options": options,
-                }
-            )
+            result = import_uploaded_file.apply_async(kwargs=task_kwargs)
         except Exception as exc:  # broker unreachable: say so, keep the file for a retry
             DatasetUpload.objects.filter(pk=upload.pk).update(
                 status=DatasetUpload.Status.FAILED,
@@ -465,6 +468,27 @@ def upload_detail(request, pk):
         return denied
     upload = get_object_or_404(DatasetUpload.objects.select_related("dataset", "uploaded_by"), pk=pk)
     return render(request, "indicators/upload_detail.html", {"upload": upload})
+
+
+@require_GET
+def upload_status(request, pk):
+    """The state of an import, polled by its page until it ends (then the page reloads)."""
+    from django.utils import timezone
+
+    from .models import DatasetUpload
+
+    if not can_upload_dataset(request.user):
+        return JsonResponse({"error": "réservé aux administrateurs qui importent"}, status=403)
+    upload = get_object_or_404(DatasetUpload, pk=pk)
+    elapsed = int((timezone.now() - upload.created_at).total_seconds())
+    return JsonResponse(
+        {
+            "status": upload.status,
+            "status_label": upload.get_status_display(),
+            "step": f"depuis {elapsed} s" if upload.is_active else "",
+            "done": not upload.is_active,
+        }
+    )
 
 
 # --- ranking and comparison of territories (the élu's dashboard) -------------------------------

@@ -1,5 +1,31 @@
 from django.apps import AppConfig
 
+REPORT_TERMS = {
+    "msp": "MSP",
+    "cpts": "CPTS",
+    "centre_sante": "centres de santé",
+    "esp": "ESP",
+    "hopital": "sites hospitaliers publics",
+    "urgences": "sites d’urgences / SMUR",
+    "etablissements": "Établissements",
+    "par_type": "Offres par type",
+    "par_zone": "Communes par zone du zonage",
+    "categories_ignorees": "Catégories FINESS ignorées (hors registre)",
+    "sans_coordonnees_place_au_point_de_la_commune": "Sans coordonnées, placés au point de leur commune",
+    "coordonnees_hors_de_la_commune": "Coordonnées hors de la commune déclarée",
+    "geolocalisation_sans_structureet": "Géolocalisations sans établissement",
+    "sites": "Sites",
+    "rattaches_a_un_arrondissement_municipal": "Rattachés à un arrondissement municipal",
+    "finess_ej_repares": "N° FINESS juridiques réparés",
+    "anciens_codes_commune_remplaces": "Anciens codes de commune remplacés",
+    "urgences_smur_d_apres_le_nom": "Urgences / SMUR reconnus à leur nom",
+    "urgences_proxy_centres_hospitaliers": "Urgences supposées (centres hospitaliers, proxy)",
+    "localisation": "Localisation",
+    "conflits": "Conflits avec des saisies à la main",
+    "nombre_conflits": "Nombre de conflits",
+    "retire_le": "Échantillon retiré le",
+}
+
 
 class OffersConfig(AppConfig):
     name = "offers"
@@ -16,6 +42,9 @@ class OffersConfig(AppConfig):
         from .staff import agent_home, nav_links
 
         sections.register_nav(nav_links)
+        from territories.reports import register_terms
+
+        register_terms(REPORT_TERMS)
         from django.db.models.signals import post_delete, post_save
 
         from territories.models import Dataset

@@ -138,6 +138,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="")
 # No broker configured (memory://, never used since tasks run eagerly) → in-process tasks.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker an uploaded file is imported in a thread of the web process: the upload page
+# returns at once to the progress page, as with a Celery worker.
+UPLOADS_IN_BACKGROUND = env.bool("UPLOADS_IN_BACKGROUND", default=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

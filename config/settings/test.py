@@ -16,4 +16,5 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 # No broker configured (memory://, never used since tasks run eagerly) → in-process tasks.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 RATELIMIT_ENABLE = False
+UPLOADS_IN_BACKGROUND = False  # tests read the outcome right after the POST; one test turns it on
 DEBUG = False
