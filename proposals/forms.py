@@ -20,7 +20,7 @@ class ContributionForm(forms.ModelForm):
         labels = {"measure": "Mesure concernée", "title": "Titre", "body": "Votre contribution"}
         help_texts = {
             "body": "Mise en forme Markdown (gras, italique, listes, liens) ; le HTML n’est pas interprété. "
-            f"{MAX_BODY_LENGTH:,} caractères au plus.".replace(",", "\u202f")
+            + f"{MAX_BODY_LENGTH:,} caractères au plus.".replace(",", "\u202f")
         }
 
     def __init__(self, *args, consultation, **kwargs):
