@@ -30,3 +30,14 @@ def gueret(db):
     from territories.models import Commune
 
     return Commune.objects.select_related("departement__region", "epci", "bassin_de_vie").get(code="23096")
+
+
+@pytest.fixture
+def reload_territory_slice(transactional_db, territory_slice):
+    """A transactional test starts from whatever the previous one left (a flushed database after a
+    live-server test): load the slice (idempotent, a no-op when present) and load it again after."""
+    from territories.importers import import_territories
+
+    import_territories(territory_slice)
+    yield
+    import_territories(territory_slice)

@@ -27,17 +27,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def reload_territory_slice(transactional_db, territory_slice):
-    """A transactional test starts from whatever the previous one left (a flushed database after a
-    live-server test): load the slice (idempotent, a no-op when present) and load it again after."""
-    from territories.importers import import_territories
-
-    import_territories(territory_slice)
-    yield
-    import_territories(territory_slice)
-
-
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright

@@ -34,7 +34,9 @@ def _post_finess(client):
 
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
-def test_in_process_upload_returns_at_once_and_the_page_follows_it(client, settings, tmp_path, monkeypatch):
+def test_in_process_upload_returns_at_once_and_the_page_follows_it(
+    client, settings, tmp_path, monkeypatch, reload_territory_slice
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.UPLOADS_IN_BACKGROUND = True
     assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker: the in-process mode

@@ -10,22 +10,12 @@ from offers.importers import import_finess
 from offers.models import Offer
 from territories.models import Dataset
 
-from ..conftest import TERRITORY_SLICE
 from .conftest import FINESS_SAMPLE
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def territory_slice_loaded():
-    from territories.importers import import_territories
-
-    import_territories(TERRITORY_SLICE)
-    yield
-    import_territories(TERRITORY_SLICE)
-
-
-def test_two_concurrent_imports_write_one_set_of_rows(territory_slice_loaded):
+def test_two_concurrent_imports_write_one_set_of_rows(reload_territory_slice):
     barrier = threading.Barrier(2)
     errors = []
 
@@ -52,7 +42,7 @@ def test_two_concurrent_imports_write_one_set_of_rows(territory_slice_loaded):
     assert len(numbers) == len(set(numbers)) == created[1]
 
 
-def test_the_finess_number_is_a_unique_key(territory_slice_loaded):
+def test_the_finess_number_is_a_unique_key(reload_territory_slice):
     import_finess(FINESS_SAMPLE)
     offer = Offer.objects.exclude(finess_et="").first()
     clone = Offer(kind=offer.kind, name="copie", commune=offer.commune, finess_et=offer.finess_et)
