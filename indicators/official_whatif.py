@@ -90,6 +90,9 @@ def change_effect(catchment, arrays, j, delta):
     """The communes reached from supply commune ``j`` and the change of their APL when ``delta``
     consultations a year are added there: ``ΔA_i = W_ij · Δs / D_j`` (linear in ``delta``; 0 when
     no demand reaches ``j``)."""
+    if len(catchment.ensure_columns([j])):  # a commune without supply: its column is built now
+        arrays["demand_around"] = arrays["demand_around"].copy()
+        arrays["demand_around"][j] = (catchment.weights_t[[j]] @ arrays["ptilde"])[0]
     weights_t = catchment.weights_t
     rows = weights_t.indices[weights_t.indptr[j] : weights_t.indptr[j + 1]]
     weights = weights_t.data[weights_t.indptr[j] : weights_t.indptr[j + 1]]

@@ -246,11 +246,15 @@ def build_model(params, atoms, supply_frame, rule=None):
     else:
         times = StraightLineTimes(xy, detour_factor=tt["detour_factor"], speed_kmh=tt["speed_kmh"])
     apl = params["apl"]
-    catchment = Catchment.build(
-        times, max_minutes=apl["max_minutes"], steps=tuple(tuple(s) for s in apl["steps"])
-    )
     gp, share60 = supply_arrays(supply_frame, atoms)
     per_gp = params["supply"]["consultations_per_gp_per_year"]
+    # pruned: only the pairs reaching a commune with supply (what-ifs add columns as needed)
+    catchment = Catchment.build(
+        times,
+        max_minutes=apl["max_minutes"],
+        steps=tuple(tuple(s) for s in apl["steps"]),
+        columns=np.flatnonzero(gp > 0),
+    )
     from .demand import demand_for
 
     population = atoms.frame["population"].to_numpy(dtype=float)

@@ -25,10 +25,12 @@ numbers and almost never fall on a bound, so the choice only matters for importe
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from scipy import sparse
 
-from .times import csr_keep_zeros, csr_pair_arrays
+from .times import csr_keep_zeros
 
 DEFAULT_STEPS = ((10.0, 1.0), (15.0, 2 / 3), (20.0, 1 / 3))  # (upper bound in minutes, weight)
 DEFAULT_MAX_MINUTES = 20.0
@@ -80,12 +82,17 @@ def _check_vector(name: str, values, n: int) -> np.ndarray:
 class Catchment:
     """Step-weighted catchment of every demand commune, built once per computation run."""
 
-    def __init__(self, weights: sparse.csr_matrix, params: dict | None = None):
+    def __init__(self, weights: sparse.csr_matrix, params: dict | None = None, grow=None, built=None):
         self.weights = weights.tocsr()
         self.weights_t = self.weights.T.tocsr()  # rows = supply communes: a column of W per row
         self.n_demand, self.n_supply = self.weights.shape
         self.params = dict(params or {})
         self._base = None  # (supply, demand, denominators, ratios, apl) of the last apl() call
+        # A pruned catchment holds only the columns of communes with supply; ``grow(columns)``
+        # returns the (rows, cols, weights) of other columns when a what-if needs them.
+        self._grow = grow
+        self.built = built  # boolean mask of the built columns (None: all of them)
+        self._lock = threading.Lock()
 
     @classmethod
     def build(
@@ -94,30 +101,68 @@ class Catchment:
         max_minutes: float = DEFAULT_MAX_MINUTES,
         steps=DEFAULT_STEPS,
         closed: str = "left",
+        columns=None,
     ) -> Catchment:
-        """Weights of every pair within the catchment from a times provider (``pairs_within``).
+        """Weights of every pair within the catchment from a times provider (``pair_arrays``).
 
         Pairs at or beyond ``max_minutes`` (``closed="left"``), or beyond it (``"right"``), and
-        pairs of weight 0 are left out.
+        pairs of weight 0 are left out. With ``columns`` (the communes with supply), only the
+        pairs reaching them are built: the APL is the same (a column without supply adds 0), and
+        :meth:`ensure_columns` adds another column when a what-if puts supply there.
         """
         steps = normalise_steps(steps)
         if closed not in CLOSED_CHOICES:
             raise ValueError(f"closed must be one of {CLOSED_CHOICES}")
-        pairs = times.pairs_within(max_minutes)
-        rows, cols, minutes = csr_pair_arrays(pairs)
-        w = step_weights(minutes, steps, closed)
-        inside = minutes < max_minutes if closed == "left" else minutes <= max_minutes
-        keep = inside & (w > 0)
-        n = pairs.shape[0]
-        weights = csr_keep_zeros(n, pairs.shape[1], rows[keep], cols[keep], w[keep])
+        n = times.n
+
+        def weighted(cols_wanted):
+            rows, cols, minutes = times.pair_arrays(max_minutes, cols_wanted)
+            w = step_weights(minutes, steps, closed)
+            inside = minutes < max_minutes if closed == "left" else minutes <= max_minutes
+            keep = inside & (w > 0)
+            return rows[keep], cols[keep], w[keep]
+
+        built = None
+        if columns is not None:
+            columns = np.unique(np.asarray(columns, dtype=np.int64))
+            built = np.zeros(n, dtype=bool)
+            built[columns] = True
+        rows, cols, w = weighted(columns)
+        weights = csr_keep_zeros(n, n, rows, cols, w)
         params = {
             **getattr(times, "params", {}),
             "max_minutes": float(max_minutes),
             "steps": [list(s) for s in steps],
             "closed": closed,
-            "pairs": int(keep.sum()),
+            "pairs": int(len(w)),
         }
-        return cls(weights, params)
+        if columns is not None:
+            params["pruned_to_columns"] = int(len(columns))
+        return cls(weights, params, grow=weighted, built=built)
+
+    def ensure_columns(self, columns) -> np.ndarray:
+        """Build the columns of a pruned catchment that are missing (a what-if adding supply in a
+        commune that had none): the catchment grows by those columns, it is not rebuilt. Returns
+        the indices that were added."""
+        if self.built is None or self._grow is None:
+            return np.zeros(0, dtype=np.int64)
+        columns = np.unique(np.asarray(columns, dtype=np.int64))
+        with self._lock:
+            missing = columns[~self.built[columns]]
+            if not len(missing):
+                return missing
+            rows, cols, w = self._grow(missing)
+            extra = csr_keep_zeros(self.n_demand, self.n_supply, rows, cols, w)
+            self.weights = (self.weights + extra).tocsr()
+            self.weights_t = self.weights.T.tocsr()
+            self.built[missing] = True
+            self.params["pairs"] = int(self.weights.nnz)
+            if self._base is not None:  # the new columns' denominators, for whatif()
+                supply, demand, denominators, ratios, apl = self._base
+                denominators = denominators.copy()
+                denominators[missing] = self.weights_t[missing] @ demand
+                self._base = (supply, demand, denominators, ratios, apl)
+            return missing
 
     @property
     def n_pairs(self) -> int:
@@ -163,7 +208,10 @@ class Catchment:
         recomputed once otherwise. Supply added where no demand reaches (denominator 0) is lost,
         as in :meth:`apl`.
         """
-        supply_base, _, denominators, _, apl_base = self._base_for(supply, demand)
+        self._base_for(supply, demand)
+        if changes:
+            self.ensure_columns([int(k) for k in changes.keys() if 0 <= int(k) < self.n_supply])
+        supply_base, _, denominators, _, apl_base = self._base
         result = apl_base.copy()
         if not changes:
             return result

@@ -182,13 +182,25 @@ class StraightLineTimes:
         diff = self.xy[np.asarray(origins)] - self.xy[np.asarray(destinations)]
         return np.hypot(diff[:, 0], diff[:, 1]) * self._minutes_per_metre
 
-    def pair_arrays(self, max_minutes: float):
+    def pair_arrays(self, max_minutes: float, columns=None):
         """``(rows, cols, minutes)`` of every ordered pair within ``max_minutes`` (both directions,
-        and each commune with itself at 0 minutes)."""
-        if self.n == 0:
+        and each commune with itself at 0 minutes). With ``columns`` (indices), only the pairs
+        whose destination is one of them: a KD-tree of those points queried against the tree of
+        all communes (``sparse_distance_matrix``), never the pairs of all communes."""
+        if self.n == 0 or (columns is not None and len(columns) == 0):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
         radius = float(max_minutes) / self._minutes_per_metre
+        if columns is not None:
+            columns = np.asarray(columns, dtype=np.int64)
+            found = self._tree.sparse_distance_matrix(
+                cKDTree(self.xy[columns]), radius, output_type="ndarray"
+            )
+            rows = found["i"].astype(np.int64)
+            cols = columns[found["j"]]
+            minutes = found["v"] * self._minutes_per_metre  # the tree's Euclidean distances
+            keep = minutes <= max_minutes
+            return rows[keep], cols[keep], minutes[keep]
         pairs = self._tree.query_pairs(radius, output_type="ndarray").astype(np.int64)
         i, j = pairs[:, 0], pairs[:, 1]
         minutes = self.minutes_between(i, j)
@@ -200,10 +212,10 @@ class StraightLineTimes:
         data = np.concatenate([minutes, minutes, np.zeros(self.n)])
         return rows, cols, data
 
-    def pairs_within(self, max_minutes: float) -> sparse.csr_matrix:
+    def pairs_within(self, max_minutes: float, columns=None) -> sparse.csr_matrix:
         """``(n × n)`` CSR of minutes for pairs within ``max_minutes`` (inclusive); zero-minute
         pairs (self, shared points) are stored entries of value 0.0 — see the module docstring."""
-        rows, cols, data = self.pair_arrays(max_minutes)
+        rows, cols, data = self.pair_arrays(max_minutes, columns)
         return csr_keep_zeros(self.n, self.n, rows, cols, data)
 
 
@@ -265,13 +277,17 @@ class MatrixTimes:
         times.params["dropped_pairs"] = int((~keep).sum())
         return times
 
-    def pair_arrays(self, max_minutes: float):
+    def pair_arrays(self, max_minutes: float, columns=None):
         keep = self.minutes <= max_minutes
+        if columns is not None:  # the same pruning as the straight-line provider
+            wanted = np.zeros(self.n, dtype=bool)
+            wanted[np.asarray(columns, dtype=np.int64)] = True
+            keep &= wanted[self.destinations]
         return self.origins[keep], self.destinations[keep], self.minutes[keep]
 
-    def pairs_within(self, max_minutes: float) -> sparse.csr_matrix:
+    def pairs_within(self, max_minutes: float, columns=None) -> sparse.csr_matrix:
         """Same contract as :meth:`StraightLineTimes.pairs_within`."""
-        rows, cols, data = self.pair_arrays(max_minutes)
+        rows, cols, data = self.pair_arrays(max_minutes, columns)
         return csr_keep_zeros(self.n, self.n, rows, cols, data)
 
 
