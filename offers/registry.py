@@ -26,6 +26,7 @@ class RegistryState:
     partial: bool  # it covers some of them only
     missing: list[str] = field(default_factory=list)  # names of the régions not covered
     synthetic: int = 0  # synthetic offers in the zone
+    total: int = 1  # régions of the zone
 
     @property
     def text(self) -> str:
@@ -33,17 +34,29 @@ class RegistryState:
         if self.loaded:
             return ""
         if self.partial:
-            return f"registre partiel (non chargé pour {', '.join(self.missing)})"
+            return f"registre partiel (non chargé pour {self.where})"
         return NOT_LOADED
+
+    @property
+    def where(self) -> str:
+        """The régions not covered, named when few, counted otherwise."""
+        if len(self.missing) <= 4:
+            return ", ".join(self.missing)
+        return f"{len(self.missing)} régions sur {self.total}"
 
     @property
     def note(self) -> str:
         if self.loaded:
             return ""
-        where = ", ".join(self.missing) if self.missing else "cette zone"
+        if not self.partial and self.total > 4:
+            return (
+                "Aucune extraction FINESS des MSP, CPTS et centres de santé n’a été importée : les nombres "
+                "de ces offres ne sont pas connus (seules les saisies des ARS apparaissent)."
+            )
         return (
-            f"Aucune extraction FINESS des MSP, CPTS et centres de santé n’a été importée pour {where} : "
-            "les nombres d’offres n’y sont pas connus (seules les saisies des ARS apparaissent)."
+            "Aucune extraction FINESS des MSP, CPTS et centres de santé n’a été importée pour "
+            f"{self.where} : les nombres d’offres n’y sont pas connus (seules les saisies des ARS "
+            "apparaissent)."
         )
 
 
@@ -108,7 +121,9 @@ def registry_state(zone=None, loaded=None) -> RegistryState:
         wanted = set(known["names"])
     missing = wanted - loaded
     names = sorted(known["names"].get(code, code) for code in missing)
-    return RegistryState(loaded=not missing, partial=bool(missing) and bool(wanted & loaded), missing=names)
+    return RegistryState(
+        loaded=not missing, partial=bool(missing) and bool(wanted & loaded), missing=names, total=len(wanted)
+    )
 
 
 def synthetic_offers():

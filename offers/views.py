@@ -20,7 +20,7 @@ from . import perms
 from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from .importers import apply_value
 from .models import ImportConflict, Offer
-from .registry import registry_state, synthetic_offers
+from .registry import REGISTRY_KINDS, registry_state, synthetic_offers
 from .staff import is_registry_staff, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
@@ -58,6 +58,12 @@ def offer_list(request):
             | Q(commune__name_normalized__contains=normalize_name(query))
         )
     counts = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
+    scope_zone = None
+    if departement:
+        scope_zone = Departement.objects.filter(pk=departement).first()
+    elif region:
+        scope_zone = Region.objects.filter(pk=region).first()
+    registry = registry_state(scope_zone)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -65,7 +71,10 @@ def offer_list(request):
         "offers/offer_list.html",
         {
             "page": Paginator(offers, 50).get_page(request.GET.get("page")),
-            "counts": [(label, counts.get(value, 0)) for value, label in Offer.Kind.choices],
+            "counts": [
+                (label, counts.get(value, 0), registry.text if value in REGISTRY_KINDS else "")
+                for value, label in Offer.Kind.choices
+            ],
             "kinds": Offer.Kind.choices,
             "statuses": Offer.Status.choices,
             "regions": Region.objects.filter(is_active=True).order_by("name"),
@@ -84,7 +93,7 @@ def offer_list(request):
             if is_registry_staff(request.user)
             else None,
             "synthetic_total": synthetic_offers().count() if perms.can_import(request.user) else 0,
-            "registry": registry_state(None),
+            "registry": registry,
             "querystring": params.urlencode(),
         },
     )

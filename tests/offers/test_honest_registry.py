@@ -87,3 +87,14 @@ def test_only_admins_remove_the_sample(client, ars_na, elu, password):
         client.logout()
     assert client.post(reverse("offers:synthetic_remove")).status_code == 302  # to the login page
     assert Offer.objects.filter(dataset__is_synthetic=True).count() == total
+
+
+def test_the_registry_list_says_non_charge_and_names_few_regions_only(client):
+    page = client.get(reverse("offers:list")).content.decode()
+    assert (
+        'Maison de santé pluriprofessionnelle (MSP) : <strong class="not-loaded">registre non chargé' in page
+    )
+    state = registry_state(None)
+    assert not state.loaded and state.total >= 3
+    creuse = registry_state(get_zone("departement", "23"))
+    assert creuse.where == "Nouvelle-Aquitaine" and "pour Nouvelle-Aquitaine" in creuse.note
