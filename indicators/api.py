@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offers.models import Offer
+from offers.registry import registry_state
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,6 @@ def _registry_measurement(code, zone, value, last, state=None, synthetic=0) -> M
     )
 
 
-def _registry_state(zone, cache):
-    from offers.registry import loaded_region_codes, registry_state
-
-    if "registry_loaded" not in cache:
-        cache["registry_loaded"] = loaded_region_codes()
-    return registry_state(zone, loaded=cache["registry_loaded"])
-
-
 def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
     """Several registry counts of one zone in one query (plus one, per page, for their dates)."""
     codes = [c for c in dict.fromkeys(codes) if c in REGISTRY_COUNTS]
@@ -131,7 +124,7 @@ def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
             for c in codes
         },
     )
-    state = _registry_state(zone, cache)
+    state = registry_state(zone)
     return {
         c: _registry_measurement(
             c, zone, counts[c], cache["registry_last"][c], state, counts[f"{c}__synthetic"]
@@ -149,7 +142,7 @@ def registry_count(code: str, zone=None) -> Measurement:
         Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
     )
     synthetic = offers.filter(dataset__is_synthetic=True).distinct().count()
-    state = _registry_state(zone, {})
+    state = registry_state(zone)
     return _registry_measurement(code, zone, offers.distinct().count(), last, state, synthetic)
 
 

@@ -8,10 +8,9 @@ install has no FINESS extract), and a synthetic sample is tagged as such.
 from django.db.models import Count, Q
 
 from .models import Offer
-from .registry import REGISTRY_KINDS as REGISTRY_KIND_SET
-from .registry import registry_state, synthetic_condition
+from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
 
-REGISTRY_KINDS = [  # (kind, short label)
+CARD_KINDS = [  # (kind, short label)
     (Offer.Kind.MSP, "MSP"),
     (Offer.Kind.CPTS, "CPTS"),
     (Offer.Kind.CENTRE_SANTE, "centres de santé"),
@@ -40,16 +39,16 @@ def offer_cards(request, zone):
     # hospitals come from a national FINESS file: « non renseigné » only while none is loaded
     hospitals_loaded = Offer.objects.filter(kind=Offer.Kind.HOSPITAL).exists()
     lines = []
-    for kind, label in REGISTRY_KINDS:
+    for kind, label in CARD_KINDS:
         count = counts.get(kind, 0)
-        if kind in REGISTRY_KIND_SET and not registry.loaded:
+        if kind in REGISTRY_KINDS and not registry.loaded:
             hand = f" ({count} saisie{'s' if count > 1 else ''} de l’ARS)" if count else ""
             lines.append(f"{label} : {registry.text}{hand}")
         elif kind == Offer.Kind.HOSPITAL and not hospitals_loaded:
             lines.append(f"{label} : non renseigné (aucune source chargée)")
         else:
             lines.append(f"{label} : {count}")
-    synthetic = open_offers.filter(in_zone, synthetic_condition()).count()
+    synthetic = open_offers.filter(in_zone, SYNTHETIC).count()
     badges = [("contient des données synthétiques", "warn")] if synthetic else []
     note = registry.note or "Registre des ARS et extraction FINESS."
     if synthetic:

@@ -25,7 +25,6 @@ class RegistryState:
     loaded: bool  # a registry file covers every région of the zone
     partial: bool  # it covers some of them only
     missing: list[str] = field(default_factory=list)  # names of the régions not covered
-    synthetic: int = 0  # synthetic offers in the zone
     total: int = 1  # régions of the zone
 
     @property
@@ -63,14 +62,10 @@ class RegistryState:
 CACHE_KEY = "offers:registry-loaded-regions"
 
 
-def loaded_region_codes() -> set[str]:
-    """Régions where at least one offer comes from a successful registry import (cached; the
-    cache is cleared whenever an offer or a dataset is saved or deleted)."""
-    return set(_cached()["loaded"])
-
-
 def _cached() -> dict:
-    """{"loaded": [région codes with a registry file], "names": {code: name}}, one cache entry."""
+    """{"loaded": [région codes where at least one offer comes from a successful registry
+    import], "names": {code: name}}: one cache entry, cleared whenever an offer or a dataset is
+    saved or deleted."""
     cached = cache.get(CACHE_KEY)
     if cached is not None:
         return cached
@@ -113,9 +108,9 @@ def region_codes_of(zone) -> set[str] | None:
     )
 
 
-def registry_state(zone=None, loaded=None) -> RegistryState:
+def registry_state(zone=None) -> RegistryState:
     known = _cached()
-    loaded = set(known["loaded"]) if loaded is None else loaded
+    loaded = set(known["loaded"])
     wanted = region_codes_of(zone)
     if wanted is None:
         wanted = set(known["names"])
@@ -126,9 +121,4 @@ def registry_state(zone=None, loaded=None) -> RegistryState:
     )
 
 
-def synthetic_offers():
-    return Offer.objects.filter(dataset__is_synthetic=True)
-
-
-def synthetic_condition() -> Q:
-    return Q(dataset__is_synthetic=True)
+SYNTHETIC = Q(dataset__is_synthetic=True)  # offers of a synthetic sample

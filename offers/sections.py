@@ -16,7 +16,7 @@ from .models import (
     HospitalActivity,
     Offer,
 )
-from .registry import REGISTRY_KINDS, registry_state, synthetic_condition
+from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
 
 MAX_LISTED = 100
 
@@ -93,7 +93,7 @@ def offer_section(request, zone):
                 for value in Offer.Kind.values
             ],
             "registry": registry,
-            "synthetic": offers.filter(synthetic_condition()).count(),
+            "synthetic": offers.filter(SYNTHETIC).count(),
             "total": sum(by_kind.values()),
             "offers": listed[:MAX_LISTED],
             "more": max(0, sum(by_kind.values()) - MAX_LISTED),

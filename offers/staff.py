@@ -16,14 +16,23 @@ def open_conflicts(user):
 
 
 def is_registry_staff(user) -> bool:
-    return perms.is_admin(user) or perms.is_ars_agent(user)
+    return getattr(user, "is_authenticated", False) and (perms.is_admin(user) or perms.is_ars_agent(user))
+
+
+def open_conflict_count(user) -> int | None:
+    """How many conflicts wait for this agent or admin (None for other users); counted once per
+    request although the menu, /offre/ and the home block all show it."""
+    if not is_registry_staff(user):
+        return None
+    if getattr(user, "_open_conflict_count", None) is None:
+        user._open_conflict_count = open_conflicts(user).count()
+    return user._open_conflict_count
 
 
 def nav_links(request):
-    user = request.user
-    if not getattr(user, "is_authenticated", False) or not is_registry_staff(user):
+    count = open_conflict_count(request.user)
+    if count is None:
         return []
-    count = open_conflicts(user).count()
     return [
         {
             "label": "Conflits d’import",
@@ -38,7 +47,8 @@ def nav_links(request):
 def agent_home(request):
     """The agent's home block: their régions, offers and conflicts to examine."""
     user = request.user
-    if not getattr(user, "is_authenticated", False) or not is_registry_staff(user):
+    count = open_conflict_count(user)
+    if count is None:
         return None
     regions = list(perms.editable_regions(user).order_by("name")) if not perms.is_admin(user) else []
     return {
@@ -47,6 +57,6 @@ def agent_home(request):
         "context": {
             "regions": regions,
             "is_admin": perms.is_admin(user),
-            "conflict_count": open_conflicts(user).count(),
+            "conflict_count": count,
         },
     }

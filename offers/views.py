@@ -20,8 +20,8 @@ from . import perms
 from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from .importers import apply_value
 from .models import ImportConflict, Offer
-from .registry import REGISTRY_KINDS, registry_state, synthetic_offers
-from .staff import is_registry_staff, open_conflicts
+from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from .staff import open_conflict_count, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
 
@@ -64,6 +64,7 @@ def offer_list(request):
     elif region:
         scope_zone = Region.objects.filter(pk=region).first()
     registry = registry_state(scope_zone)
+    synthetic_total = Offer.objects.filter(SYNTHETIC).count() if perms.can_import(request.user) else 0
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -89,10 +90,8 @@ def offer_list(request):
             },
             "has_regions": bool(mine),
             "can_create": perms.can_create_offer(request.user),
-            "conflict_count": open_conflicts(request.user).count()
-            if is_registry_staff(request.user)
-            else None,
-            "synthetic_total": synthetic_offers().count() if perms.can_import(request.user) else 0,
+            "conflict_count": open_conflict_count(request.user),
+            "synthetic_total": synthetic_total,
             "registry": registry,
             "querystring": params.urlencode(),
         },
@@ -200,16 +199,7 @@ def offer_history(request, pk):
         previous = records[index + 1] if index + 1 < len(records) else None
         changes = []
         if previous is not None:
-            delta = record.diff_against(previous, excluded_fields=HIDDEN_HISTORY_FIELDS)
-            for change in delta.changes:
-                field = Offer._meta.get_field(change.field)
-                changes.append(
-                    {
-                        "label": field.verbose_name,
-                        "old": _display(field, change.old),
-                        "new": _display(field, change.new),
-                    }
-                )
+            changes = _field_changes(record, previous)
             if perimeter := _perimeter_change(previous.perimeter_codes, record.perimeter_codes):
                 changes.append(perimeter)
         entries.append(
@@ -225,6 +215,21 @@ def offer_history(request, pk):
         "offers/offer_history.html",
         {"offer": offer, "entries": entries, "can_restore": perms.can_restore_offer(request.user, offer)},
     )
+
+
+def _field_changes(newer, older):
+    """The fields that differ between two history rows, as shown to people (labels, names)."""
+    rows = []
+    for change in newer.diff_against(older, excluded_fields=HIDDEN_HISTORY_FIELDS).changes:
+        field = Offer._meta.get_field(change.field)
+        rows.append(
+            {
+                "label": field.verbose_name,
+                "old": _display(field, change.old),
+                "new": _display(field, change.new),
+            }
+        )
+    return rows
 
 
 def _summary(record, changes):
@@ -305,18 +310,7 @@ def offer_restore(request, pk, history_id):
     stamp = timezone.localtime(record.history_date).strftime("%d/%m/%Y à %H:%M:%S")
     if request.method == "GET":
         current = offer.history.order_by("-history_date", "-history_id").first()
-        changes = []
-        if current is not None and current.history_id != record.history_id:
-            delta = record.diff_against(current, excluded_fields=HIDDEN_HISTORY_FIELDS)
-            for change in delta.changes:
-                field = Offer._meta.get_field(change.field)
-                changes.append(
-                    {
-                        "label": field.verbose_name,
-                        "now": _display(field, change.old),
-                        "then": _display(field, change.new),
-                    }
-                )
+        changes = [] if current is None else _field_changes(record, current)  # old: now, new: then
         return render(
             request,
             "offers/offer_restore.html",
@@ -398,10 +392,8 @@ def synthetic_remove(request):
     the datasets stay listed, marked as removed)."""
     if not perms.can_import(request.user):
         raise PermissionDenied("Seuls les administrateurs retirent un échantillon synthétique.")
-    from .registry import synthetic_offers
-
     with transaction.atomic():
-        offers = synthetic_offers().select_for_update()
+        offers = Offer.objects.filter(SYNTHETIC).select_for_update()
         datasets = set(offers.values_list("dataset_id", flat=True))
         total = 0
         for offer in offers:

@@ -1,6 +1,6 @@
 from django import forms
 
-from territories.picker import TerritoryField, label
+from territories.picker import TerritoryField, stored_key, stored_label
 
 from .models import Comment, Consultation, Contribution, Measure
 from .rendering import MAX_BODY_LENGTH, MAX_COMMENT_LENGTH
@@ -34,7 +34,7 @@ class ContributionForm(forms.ModelForm):
             f"{m.programme.title} — n° {m.number} : {m.title}"
         )
         if self.instance.pk and self.instance.zone_level:
-            self.initial["territory"] = _stored_label(self.instance)
+            self.initial["territory"] = stored_label(self.instance.zone_level, self.instance.zone_code)
         self.zone = None
 
     def clean_territory(self):
@@ -43,26 +43,10 @@ class ContributionForm(forms.ModelForm):
 
     def save(self, commit=True):
         contribution = super().save(commit=False)
-        if self.zone is not None:
-            from territories.zones import level_of
-
-            contribution.zone_level, contribution.zone_code = level_of(self.zone), self.zone.pk
-            contribution.zone_name = self.zone.name
-        else:
-            contribution.zone_level = contribution.zone_code = contribution.zone_name = ""
+        contribution.zone_level, contribution.zone_code, contribution.zone_name = stored_key(self.zone)
         if commit:
             contribution.save()
         return contribution
-
-
-def _stored_label(contribution):
-    """The label of a contribution's stored territory (its name as stored if the zone is gone)."""
-    from territories.zones import get_zone
-
-    try:
-        return label(get_zone(contribution.zone_level, contribution.zone_code))
-    except Exception:  # noqa: BLE001 — a zone removed from the COG since: keep its stored key
-        return f"{contribution.zone_level}:{contribution.zone_code}"
 
 
 class CommentForm(forms.ModelForm):
@@ -173,12 +157,7 @@ class ConsultationForm(forms.ModelForm):
             f"{m.programme.title} — n° {m.number} : {m.title}"
         )
         if self.instance.pk and self.instance.scope_level:
-            from territories.zones import get_zone
-
-            try:
-                self.initial["scope"] = label(get_zone(self.instance.scope_level, self.instance.scope_code))
-            except Exception:  # noqa: BLE001 — the zone left the COG: show its stored key
-                self.initial["scope"] = f"{self.instance.scope_level}:{self.instance.scope_code}"
+            self.initial["scope"] = stored_label(self.instance.scope_level, self.instance.scope_code)
 
     def clean(self):
         data = super().clean()
@@ -198,16 +177,11 @@ class ConsultationForm(forms.ModelForm):
     def save(self, commit=True):
         from django.utils.text import slugify
 
-        from territories.zones import level_of
-
         consultation = super().save(commit=False)
         consultation.group = self.group
-        zone = self.cleaned_data.get("scope")
-        if zone is not None:
-            consultation.scope_level, consultation.scope_code = level_of(zone), zone.pk
-            consultation.scope_name = zone.name
-        else:
-            consultation.scope_level = consultation.scope_code = consultation.scope_name = ""
+        consultation.scope_level, consultation.scope_code, consultation.scope_name = stored_key(
+            self.cleaned_data.get("scope")
+        )
         if not consultation.slug:
             base = slugify(consultation.title)[:60] or "consultation"
             slug, number = base, 1

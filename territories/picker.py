@@ -17,7 +17,7 @@ from django.urls import reverse_lazy
 from .models import Commune
 from .search import search
 from .text import normalize_name
-from .zones import LEVELS, get_zone, level_of
+from .zones import LEVELS, get_zone, level_of, parent_zones
 
 MAX_QUERY = 200
 SUGGESTIONS = 8
@@ -31,8 +31,9 @@ LEVEL_WORDS = {
 _WORD_LEVELS = {normalize_name(word): level for level, word in LEVEL_WORDS.items()}
 _WORD_LEVELS["arrondissement"] = "commune"
 LABEL_RE = re.compile(
-    r"^(?P<name>.*?)\s*\((?P<word>commune|arrondissement|bassin de vie|epci|departement|region)\s+"
-    r"(?P<code>[0-9AB]{2,9})\)$"
+    r"^(?P<name>.*?)\s*\((?P<word>commune|arrondissement|bassin de vie|epci|d[ée]partement|r[ée]gion)\s+"
+    r"(?P<code>[0-9AB]{2,9})\s*\)$",
+    re.IGNORECASE,
 )
 KEY_RE = re.compile(r"^(?P<level>[a-z-]+)\s*:\s*(?P<code>[0-9A-Za-z]{1,9})$")
 
@@ -54,6 +55,20 @@ def label(zone) -> str:
     return f"{zone.name} ({word} {zone.pk})"
 
 
+def stored_label(level: str, code: str) -> str:
+    """The label of a stored territory (« niveau », code), or that key when the zone has left the
+    COG since: what a form shows when an object is edited again."""
+    try:
+        return label(get_zone(level, code))
+    except Http404:
+        return f"{level}:{code}"
+
+
+def stored_key(zone) -> tuple[str, str, str]:
+    """(level, code, name) to store for a chosen zone; three empty strings for none."""
+    return (level_of(zone), zone.pk, zone.name) if zone is not None else ("", "", "")
+
+
 def resolve(text: str, levels=None):
     """The zone a user means by ``text``, or raise TerritoryError with what to do instead."""
     text = (text or "").strip()
@@ -63,10 +78,10 @@ def resolve(text: str, levels=None):
     if len(text) > MAX_QUERY:
         raise TerritoryError(f"Texte trop long ({len(text)} caractères, {MAX_QUERY} au plus).")
     allowed = ", ".join(LEVEL_WORDS[level] for level in levels)
-    key = KEY_RE.match(text) or LABEL_RE.match(normalize_name_keep_code(text))
+    key = KEY_RE.match(text) or LABEL_RE.match(text)
     if key:
         groups = key.groupdict()
-        level = groups.get("level") or _WORD_LEVELS.get(groups.get("word"))
+        level = groups.get("level") or _WORD_LEVELS.get(normalize_name(groups.get("word", "")))
         if level not in levels:
             raise TerritoryError(f"Ce champ prend un territoire de ce niveau : {allowed}.")
         try:
@@ -94,15 +109,6 @@ def resolve(text: str, levels=None):
     else:
         message = f"« {text} » n’est pas un nom exact. Voulez-vous dire : {'; '.join(candidates)} ?"
     raise TerritoryError(message, candidates)
-
-
-def normalize_name_keep_code(text: str) -> str:
-    """The label's name part normalised, its code kept as typed (2A004 stays upper case)."""
-    match = re.match(r"^(.*\()\s*([^()]*?)\s+([0-9A-Za-z]{2,9})\s*\)\s*$", text)
-    if not match:
-        return normalize_name(text)
-    head, word, code = match.groups()
-    return f"{normalize_name(head[:-1])} ({normalize_name(word)} {code.upper()})"
 
 
 def suggestions(query: str, levels=None, within=None, limit=SUGGESTIONS) -> list[dict]:
@@ -154,7 +160,7 @@ def _entry(zone) -> dict:
             parents.insert(0, zone.parent.name)
         detail = f"{zone.level_label} · {', '.join(parents)}"
     else:
-        parents = [getattr(z, "name", str(z)) for z in _parents(zone)]
+        parents = [getattr(z, "name", str(z)) for z in parent_zones(zone)[:4]]
         detail = f"{LEVEL_WORDS[level][:1].upper()}{LEVEL_WORDS[level][1:]}" + (
             f" · {', '.join(parents)}" if parents else ""
         )
@@ -168,13 +174,6 @@ def _entry(zone) -> dict:
         "detail": detail,
         "url": zone.get_absolute_url(),
     }
-
-
-def _parents(zone):
-    from .zones import parent_zones
-
-    found = parent_zones(zone)
-    return found[:4]
 
 
 class TerritoryInput(forms.TextInput):
