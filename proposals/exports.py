@@ -156,3 +156,122 @@ def measures_json():
         json.dumps({"mesures": rows}, ensure_ascii=False, indent=1),
         content_type="application/json; charset=utf-8",
     )
+
+
+# The orientation text: adopted text (PDF), tally and traceability table ---------------------------
+
+
+def orientation_pdf(text, base_url) -> HttpResponse:
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "proposals/adopted_text_print.html",
+        {"text": text, "final": text.final_text, "printed_at": timezone.localtime()},
+    )
+    response = HttpResponse(HTML(string=html, base_url=base_url).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="texte-{text.consultation.slug}.pdf"'
+    return response
+
+
+TALLY_COLUMNS = [
+    ("question_number", "Question"),
+    ("question", "Intitulé"),
+    ("option", "Option"),
+    ("votes", "Voix"),
+    ("winner", "Option retenue"),
+]
+
+
+def tally_records(text):
+    final = text.final_text
+    for result in final["results"]:
+        for option in result["options"]:
+            yield {
+                "question_number": result["number"],
+                "question": result["question"],
+                "option": option["label"],
+                "votes": option["count"],
+                "winner": "oui" if option["label"] == result["winner"] else "",
+            }
+
+
+def tally_csv(text):
+    return csv_response(tally_records(text), TALLY_COLUMNS, f"resultats-{text.consultation.slug}.csv")
+
+
+def tally_json(text):
+    final = text.final_text
+    payload = {
+        "texte": text.title,
+        "etat": text.get_state_display(),
+        "proclame_le": _iso(text.decided_at),
+        "membres_appeles": final["eligible"],
+        "votants": final["participants"],
+        "quorum_pourcentage": final["quorum_percent"],
+        "quorum_atteint": final["quorum_reached"],
+        "adopte": final["adopted"],
+        "empreinte_sha256": text.final_checksum,
+        "questions": final["results"],
+    }
+    response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="resultats-{text.consultation.slug}.json"'
+    return response
+
+
+TRACE_COLUMNS = [
+    ("contribution_id", "Contribution"),
+    ("contribution", "Titre de la contribution"),
+    ("measure", "Mesure"),
+    ("territory", "Territoire"),
+    ("status", "Statut de la contribution"),
+    ("section", "Section du texte"),
+    ("decision", "Devenir"),
+]
+
+
+def trace_records(text):
+    """Every public contribution of the consultation → the sections that take it up → the decision."""
+    sections = {}
+    for section in text.sections.prefetch_related("contributions"):
+        for c in section.contributions.all():
+            sections.setdefault(c.pk, []).append(section)
+    state = text.get_state_display().lower()
+    contributions = (
+        text.consultation.contributions.filter(status__in=Contribution.PUBLIC_STATUSES)
+        .select_related("measure__programme")
+        .order_by("created_at")
+    )
+    for c in contributions:
+        taken = sections.get(c.pk, [])
+        row = {
+            "contribution_id": c.pk,
+            "contribution": c.title,
+            "measure": f"{c.measure.programme.title}, n° {c.measure.number}",
+            "territory": c.zone_name,
+            "status": c.get_status_display(),
+        }
+        if not taken:
+            reason = f" : {c.status_reason}" if c.status_reason else ""
+            yield {
+                **row,
+                "section": "",
+                "decision": f"non reprise ({c.get_status_display().lower()}{reason})",
+            }
+        for section in taken:
+            yield {
+                **row,
+                "section": f"{section.number}. {section.title}",
+                "decision": f"reprise — texte {state}",
+            }
+
+
+def trace_csv(text):
+    return csv_response(trace_records(text), TRACE_COLUMNS, f"tracabilite-{text.consultation.slug}.csv")
+
+
+def trace_json(text):
+    payload = {"texte": text.title, "etat": text.get_state_display(), "lignes": list(trace_records(text))}
+    response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="tracabilite-{text.consultation.slug}.json"'
+    return response

@@ -11,6 +11,7 @@ back to draft after closing is refused (it would reopen participation).
 """
 
 from .models import Contribution, Membership
+from .orientation import has_voted, is_eligible
 
 
 def _role(user, group) -> str | None:
@@ -120,3 +121,64 @@ def can_manage_consultations(user, group) -> bool:
 
 def can_manage_consultation(user, consultation) -> bool:
     return can_manage_consultations(user, consultation.group)
+
+
+# Orientation text, amendments and vote ------------------------------------------------------------
+#
+# The draft text and its amendments are read by the members of the consultation's group (and of the
+# groups called to vote), its coordinators and staff; once proclaimed, text, history and result are
+# public. Coordinators and staff draft and decide while the text is in drafting; members amend during
+# the amendment window; eligible members vote once while the vote is open. Nobody — staff included —
+# can read an individual ballot: no such row exists (see proposals.orientation).
+
+
+def _in_vote_groups(user, text) -> bool:
+    vote = getattr(text, "vote", None)
+    return vote is not None and any(is_member(user, g) for g in vote.groups.all())
+
+
+def can_view_text(user, text) -> bool:
+    if text.state in (text.State.ADOPTED, text.State.REJECTED):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or is_member(user, text.consultation.group) or _in_vote_groups(user, text)
+
+
+def can_edit_text(user, text) -> bool:
+    """Draft sections, set the amendment window, decide amendments, prepare the vote."""
+    return text.state == text.State.DRAFTING and can_manage_consultation(user, text.consultation)
+
+
+def can_amend(user, text) -> bool:
+    return (
+        text.state == text.State.DRAFTING
+        and text.amendment_phase == "ouverte"
+        and is_member(user, text.consultation.group)
+    )
+
+
+def can_support_amendment(user, amendment) -> bool:
+    return (
+        amendment.status == amendment.Status.PROPOSED
+        and amendment.author_id != getattr(user, "pk", None)
+        and can_amend(user, amendment.text)
+    )
+
+
+def can_decide_amendment(user, amendment) -> bool:
+    return amendment.status == amendment.Status.PROPOSED and can_edit_text(user, amendment.text)
+
+
+def can_vote(user, vote) -> bool:
+    return vote.phase == "ouvert" and is_eligible(user, vote) and not has_voted(user, vote)
+
+
+def can_view_turnout(user, vote) -> bool:
+    """Turnout while the vote runs: members called to vote, the group, staff; after: everyone."""
+    return can_view_text(user, vote.text)
+
+
+def can_view_results(user, vote) -> bool:
+    """Counts per option only once the vote is closed (no running score to sway the late voters)."""
+    return vote.phase == "clos" and can_view_text(user, vote.text)

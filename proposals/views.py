@@ -16,7 +16,7 @@ from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory
 from territories.zones import level_of
 
-from . import exports, perms
+from . import exports, orientation, perms
 from .consultations import member_consultations, phase_order
 from .forms import CommentForm, ConsultationForm, ContributionForm, ModerationForm
 from .indicators import indicator_label
@@ -312,8 +312,17 @@ def consultation_detail(request, slug):
             "can_manage": perms.can_manage_consultation(user, consultation),
             "scope_url": _scope_url(consultation),
             "closed_notice": perms.CLOSED_NOTICE,
+            "text": _orientation_text(user, consultation),
         },
     )
+
+
+def _orientation_text(user, consultation):
+    """The consultation's orientation text when this user may read it (None otherwise)."""
+    text = getattr(consultation, "orientation_text", None)
+    if text is not None:
+        text = orientation.proclaim_if_due(text)
+    return text if text is not None and perms.can_view_text(user, text) else None
 
 
 def _scope_url(consultation):
@@ -502,6 +511,9 @@ def contribution_detail(request, pk):
             "can_edit": perms.can_edit_contribution(user, contribution),
             "can_moderate": bool(statuses),
             "closed": perms.is_closed(contribution.consultation),
+            "fates": orientation.contribution_fates(
+                contribution, lambda text: perms.can_view_text(user, text)
+            ),
             "closed_notice": perms.CLOSED_NOTICE,
             "comment_form": CommentForm(),
             "moderation_form": ModerationForm(

@@ -209,3 +209,36 @@ class TerritoryField(forms.CharField):
             return resolve(text, self.levels)
         except TerritoryError as exc:
             raise forms.ValidationError(str(exc), code="territory") from exc
+
+
+MAX_LIST_LINES = 50
+
+
+class TerritoryListField(forms.CharField):
+    """Several territories, one per line (names, codes or suggestion labels); ``clean`` returns the
+    zones in order without duplicates, and an error names the line that does not resolve."""
+
+    def __init__(self, *, levels=None, **kwargs):
+        self.levels = tuple(levels) if levels else None
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}))
+        kwargs.setdefault("max_length", MAX_LIST_LINES * (MAX_QUERY + 1))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(label(zone) for zone in value)
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        lines = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        if len(lines) > MAX_LIST_LINES:
+            raise forms.ValidationError(f"{len(lines)} territoires : {MAX_LIST_LINES} au plus.")
+        zones = {}
+        for number, line in enumerate(lines, start=1):
+            try:
+                zone = resolve(line, self.levels)
+            except TerritoryError as exc:
+                raise forms.ValidationError(f"Ligne {number} (« {line[:60]} ») : {exc}") from None
+            zones.setdefault(stored_key(zone)[:2], zone)
+        return list(zones.values())

@@ -2,6 +2,7 @@
  *
  * An <input data-territory-suggest="/territoires/suggestions/"> gets suggestions while typing;
  * data-levels restricts the levels, data-within (« niveau:code ») the communes of one zone;
+ * data-append-to (an element id) adds the chosen label as a line of that list field;
  * data-navigate sends the browser to the chosen territory's page (the header search) instead of
  * filling the field. Keyboard: ↓/↑ move, Entrée chooses, Échap closes. Suggestions are inserted
  * as text (SafeText), never as HTML.
@@ -70,7 +71,17 @@
         window.location.assign(entry.url);
         return;
       }
-      input.value = entry.label;
+      var target = input.dataset.appendTo && document.getElementById(input.dataset.appendTo);
+      if (target) {
+        /* data-append-to: the chosen territory joins a list field, one per line. */
+        var lines = target.value.split("\n").filter(function (l) { return l.trim(); });
+        if (lines.indexOf(entry.label) < 0) lines.push(entry.label);
+        target.value = lines.join("\n");
+        input.value = "";
+        status.textContent = entry.label + " ajouté à la liste.";
+      } else {
+        input.value = entry.label;
+      }
       input.dispatchEvent(new Event("change", { bubbles: true }));
       input.dispatchEvent(new CustomEvent("territory:chosen", { bubbles: true, detail: entry }));
     }

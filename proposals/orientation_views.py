@@ -1,0 +1,624 @@
+"""Pages of the orientation text: drafting, history, amendments, the vote, the adopted text, exports
+and the traceability page (measure or territory → contributions → sections → vote)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from territories.picker import TerritoryError, stored_key
+from territories.picker import label as territory_label
+from territories.picker import resolve as resolve_territory
+from territories.zones import level_of
+
+from . import exports, orientation, perms
+from .forms import (
+    AmendmentDecisionForm,
+    AmendmentForm,
+    OrientationTextForm,
+    PointForm,
+    SectionForm,
+    VoteForm,
+)
+from .models import (
+    Amendment,
+    Consultation,
+    Contribution,
+    Measure,
+    OrientationText,
+    SectionVersion,
+    TextSection,
+)
+from .views import limited_posting, refuse
+
+VIEW_REFUSAL = (
+    "Le texte d’orientation en préparation est réservé aux membres du groupe et des groupes appelés à "
+    "voter ; il sera public une fois le résultat du vote proclamé."
+)
+EDIT_REFUSAL = (
+    "Seuls les coordinateurs du groupe et les administrateurs rédigent le texte, tant qu’il n’est pas "
+    "soumis au vote."
+)
+
+
+def _text(slug):
+    text = get_object_or_404(
+        OrientationText.objects.select_related("consultation__group", "vote"), consultation__slug=slug
+    )
+    return orientation.proclaim_if_due(text)
+
+
+def _viewable_text(request, slug):
+    text = _text(slug)
+    if not perms.can_view_text(request.user, text):
+        raise PermissionError(VIEW_REFUSAL)
+    return text
+
+
+def _guard(view):
+    """Turn a PermissionError raised while loading into the portal's 403 page with its reason."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionError as exc:
+            return refuse(request, str(exc))
+
+    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
+    return wrapper
+
+
+def _report(request, exc):
+    messages.error(request, str(exc))
+
+
+# The text -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def text_create(request, slug):
+    consultation = get_object_or_404(Consultation.objects.select_related("group"), slug=slug)
+    if hasattr(consultation, "orientation_text"):
+        return redirect(consultation.orientation_text)
+    if not perms.can_manage_consultation(request.user, consultation):
+        return refuse(request, EDIT_REFUSAL)
+    form = OrientationTextForm(
+        request.POST or None, initial={"title": f"Texte d’orientation — {consultation.title}"}
+    )
+    if request.method == "POST" and form.is_valid():
+        text = form.save(commit=False)
+        text.consultation, text.created_by = consultation, request.user
+        text.save()
+        messages.success(
+            request, "Texte d’orientation créé : rédigez ses sections à partir des contributions."
+        )
+        return redirect(text)
+    return render(
+        request, "proposals/text_form.html", {"form": form, "consultation": consultation, "creating": True}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def text_edit(request, slug):
+    text = _viewable_text(request, slug)
+    if not perms.can_edit_text(request.user, text):
+        return refuse(request, EDIT_REFUSAL)
+    form = OrientationTextForm(request.POST or None, instance=text)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Texte modifié ; période d’amendement : {text.amendment_phase}.")
+        return redirect(text)
+    return render(
+        request, "proposals/text_form.html", {"form": form, "consultation": text.consultation, "text": text}
+    )
+
+
+@require_GET
+@_guard
+def text_detail(request, slug):
+    text = _viewable_text(request, slug)
+    user = request.user
+    sections = list(
+        text.sections.prefetch_related(
+            "contributions", "measures__programme", "territories", "vote_questions"
+        ).annotate(amendment_total=Count("amendments"))
+    )
+    amendments = list(
+        text.amendments.select_related("author", "section").annotate(support_total=Count("supports"))
+    )
+    for section in sections:
+        section.amendment_list = [a for a in amendments if a.section_id == section.pk]
+        for a in section.amendment_list:
+            a.fate = orientation.amendment_fate(a)
+    final = {s["number"]: s for s in (text.final_text or {}).get("sections", [])}
+    for section in sections:
+        section.shown = final.get(section.number, {"body": section.body, "decided_by_vote": ""})
+    taken = {c.pk for s in sections for c in s.contributions.all()}
+    public = text.consultation.contributions.filter(status__in=Contribution.PUBLIC_STATUSES).select_related(
+        "author"
+    )
+    vote = getattr(text, "vote", None)
+    return render(
+        request,
+        "proposals/text_detail.html",
+        {
+            "text": text,
+            "consultation": text.consultation,
+            "sections": sections,
+            "final": text.final_text,
+            "not_taken_up": [c for c in public if c.pk not in taken],
+            "can_edit": perms.can_edit_text(user, text),
+            "can_amend": perms.can_amend(user, text),
+            "pending": sum(1 for a in amendments if a.status == Amendment.Status.PROPOSED),
+            "vote": vote,
+            "tally": orientation.tally(vote) if vote and perms.can_view_turnout(user, vote) else None,
+            "can_view_results": vote is not None and perms.can_view_results(user, vote),
+            "can_vote": vote is not None and perms.can_vote(user, vote),
+        },
+    )
+
+
+# Sections -----------------------------------------------------------------------------------------
+
+
+def _section(text, number):
+    return get_object_or_404(TextSection, text=text, number=number)
+
+
+def _section_initial(section):
+    return {
+        "title": section.title,
+        "body": section.body,
+        "contributions": list(section.contributions.all()),
+        "measures": list(section.measures.all()),
+        "territories": "\n".join(f"{t.level}:{t.code}" for t in section.territories.all()),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limited_posting
+@_guard
+def section_edit(request, slug, number=None):
+    text = _viewable_text(request, slug)
+    if not perms.can_edit_text(request.user, text):
+        return refuse(request, EDIT_REFUSAL)
+    section = _section(text, number) if number is not None else None
+    initial = _section_initial(section) if section else {}
+    if section is None and request.GET.get("contribution"):
+        taken = text.consultation.contributions.filter(
+            pk=request.GET["contribution"], status__in=Contribution.PUBLIC_STATUSES
+        ).first()
+        if taken:
+            initial = {
+                "title": taken.title,
+                "body": taken.body,
+                "contributions": [taken],
+                "measures": [taken.measure],
+            }
+    form = SectionForm(request.POST or None, initial=initial, consultation=text.consultation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            section = orientation.save_section(
+                text,
+                user=request.user,
+                section=section,
+                title=data["title"],
+                body=data["body"],
+                contributions=data["contributions"],
+                measures=data["measures"],
+                territories=[stored_key(zone) for zone in data["territories"]],
+            )
+        except orientation.OrientationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Section {section.number} enregistrée (version {section.version}).")
+            return redirect(section)
+    return render(
+        request,
+        "proposals/section_form.html",
+        {"form": form, "text": text, "consultation": text.consultation, "section": section},
+    )
+
+
+@require_GET
+@_guard
+def section_history(request, slug, number):
+    text = _viewable_text(request, slug)
+    section = _section(text, number)
+    versions = list(section.versions.select_related("author", "amendment"))
+    by_number = {v.number: v for v in versions}
+    try:
+        new = by_number[int(request.GET.get("a", section.version))]
+        old = by_number.get(int(request.GET.get("de", new.number - 1)))
+    except (KeyError, ValueError):
+        raise Http404("Version inconnue") from None
+    previous = {v.number: by_number.get(v.number - 1) for v in versions}
+    for v in versions:
+        before = previous[v.number]
+        v.changes = orientation.changed_fields(_version_dict(before) if before else None, _version_dict(v))
+    return render(
+        request,
+        "proposals/section_history.html",
+        {
+            "text": text,
+            "consultation": text.consultation,
+            "section": section,
+            "versions": list(reversed(versions)),
+            "old": old,
+            "new": new,
+            "diff": orientation.diff_lines(old.body if old else "", new.body),
+            "title_changed": old is not None and old.title != new.title,
+        },
+    )
+
+
+def _version_dict(version: SectionVersion):
+    return {key: getattr(version, key) for key in orientation.CHANGE_LABELS}
+
+
+# Amendments ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limited_posting
+@_guard
+def amendment_create(request, slug, number):
+    text = _viewable_text(request, slug)
+    section = _section(text, number)
+    if not perms.can_amend(request.user, text):
+        return refuse(
+            request,
+            "Amender est réservé aux membres du groupe, pendant la période d’amendement "
+            f"(actuellement : {text.amendment_phase}).",
+        )
+    form = AmendmentForm(request.POST or None, initial={"body": section.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = orientation.propose_amendment(
+                section,
+                user=request.user,
+                body=form.cleaned_data["body"],
+                rationale=form.cleaned_data["rationale"],
+            )
+        except orientation.OrientationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Amendement n° {amendment.number} déposé.")
+            return redirect(amendment)
+    return render(
+        request,
+        "proposals/amendment_form.html",
+        {"form": form, "text": text, "consultation": text.consultation, "section": section},
+    )
+
+
+def _amendment(request, pk):
+    amendment = get_object_or_404(
+        Amendment.objects.select_related("text__consultation__group", "section", "author", "decided_by"),
+        pk=pk,
+    )
+    orientation.proclaim_if_due(amendment.text)
+    if not perms.can_view_text(request.user, amendment.text):
+        raise PermissionError(VIEW_REFUSAL)
+    return amendment
+
+
+@require_GET
+@_guard
+def amendment_detail(request, pk):
+    amendment = _amendment(request, pk)
+    user = request.user
+    base = amendment.section.versions.filter(number=amendment.base_version).first()
+    produced = SectionVersion.objects.filter(amendment=amendment).first()
+    return render(
+        request,
+        "proposals/amendment_detail.html",
+        {
+            "amendment": amendment,
+            "text": amendment.text,
+            "consultation": amendment.text.consultation,
+            "section": amendment.section,
+            "diff": orientation.diff_lines(base.body if base else "", amendment.body),
+            "produced": produced,
+            "fate": orientation.amendment_fate(amendment),
+            "support_total": amendment.supports.count(),
+            "has_supported": user.is_authenticated and amendment.supports.filter(user=user).exists(),
+            "can_support": perms.can_support_amendment(user, amendment),
+            "can_decide": perms.can_decide_amendment(user, amendment),
+            "decision_form": AmendmentDecisionForm(initial={"merged_body": amendment.body}),
+        },
+    )
+
+
+@login_required
+@require_POST
+@limited_posting
+@_guard
+def amendment_support(request, pk):
+    amendment = _amendment(request, pk)
+    if not perms.can_support_amendment(request.user, amendment):
+        return refuse(
+            request, "Soutien réservé aux autres membres du groupe, pendant la période d’amendement."
+        )
+    if orientation.support_amendment(amendment, request.user):
+        messages.success(request, "Votre soutien est enregistré.")
+    else:
+        messages.error(request, "Vous soutenez déjà cet amendement : un seul soutien par membre.")
+    return redirect(amendment)
+
+
+@login_required
+@require_POST
+@limited_posting
+@_guard
+def amendment_decide(request, pk):
+    amendment = _amendment(request, pk)
+    if not perms.can_decide_amendment(request.user, amendment):
+        return refuse(
+            request, "Décision réservée à la coordination, tant que le texte n’est pas soumis au vote."
+        )
+    form = AmendmentDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            orientation.decide_amendment(
+                amendment,
+                user=request.user,
+                status=data["status"],
+                reason=data["reason"],
+                merged_body=data["merged_body"],
+            )
+        except orientation.OrientationError as exc:
+            _report(request, exc)
+        else:
+            amendment.refresh_from_db()
+            messages.success(
+                request, f"Amendement n° {amendment.number} : {orientation.amendment_fate(amendment)}."
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(amendment)
+
+
+# The vote -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limited_posting
+@_guard
+def vote_prepare(request, slug):
+    text = _viewable_text(request, slug)
+    if not perms.can_edit_text(request.user, text):
+        return refuse(request, EDIT_REFUSAL)
+    vote = getattr(text, "vote", None)
+    initial = {"groups": [text.consultation.group]}
+    if vote is not None:
+        initial = {
+            "closes_at": vote.closes_at,
+            "quorum_percent": vote.quorum_percent,
+            "groups": vote.groups.all(),
+        }
+    form = VoteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if vote is None:
+            try:
+                orientation.prepare_vote(
+                    text,
+                    user=request.user,
+                    closes_at=data["closes_at"],
+                    quorum_percent=data["quorum_percent"],
+                    groups=data["groups"],
+                )
+            except orientation.OrientationError as exc:
+                form.add_error(None, str(exc))
+        else:
+            vote.closes_at, vote.quorum_percent = data["closes_at"], data["quorum_percent"]
+            vote.save(update_fields=["closes_at", "quorum_percent"])
+            vote.groups.set(data["groups"])
+        if not form.errors:
+            messages.success(request, "Vote préparé : ajoutez les points en débat, puis ouvrez-le.")
+            return redirect("proposals:vote", slug)
+    return render(
+        request,
+        "proposals/vote_form.html",
+        {"form": form, "text": text, "consultation": text.consultation, "vote": vote},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limited_posting
+@_guard
+def point_create(request, slug):
+    text = _viewable_text(request, slug)
+    vote = getattr(text, "vote", None)
+    if vote is None or not perms.can_edit_text(request.user, text):
+        return refuse(request, EDIT_REFUSAL)
+    form = PointForm(request.POST or None, text=text)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orientation.add_point(
+                vote,
+                section=form.cleaned_data["section"],
+                title=form.cleaned_data["title"],
+                options=form.options(),
+            )
+        except orientation.OrientationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Point ajouté au vote.")
+            return redirect("proposals:vote", slug)
+    return render(
+        request,
+        "proposals/point_form.html",
+        {"form": form, "text": text, "consultation": text.consultation, "vote": vote},
+    )
+
+
+@login_required
+@require_POST
+@_guard
+def vote_open(request, slug):
+    text = _viewable_text(request, slug)
+    vote = getattr(text, "vote", None)
+    if vote is None or not perms.can_edit_text(request.user, text):
+        return refuse(request, EDIT_REFUSAL)
+    try:
+        orientation.open_vote(vote)
+    except orientation.OrientationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, "Le vote est ouvert : le texte ne change plus.")
+    return redirect("proposals:vote", slug)
+
+
+@require_GET
+@_guard
+def vote_detail(request, slug):
+    text = _viewable_text(request, slug)
+    vote = getattr(text, "vote", None)
+    if vote is None:
+        raise Http404("Aucun vote n’est prévu pour ce texte.")
+    user = request.user
+    questions = list(vote.questions.prefetch_related("options").select_related("section"))
+    return render(
+        request,
+        "proposals/vote_detail.html",
+        {
+            "text": text,
+            "consultation": text.consultation,
+            "vote": vote,
+            "questions": questions,
+            "groups": vote.groups.all(),
+            "tally": orientation.tally(vote) if perms.can_view_turnout(user, vote) else None,
+            "can_view_results": perms.can_view_results(user, vote),
+            "can_vote": perms.can_vote(user, vote),
+            "has_voted": orientation.has_voted(user, vote),
+            "is_eligible": orientation.is_eligible(user, vote),
+            "can_edit": perms.can_edit_text(user, text),
+            "rule": orientation.QUORUM_RULE.format(quorum=vote.quorum_percent),
+        },
+    )
+
+
+@login_required
+@require_POST
+@limited_posting
+@_guard
+def vote_cast(request, slug):
+    """A ballot: one option per question (``q<question id>`` = option id). The confirmation names no
+    choice (messages live in the session, which administrators could read)."""
+    text = _viewable_text(request, slug)
+    vote = getattr(text, "vote", None)
+    if vote is None:
+        raise Http404("Aucun vote n’est prévu pour ce texte.")
+    choices = {}
+    for key, value in request.POST.items():
+        if key.startswith("q"):
+            try:
+                choices[int(key[1:])] = int(value)
+            except ValueError:
+                messages.error(request, "Bulletin non valable : une option ne correspond pas à ce vote.")
+                return redirect("proposals:vote", slug)
+    try:
+        orientation.cast_ballot(vote, request.user, choices)
+    except orientation.OrientationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, "A voté : votre bulletin est enregistré. Il est secret et définitif.")
+    return redirect("proposals:vote", slug)
+
+
+# The adopted text, exports and traceability --------------------------------------------------------
+
+
+def _proclaimed(request, slug):
+    text = _text(slug)
+    if text.final_text is None:
+        raise Http404("Le résultat du vote n’est pas encore proclamé.")
+    return text
+
+
+@require_GET
+def adopted_text(request, slug, fmt="html"):
+    text = _proclaimed(request, slug)
+    if fmt == "pdf":
+        return exports.orientation_pdf(text, request.build_absolute_uri("/"))
+    if fmt != "html":
+        raise Http404("Format inconnu")
+    return render(
+        request,
+        "proposals/adopted_text.html",
+        {"text": text, "consultation": text.consultation, "final": text.final_text},
+    )
+
+
+@require_GET
+def tally_export(request, slug, fmt):
+    text = _proclaimed(request, slug)
+    if fmt not in ("csv", "json"):
+        raise Http404("Format inconnu")
+    return exports.tally_csv(text) if fmt == "csv" else exports.tally_json(text)
+
+
+@require_GET
+@_guard
+def trace_export(request, slug, fmt):
+    text = _viewable_text(request, slug)
+    if fmt not in ("csv", "json"):
+        raise Http404("Format inconnu")
+    return exports.trace_csv(text) if fmt == "csv" else exports.trace_json(text)
+
+
+@require_GET
+def trace(request):
+    """From a measure (``?mesure=<programme>/<numéro>``) or a territory (``?territoire=Creuse``): the
+    public contributions about it, the sections of proclaimed texts that take them up or concern it,
+    and the vote results."""
+    measure = zone = None
+    error = ""
+    measure_key = request.GET.get("mesure", "").strip()
+    territory = request.GET.get("territoire", "").strip()
+    if measure_key:
+        slug, _, number = measure_key.partition("/")
+        measure = (
+            Measure.objects.select_related("programme")
+            .filter(programme__slug=slug, number=int(number) if number.isdigit() else -1)
+            .first()
+        )
+        if measure is None:
+            error = f"Mesure inconnue : « {measure_key[:80]} » (attendu : programme/numéro)."
+    elif territory:
+        try:
+            zone = resolve_territory(territory)
+        except TerritoryError as exc:
+            error = str(exc)
+    contributions = sections = []
+    if measure is not None or zone is not None:
+        contributions, sections = orientation.traced(measure=measure, zone=zone)
+    return render(
+        request,
+        "proposals/trace.html",
+        {
+            "measure": measure,
+            "zone": zone,
+            "zone_label": territory_label(zone) if zone is not None else territory,
+            "zone_level": level_of(zone) if zone is not None else "",
+            "error": error,
+            "contributions": contributions,
+            "sections": sections,
+            "measures": Measure.objects.select_related("programme").order_by("programme__order", "number"),
+        },
+    )
