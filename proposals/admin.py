@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    Amendment,
     Axis,
     Comment,
     Consultation,
@@ -8,10 +9,13 @@ from .models import (
     Fact,
     Measure,
     Membership,
+    OrientationText,
+    Participation,
     Programme,
     SourceDocument,
     StatusChange,
     Support,
+    Vote,
     WorkingGroup,
 )
 
@@ -93,3 +97,39 @@ class ContributionAdmin(admin.ModelAdmin):
 
 admin.site.register(Support)
 admin.site.register(Comment)
+
+
+# Orientation text and vote: read-only in the admin. Texts are written from the front (versions,
+# decisions with reasons); the vote's counters and its roll of participants cannot be edited here.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrientationText)
+class OrientationTextAdmin(ReadOnlyAdmin):
+    list_display = ["title", "consultation", "state", "decided_at"]
+    list_filter = ["state"]
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "text", "section", "author", "status", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Vote)
+class VoteAdmin(ReadOnlyAdmin):
+    list_display = ["text", "opens_at", "closes_at", "quorum_percent", "eligible_count"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(ReadOnlyAdmin):
+    """The roll: who has voted — never what (no such row exists)."""
+
+    list_display = ["vote", "user", "voted_on"]

@@ -21,7 +21,9 @@ def make_world(measure, *, members=3, slug="federation-creuse"):
     outsider = add_member(other, f"{slug}-autre-m1")
     consultation = make_consultation(group, state="closed", slug=f"{slug}-2019", measures=[measure])
     contributions = [
-        make_contribution(consultation, people[0], measure=measure, title="Un centre de santé par bassin de vie"),
+        make_contribution(
+            consultation, people[0], measure=measure, title="Un centre de santé par bassin de vie"
+        ),
         make_contribution(
             consultation,
             people[1],

@@ -84,7 +84,10 @@ def test_accepted_amendment_becomes_the_section_and_is_traced(world):
     text, _, s2 = make_text(world)
     member = world["members"][2]
     amendment = orientation.propose_amendment(
-        s2, user=member, body="Réguler l’installation en zone sur-dense.", rationale="Les incitations ont échoué."
+        s2,
+        user=member,
+        body="Réguler l’installation en zone sur-dense.",
+        rationale="Les incitations ont échoué.",
     )
     assert amendment.number == 1 and amendment.base_version == 1
     assert orientation.support_amendment(amendment, world["members"][0]) is True
@@ -216,7 +219,9 @@ def test_one_ballot_per_member_and_bad_ballots_change_nothing(world):
     with pytest.raises(orientation.OrientationError, match="membre d’un groupe appelé"):
         orientation.cast_ballot(vote, world["outsider"], ballot(vote, "Pour", "Réguler"))
     with pytest.raises(orientation.OrientationError, match="membre d’un groupe appelé"):
-        orientation.cast_ballot(vote, make_user("staff-voter", is_staff=True), ballot(vote, "Pour", "Réguler"))
+        orientation.cast_ballot(
+            vote, make_user("staff-voter", is_staff=True), ballot(vote, "Pour", "Réguler")
+        )
     m2 = world["members"][1]
     choices = ballot(vote, "Pour", "Réguler")
     with pytest.raises(orientation.OrientationError, match="Bulletin incomplet"):
