@@ -102,8 +102,8 @@ def test_from_contributions_to_the_adopted_text_through_the_pages(client, world)
     )
     response = client.post(
         url("point_create", world),
-        {"section": section.pk, "title": "Réguler ?", "option_1_label": "Réguler", "option_1_text": "Réguler.",
-         "option_2_label": "Inciter", "option_2_text": "Inciter."},
+        {"section": section.pk, "title": "Réguler ?", "option_1_label": "Réguler",
+         "option_1_text": "Réguler.", "option_2_label": "Inciter", "option_2_text": "Inciter."},
     )  # fmt: skip
     assert response.status_code == 302
     response = client.post(url("vote_open", world), follow=True)
