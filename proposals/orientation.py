@@ -466,6 +466,15 @@ def proclaim_if_due(text):
     return text
 
 
+def proclaim_due() -> int:
+    """Proclaim every vote whose closing date has passed (pages do it on reading; the traceability
+    page and the ``proclaim_votes`` command call this). Returns how many texts were proclaimed."""
+    due = OrientationText.objects.filter(
+        state=OrientationText.State.VOTING, vote__closes_at__lte=timezone.now()
+    ).select_related("vote", "consultation")
+    return sum(proclaim_if_due(text).state != OrientationText.State.VOTING for text in due)
+
+
 def final_document(text, result: Tally) -> dict:
     """The text as the vote leaves it: each point's winning wording replaces its section's."""
     winners = {
@@ -526,6 +535,7 @@ def traced(*, measure=None, zone=None):
     take them up or concern it, each with its text's vote result."""
     from territories.zones import level_of
 
+    proclaim_due()
     if measure is not None:
         contributions = Contribution.objects.filter(measure=measure)
         concerned = Q(measures=measure)

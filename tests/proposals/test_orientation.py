@@ -273,3 +273,21 @@ def test_casting_a_ballot_writes_only_the_participation_and_anonymous_counters(w
     assert set(row) == {"id", "vote_id", "user_id", "voted_on"}
     # admins see that the member voted, and the totals — nothing that says what the member chose
     assert counts(vote)[choices[next(iter(choices))]] == 1
+
+
+def test_the_command_proclaims_votes_whose_close_has_passed(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    text, _, s2 = make_text(world, amendments="none")
+    vote, _ = open_vote_with_point(world, text, s2, quorum=0)
+    orientation.cast_ballot(vote, world["members"][0], ballot(vote, "Pour", "Réguler"))
+    out = StringIO()
+    call_command("proclaim_votes", stdout=out)
+    assert out.getvalue().strip() == "0 vote(s) proclamé(s)."
+    close_vote(vote)
+    call_command("proclaim_votes", stdout=out)
+    assert "1 vote(s) proclamé(s)." in out.getvalue()
+    text.refresh_from_db()
+    assert text.state == OrientationText.State.ADOPTED
