@@ -43,6 +43,10 @@ EDIT_REFUSAL = (
 )
 
 
+class Refused(Exception):
+    """Raised while loading a page the user may not see; ``_guard`` answers 403 with the reason."""
+
+
 def _text(slug):
     text = get_object_or_404(
         OrientationText.objects.select_related("consultation__group", "vote"), consultation__slug=slug
@@ -53,17 +57,17 @@ def _text(slug):
 def _viewable_text(request, slug):
     text = _text(slug)
     if not perms.can_view_text(request.user, text):
-        raise PermissionError(VIEW_REFUSAL)
+        raise Refused(VIEW_REFUSAL)
     return text
 
 
 def _guard(view):
-    """Turn a PermissionError raised while loading into the portal's 403 page with its reason."""
+    """Turn a ``Refused`` raised while loading into the portal's 403 page with its reason."""
 
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except PermissionError as exc:
+        except Refused as exc:
             return refuse(request, str(exc))
 
     wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
@@ -307,7 +311,7 @@ def _amendment(request, pk):
     )
     orientation.proclaim_if_due(amendment.text)
     if not perms.can_view_text(request.user, amendment.text):
-        raise PermissionError(VIEW_REFUSAL)
+        raise Refused(VIEW_REFUSAL)
     return amendment
 
 
