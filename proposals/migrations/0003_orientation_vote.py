@@ -6,237 +6,542 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('proposals', '0002_consultation_front'),
+        ("proposals", "0002_consultation_front"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrientationText',
+            name="OrientationText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='titre')),
-                ('state', models.CharField(choices=[('redaction', 'En rédaction'), ('vote', 'Soumis au vote'), ('adopte', 'Adopté'), ('rejete', 'Non adopté')], default='redaction', max_length=20, verbose_name='état')),
-                ('amendments_open_at', models.DateTimeField(blank=True, null=True, verbose_name='ouverture des amendements')),
-                ('amendments_close_at', models.DateTimeField(blank=True, null=True, verbose_name='clôture des amendements')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='résultat proclamé le')),
-                ('final_text', models.JSONField(blank=True, null=True, verbose_name='texte figé à la proclamation')),
-                ('final_checksum', models.CharField(blank=True, max_length=64, verbose_name='empreinte SHA-256 du texte figé')),
-                ('consultation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='orientation_text', to='proposals.consultation')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="titre")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("redaction", "En rédaction"),
+                            ("vote", "Soumis au vote"),
+                            ("adopte", "Adopté"),
+                            ("rejete", "Non adopté"),
+                        ],
+                        default="redaction",
+                        max_length=20,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "amendments_open_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="ouverture des amendements"),
+                ),
+                (
+                    "amendments_close_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="clôture des amendements"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="résultat proclamé le"),
+                ),
+                (
+                    "final_text",
+                    models.JSONField(blank=True, null=True, verbose_name="texte figé à la proclamation"),
+                ),
+                (
+                    "final_checksum",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="empreinte SHA-256 du texte figé"
+                    ),
+                ),
+                (
+                    "consultation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orientation_text",
+                        to="proposals.consultation",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'texte d’orientation',
-                'verbose_name_plural': 'textes d’orientation',
+                "verbose_name": "texte d’orientation",
+                "verbose_name_plural": "textes d’orientation",
             },
         ),
         migrations.CreateModel(
-            name='Amendment',
+            name="Amendment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='numéro')),
-                ('body', models.TextField(verbose_name='rédaction proposée pour la section (Markdown)')),
-                ('rationale', models.TextField(blank=True, verbose_name='exposé des motifs (Markdown)')),
-                ('base_version', models.PositiveIntegerField(verbose_name='version amendée')),
-                ('status', models.CharField(choices=[('depose', 'Déposé'), ('accepte', 'Accepté'), ('fusionne', 'Fusionné'), ('refuse', 'Refusé')], default='depose', max_length=20, verbose_name='statut')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='motif de la décision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='décidé le')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='déposé le')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('text', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='proposals.orientationtext')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="numéro")),
+                ("body", models.TextField(verbose_name="rédaction proposée pour la section (Markdown)")),
+                ("rationale", models.TextField(blank=True, verbose_name="exposé des motifs (Markdown)")),
+                ("base_version", models.PositiveIntegerField(verbose_name="version amendée")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("depose", "Déposé"),
+                            ("accepte", "Accepté"),
+                            ("fusionne", "Fusionné"),
+                            ("refuse", "Refusé"),
+                        ],
+                        default="depose",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("decision_reason", models.TextField(blank=True, verbose_name="motif de la décision")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="décidé le")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="déposé le")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "text",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="amendments",
+                        to="proposals.orientationtext",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'amendement',
-                'verbose_name_plural': 'amendements',
-                'ordering': ['text', 'number'],
+                "verbose_name": "amendement",
+                "verbose_name_plural": "amendements",
+                "ordering": ["text", "number"],
             },
         ),
         migrations.CreateModel(
-            name='TextSection',
+            name="TextSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='numéro')),
-                ('title', models.CharField(max_length=300, verbose_name='titre')),
-                ('body', models.TextField(verbose_name='texte (Markdown)')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifiée le')),
-                ('contributions', models.ManyToManyField(blank=True, related_name='sections', to='proposals.contribution', verbose_name='contributions reprises')),
-                ('measures', models.ManyToManyField(blank=True, related_name='orientation_sections', to='proposals.measure', verbose_name='mesures concernées')),
-                ('text', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='proposals.orientationtext')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="numéro")),
+                ("title", models.CharField(max_length=300, verbose_name="titre")),
+                ("body", models.TextField(verbose_name="texte (Markdown)")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifiée le")),
+                (
+                    "contributions",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="sections",
+                        to="proposals.contribution",
+                        verbose_name="contributions reprises",
+                    ),
+                ),
+                (
+                    "measures",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="orientation_sections",
+                        to="proposals.measure",
+                        verbose_name="mesures concernées",
+                    ),
+                ),
+                (
+                    "text",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="proposals.orientationtext",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'section du texte d’orientation',
-                'verbose_name_plural': 'sections du texte d’orientation',
-                'ordering': ['text', 'number'],
+                "verbose_name": "section du texte d’orientation",
+                "verbose_name_plural": "sections du texte d’orientation",
+                "ordering": ["text", "number"],
             },
         ),
         migrations.CreateModel(
-            name='SectionVersion',
+            name="SectionVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('title', models.CharField(max_length=300, verbose_name='titre')),
-                ('body', models.TextField(verbose_name='texte')),
-                ('contribution_ids', models.JSONField(default=list, verbose_name='contributions reprises')),
-                ('measure_ids', models.JSONField(default=list, verbose_name='mesures concernées')),
-                ('territories', models.JSONField(default=list, verbose_name='territoires')),
-                ('note', models.CharField(max_length=300, verbose_name='nature du changement')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='le')),
-                ('amendment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='proposals.amendment')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='proposals.textsection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                ("title", models.CharField(max_length=300, verbose_name="titre")),
+                ("body", models.TextField(verbose_name="texte")),
+                ("contribution_ids", models.JSONField(default=list, verbose_name="contributions reprises")),
+                ("measure_ids", models.JSONField(default=list, verbose_name="mesures concernées")),
+                ("territories", models.JSONField(default=list, verbose_name="territoires")),
+                ("note", models.CharField(max_length=300, verbose_name="nature du changement")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="le")),
+                (
+                    "amendment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="proposals.amendment",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="proposals.textsection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'version d’une section',
-                'verbose_name_plural': 'versions des sections',
-                'ordering': ['section', 'number'],
+                "verbose_name": "version d’une section",
+                "verbose_name_plural": "versions des sections",
+                "ordering": ["section", "number"],
             },
         ),
         migrations.CreateModel(
-            name='SectionTerritory',
+            name="SectionTerritory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(max_length=20, verbose_name='niveau')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='territories', to='proposals.textsection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("level", models.CharField(max_length=20, verbose_name="niveau")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="territories",
+                        to="proposals.textsection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'territoire d’une section',
-                'verbose_name_plural': 'territoires des sections',
-                'ordering': ['section', 'pk'],
+                "verbose_name": "territoire d’une section",
+                "verbose_name_plural": "territoires des sections",
+                "ordering": ["section", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='amendment',
-            name='section',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='proposals.textsection'),
+            model_name="amendment",
+            name="section",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="amendments",
+                to="proposals.textsection",
+            ),
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opens_at', models.DateTimeField(blank=True, null=True, verbose_name='ouverture')),
-                ('closes_at', models.DateTimeField(verbose_name='clôture')),
-                ('quorum_percent', models.PositiveSmallIntegerField(default=0, verbose_name='quorum (% des membres appelés à voter)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('eligible_count', models.PositiveIntegerField(null=True, verbose_name='membres appelés à voter (à l’ouverture)')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('groups', models.ManyToManyField(related_name='votes', to='proposals.workinggroup', verbose_name='groupes appelés à voter')),
-                ('text', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='vote', to='proposals.orientationtext')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("opens_at", models.DateTimeField(blank=True, null=True, verbose_name="ouverture")),
+                ("closes_at", models.DateTimeField(verbose_name="clôture")),
+                (
+                    "quorum_percent",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="quorum (% des membres appelés à voter)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "eligible_count",
+                    models.PositiveIntegerField(
+                        null=True, verbose_name="membres appelés à voter (à l’ouverture)"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        related_name="votes",
+                        to="proposals.workinggroup",
+                        verbose_name="groupes appelés à voter",
+                    ),
+                ),
+                (
+                    "text",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vote",
+                        to="proposals.orientationtext",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vote',
-                'verbose_name_plural': 'votes',
+                "verbose_name": "vote",
+                "verbose_name_plural": "votes",
             },
         ),
         migrations.CreateModel(
-            name='Participation',
+            name="Participation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('voted_on', models.DateField(verbose_name='a voté le')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vote', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='proposals.vote')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("voted_on", models.DateField(verbose_name="a voté le")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="proposals.vote",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'émargement',
-                'verbose_name_plural': 'émargements',
+                "verbose_name": "émargement",
+                "verbose_name_plural": "émargements",
             },
         ),
         migrations.CreateModel(
-            name='VoteQuestion',
+            name="VoteQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='numéro')),
-                ('kind', models.CharField(choices=[('adoption', 'Adoption du texte'), ('point', 'Point en débat')], default='point', max_length=20, verbose_name='type')),
-                ('title', models.CharField(max_length=300, verbose_name='question')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='vote_questions', to='proposals.textsection')),
-                ('vote', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='proposals.vote')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="numéro")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("adoption", "Adoption du texte"), ("point", "Point en débat")],
+                        default="point",
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="question")),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vote_questions",
+                        to="proposals.textsection",
+                    ),
+                ),
+                (
+                    "vote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="proposals.vote",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'question soumise au vote',
-                'verbose_name_plural': 'questions soumises au vote',
-                'ordering': ['vote', 'number'],
+                "verbose_name": "question soumise au vote",
+                "verbose_name_plural": "questions soumises au vote",
+                "ordering": ["vote", "number"],
             },
         ),
         migrations.CreateModel(
-            name='VoteOption',
+            name="VoteOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='numéro')),
-                ('label', models.CharField(max_length=300, verbose_name='option')),
-                ('text', models.TextField(blank=True, verbose_name='rédaction de la section si cette option l’emporte (Markdown)')),
-                ('is_abstention', models.BooleanField(default=False, verbose_name='abstention')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='voix')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='proposals.votequestion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="numéro")),
+                ("label", models.CharField(max_length=300, verbose_name="option")),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True,
+                        verbose_name="rédaction de la section si cette option l’emporte (Markdown)",
+                    ),
+                ),
+                ("is_abstention", models.BooleanField(default=False, verbose_name="abstention")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="voix")),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="proposals.votequestion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'option',
-                'verbose_name_plural': 'options',
-                'ordering': ['question', 'number'],
+                "verbose_name": "option",
+                "verbose_name_plural": "options",
+                "ordering": ["question", "number"],
             },
         ),
         migrations.CreateModel(
-            name='AmendmentSupport',
+            name="AmendmentSupport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='le')),
-                ('amendment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to='proposals.amendment')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="le")),
+                (
+                    "amendment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="supports",
+                        to="proposals.amendment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'soutien à un amendement',
-                'verbose_name_plural': 'soutiens aux amendements',
-                'constraints': [models.UniqueConstraint(fields=('amendment', 'user'), name='amendment_support_one_per_member')],
+                "verbose_name": "soutien à un amendement",
+                "verbose_name_plural": "soutiens aux amendements",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("amendment", "user"), name="amendment_support_one_per_member"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='orientationtext',
-            constraint=models.CheckConstraint(condition=models.Q(('amendments_close_at__gt', models.F('amendments_open_at')), ('amendments_open_at__isnull', True), ('amendments_close_at__isnull', True), _connector='OR'), name='orientation_amendments_close_after_opening'),
+            model_name="orientationtext",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amendments_close_at__gt", models.F("amendments_open_at")),
+                    ("amendments_open_at__isnull", True),
+                    ("amendments_close_at__isnull", True),
+                    _connector="OR",
+                ),
+                name="orientation_amendments_close_after_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='textsection',
-            constraint=models.UniqueConstraint(fields=('text', 'number'), name='section_unique_number'),
+            model_name="textsection",
+            constraint=models.UniqueConstraint(fields=("text", "number"), name="section_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='sectionversion',
-            constraint=models.UniqueConstraint(fields=('section', 'number'), name='section_version_unique'),
+            model_name="sectionversion",
+            constraint=models.UniqueConstraint(fields=("section", "number"), name="section_version_unique"),
         ),
         migrations.AddIndex(
-            model_name='sectionterritory',
-            index=models.Index(fields=['level', 'code'], name='section_territory_zone_idx'),
+            model_name="sectionterritory",
+            index=models.Index(fields=["level", "code"], name="section_territory_zone_idx"),
         ),
         migrations.AddConstraint(
-            model_name='sectionterritory',
-            constraint=models.UniqueConstraint(fields=('section', 'level', 'code'), name='section_territory_unique'),
+            model_name="sectionterritory",
+            constraint=models.UniqueConstraint(
+                fields=("section", "level", "code"), name="section_territory_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='amendment',
-            constraint=models.UniqueConstraint(fields=('text', 'number'), name='amendment_unique_number'),
+            model_name="amendment",
+            constraint=models.UniqueConstraint(fields=("text", "number"), name="amendment_unique_number"),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('quorum_percent__lte', 100)), name='vote_quorum_percent_max_100'),
+            model_name="vote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quorum_percent__lte", 100)), name="vote_quorum_percent_max_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_at__isnull', True), ('closes_at__gt', models.F('opens_at')), _connector='OR'), name='vote_closes_after_opening'),
+            model_name="vote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("opens_at__isnull", True), ("closes_at__gt", models.F("opens_at")), _connector="OR"
+                ),
+                name="vote_closes_after_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(fields=('vote', 'user'), name='participation_one_per_member'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(fields=("vote", "user"), name="participation_one_per_member"),
         ),
         migrations.AddConstraint(
-            model_name='votequestion',
-            constraint=models.UniqueConstraint(fields=('vote', 'number'), name='vote_question_unique'),
+            model_name="votequestion",
+            constraint=models.UniqueConstraint(fields=("vote", "number"), name="vote_question_unique"),
         ),
         migrations.AddConstraint(
-            model_name='voteoption',
-            constraint=models.UniqueConstraint(fields=('question', 'number'), name='vote_option_unique'),
+            model_name="voteoption",
+            constraint=models.UniqueConstraint(fields=("question", "number"), name="vote_option_unique"),
         ),
     ]
