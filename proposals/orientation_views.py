@@ -194,7 +194,7 @@ def section_edit(request, slug, number=None):
         return refuse(request, EDIT_REFUSAL)
     section = _section(text, number) if number is not None else None
     initial = _section_initial(section) if section else {}
-    if section is None and request.GET.get("contribution"):
+    if section is None and request.GET.get("contribution", "").isdigit():
         taken = text.consultation.contributions.filter(
             pk=request.GET["contribution"], status__in=Contribution.PUBLIC_STATUSES
         ).first()
