@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F, Max, Prefetch, Q
 from django.utils import timezone
 
 from .models import (
@@ -225,7 +225,7 @@ def contribution_fates(contribution, can_view=None) -> list[dict]:
     coordinators' synthesis decision. Sections of texts not yet proclaimed count only where
     ``can_view(text)`` says the reader may see that text."""
     fates = []
-    for section in contribution.sections.select_related("text__consultation").order_by("text", "number"):
+    for section in sorted(contribution.sections.all(), key=lambda s: (s.text_id, s.number)):
         text = section.text
         if text.state not in PROCLAIMED and not (can_view and can_view(text)):
             continue
@@ -243,6 +243,10 @@ def contribution_fates(contribution, can_view=None) -> list[dict]:
     return fates
 
 
+# What ``contribution_fates`` reads, prefetched wherever several contributions are listed.
+SECTIONS_WITH_TEXT = Prefetch("sections", queryset=TextSection.objects.select_related("text__consultation"))
+
+
 def pending_amendments(text):
     return text.amendments.filter(status=Amendment.Status.PROPOSED)
 
@@ -252,11 +256,16 @@ def pending_amendments(text):
 
 @transaction.atomic
 def prepare_vote(text, *, user, closes_at, quorum_percent, groups):
-    """Create the vote (not yet open) with its first question, the adoption of the text."""
+    """Create the vote (not yet open) with its first question, the adoption of the text; while it is
+    in preparation, a second call changes its closing date, quorum and groups."""
     if text.state != OrientationText.State.DRAFTING:
         raise OrientationError("Le texte est déjà soumis au vote ou proclamé.")
-    if hasattr(text, "vote"):
-        raise OrientationError("Un vote est déjà en préparation pour ce texte.")
+    vote = getattr(text, "vote", None)
+    if vote is not None:
+        vote.closes_at, vote.quorum_percent = closes_at, quorum_percent
+        vote.save(update_fields=["closes_at", "quorum_percent"])
+        vote.groups.set(groups)
+        return vote
     vote = Vote.objects.create(text=text, closes_at=closes_at, quorum_percent=quorum_percent, created_by=user)
     vote.groups.set(groups)
     question = VoteQuestion.objects.create(
@@ -305,8 +314,8 @@ def open_vote(vote):
     pending = pending_amendments(text).count()
     if pending:
         raise OrientationError(
-            f"{pending} amendement(s) attendent encore une décision : acceptez, fusionnez ou refusez-les "
-            "avant d’ouvrir le vote."
+            f"{pending} amendement{'s' if pending > 1 else ''} en attente de décision : acceptez, "
+            "fusionnez ou refusez chacun avant d’ouvrir le vote."
         )
     if text.amendment_phase in ("à venir", "ouverte"):
         raise OrientationError("La période d’amendement n’est pas terminée.")
@@ -315,9 +324,8 @@ def open_vote(vote):
     if not vote.groups.exists():
         raise OrientationError("Aucun groupe n’est appelé à voter.")
     vote.opens_at = now
-    vote.save(update_fields=["opens_at"])
     vote.eligible_count = eligible_members(vote).count()  # the electorate, fixed at the opening
-    vote.save(update_fields=["eligible_count"])
+    vote.save(update_fields=["opens_at", "eligible_count"])
     text.state = OrientationText.State.VOTING
     text.save(update_fields=["state", "updated_at"])
     return vote
@@ -415,10 +423,6 @@ class Tally:
     def adopted(self) -> bool:
         result = self.adoption
         return bool(self.quorum_reached and result and result.winner and result.winner.label == "Pour")
-
-    @property
-    def rule(self) -> str:
-        return QUORUM_RULE.format(quorum=self.vote.quorum_percent)
 
 
 def tally(vote) -> Tally:
@@ -523,10 +527,6 @@ def final_document(text, result: Tally) -> dict:
     }
 
 
-def amendment_counts(text):
-    return dict(text.amendments.values_list("status").annotate(n=Count("pk")))
-
-
 # Traceability -------------------------------------------------------------------------------------
 
 
@@ -546,6 +546,7 @@ def traced(*, measure=None, zone=None):
     contributions = list(
         contributions.filter(status__in=Contribution.PUBLIC_STATUSES)
         .select_related("consultation", "measure__programme", "author")
+        .prefetch_related(SECTIONS_WITH_TEXT)
         .order_by("-created_at")[:200]
     )
     sections = list(

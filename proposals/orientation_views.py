@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from territories.picker import TerritoryError, stored_key
+from territories.picker import TerritoryError, stored_key, stored_label
 from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory
 from territories.zones import level_of
@@ -127,20 +127,15 @@ def text_edit(request, slug):
 def text_detail(request, slug):
     text = _viewable_text(request, slug)
     user = request.user
-    sections = list(
-        text.sections.prefetch_related(
-            "contributions", "measures__programme", "territories", "vote_questions"
-        ).annotate(amendment_total=Count("amendments"))
-    )
+    sections = list(text.sections.prefetch_related("contributions", "measures__programme", "territories"))
     amendments = list(
         text.amendments.select_related("author", "section").annotate(support_total=Count("supports"))
     )
-    for section in sections:
-        section.amendment_list = [a for a in amendments if a.section_id == section.pk]
-        for a in section.amendment_list:
-            a.fate = orientation.amendment_fate(a)
+    for a in amendments:
+        a.fate = orientation.amendment_fate(a)
     final = {s["number"]: s for s in (text.final_text or {}).get("sections", [])}
     for section in sections:
+        section.amendment_list = [a for a in amendments if a.section_id == section.pk]
         section.shown = final.get(section.number, {"body": section.body, "decided_by_vote": ""})
     taken = {c.pk for s in sections for c in s.contributions.all()}
     public = text.consultation.contributions.filter(status__in=Contribution.PUBLIC_STATUSES).select_related(
@@ -161,7 +156,6 @@ def text_detail(request, slug):
             "pending": sum(1 for a in amendments if a.status == Amendment.Status.PROPOSED),
             "vote": vote,
             "tally": orientation.tally(vote) if vote and perms.can_view_turnout(user, vote) else None,
-            "can_view_results": vote is not None and perms.can_view_results(user, vote),
             "can_vote": vote is not None and perms.can_vote(user, vote),
         },
     )
@@ -180,7 +174,7 @@ def _section_initial(section):
         "body": section.body,
         "contributions": list(section.contributions.all()),
         "measures": list(section.measures.all()),
-        "territories": "\n".join(f"{t.level}:{t.code}" for t in section.territories.all()),
+        "territories": "\n".join(stored_label(t.level, t.code) for t in section.territories.all()),
     }
 
 
@@ -243,9 +237,8 @@ def section_history(request, slug, number):
         old = by_number.get(int(request.GET.get("de", new.number - 1)))
     except (KeyError, ValueError):
         raise Http404("Version inconnue") from None
-    previous = {v.number: by_number.get(v.number - 1) for v in versions}
     for v in versions:
-        before = previous[v.number]
+        before = by_number.get(v.number - 1)
         v.changes = orientation.changed_fields(_version_dict(before) if before else None, _version_dict(v))
     return render(
         request,
@@ -309,7 +302,7 @@ def _amendment(request, pk):
         Amendment.objects.select_related("text__consultation__group", "section", "author", "decided_by"),
         pk=pk,
     )
-    orientation.proclaim_if_due(amendment.text)
+    amendment.text = orientation.proclaim_if_due(amendment.text)
     if not perms.can_view_text(request.user, amendment.text):
         raise Refused(VIEW_REFUSAL)
     return amendment
@@ -416,22 +409,17 @@ def vote_prepare(request, slug):
     form = VoteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if vote is None:
-            try:
-                orientation.prepare_vote(
-                    text,
-                    user=request.user,
-                    closes_at=data["closes_at"],
-                    quorum_percent=data["quorum_percent"],
-                    groups=data["groups"],
-                )
-            except orientation.OrientationError as exc:
-                form.add_error(None, str(exc))
+        try:
+            orientation.prepare_vote(
+                text,
+                user=request.user,
+                closes_at=data["closes_at"],
+                quorum_percent=data["quorum_percent"],
+                groups=data["groups"],
+            )
+        except orientation.OrientationError as exc:
+            form.add_error(None, str(exc))
         else:
-            vote.closes_at, vote.quorum_percent = data["closes_at"], data["quorum_percent"]
-            vote.save(update_fields=["closes_at", "quorum_percent"])
-            vote.groups.set(data["groups"])
-        if not form.errors:
             messages.success(request, "Vote préparé : ajoutez les points en débat, puis ouvrez-le.")
             return redirect("proposals:vote", slug)
     return render(

@@ -491,6 +491,7 @@ def contribution_detail(request, pk):
         ).prefetch_related(
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
             Prefetch("status_changes", queryset=StatusChange.objects.select_related("changed_by")),
+            orientation.SECTIONS_WITH_TEXT,
         ),
         pk=pk,
     )

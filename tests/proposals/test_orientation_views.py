@@ -217,3 +217,47 @@ def test_bad_input_is_answered_next_to_the_field_and_changes_nothing(client, wor
     assert not Participation.objects.exists() and sum(VoteOption.objects.values_list("count", flat=True)) == 0
     text.refresh_from_db()
     assert text.state == OrientationText.State.VOTING
+
+
+def test_after_the_close_an_amendment_page_is_public_on_its_first_visit(client, world):
+    """The first reader may arrive by an amendment: it proclaims, then reads with the new state."""
+    from proposals import orientation
+
+    from .orientation_factories import ballot, make_text, open_vote_with_point
+
+    text, s1, s2 = make_text(world)
+    amendment = orientation.propose_amendment(s1, user=world["members"][0], body="Autre rédaction.")
+    orientation.decide_amendment(amendment, user=world["coordinator"], status="refuse", reason="Hors sujet")
+    OrientationText.objects.filter(pk=text.pk).update(amendments_close_at=timezone.now())
+    text.refresh_from_db()
+    vote, _ = open_vote_with_point(world, text, s2, quorum=0)
+    orientation.cast_ballot(vote, world["members"][1], ballot(vote, "Pour", "Réguler"))
+    assert client.get(amendment.get_absolute_url()).status_code == 403
+    close_vote(vote)
+    response = client.get(amendment.get_absolute_url())
+    assert response.status_code == 200 and "Refusé : Hors sujet" in response.text
+    assert OrientationText.objects.get(pk=text.pk).state == OrientationText.State.ADOPTED
+
+
+def test_a_vote_in_preparation_is_changed_then_opened_and_a_section_reads_back_by_name(client, world):
+    from .orientation_factories import make_text
+
+    text, _, s2 = make_text(world, amendments="none")
+    client.force_login(world["coordinator"])
+    page = client.get(url("section_edit", world, 2))
+    assert "Creuse (département 23)" in page.text  # names, not codes, when a section is edited again
+    soon = timezone.localtime() + timedelta(days=2)
+    for days, quorum in ((2, 10), (4, 30)):
+        closes = (timezone.localtime() + timedelta(days=days)).strftime(FORMAT)
+        response = client.post(
+            url("vote_prepare", world),
+            {
+                "closes_at": closes,
+                "quorum_percent": quorum,
+                "groups": [world["group"].pk, world["other_group"].pk],
+            },
+        )
+        assert response.status_code == 302
+    vote = Vote.objects.get()
+    assert vote.quorum_percent == 30 and vote.closes_at > soon and vote.groups.count() == 2
+    assert vote.questions.count() == 1  # still one adoption question
