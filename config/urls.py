@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.api import api
 from indicators.health import health
 from territories.login import ThrottledLoginView
 
 urlpatterns = [
     path("sante/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("connexion/", ThrottledLoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("offre/", include("offers.urls")),

@@ -9,7 +9,10 @@ class IndicatorsConfig(AppConfig):
         from territories import bootstrap, sections
         from territories.signals import dataset_imported
 
-        from . import triggers
+        from . import (
+            api_v1,  # noqa: F401 (registers its part of the API cache key)
+            triggers,
+        )
         from .cards import key_figure_cards
         from .evolution import evolution_section
         from .national import home_map_section

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from territories.api_common import cached
 from territories.geojson import feature, feature_collection
 from territories.models import Commune
 from territories.text import normalize_name
@@ -197,22 +198,13 @@ def run_status(request, pk):
 
 
 @require_GET
+@cached(limit=False)
 def classes_geojson(request, level, code):
-    """The zone's computed communes coloured by class (official APL when published) (GeoJSON)."""
-    from django.core.cache import cache
-    from django.http import HttpResponse
-
-    from .national import layer_state_key
-
+    """The zone's computed communes coloured by class (official APL when published) (GeoJSON);
+    cached under the data state (a new run or import), with ETag / Last-Modified."""
     zone = get_zone(level, code)
-    key = f"classes-layer:v1:{layer_state_key()}:{level}:{zone.pk}"
-    payload = cache.get(key)
-    if payload is None:
-        payload = json.dumps(classes_payload(atoms_of_zone(zone)), separators=(",", ":"), ensure_ascii=False)
-        cache.set(key, payload, 60 * 60 * 24)
-    response = HttpResponse(payload, content_type="application/json")
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    payload = json.dumps(classes_payload(atoms_of_zone(zone)), separators=(",", ":"), ensure_ascii=False)
+    return HttpResponse(payload, content_type="application/json")
 
 
 def classes_payload(atoms):
@@ -265,15 +257,12 @@ def classes_payload(atoms):
 
 
 @require_GET
+@cached(limit=False)
 def france_geojson(request):
     """The national map layer (départements with every indicator), cached per run and import."""
-    from django.http import HttpResponse
-
     from .national import france_layer
 
-    response = HttpResponse(france_layer(), content_type="application/json")
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return HttpResponse(france_layer(), content_type="application/json")
 
 
 @require_http_methods(["GET", "POST"])

@@ -34,6 +34,7 @@ class OffersConfig(AppConfig):
     def ready(self):
         from territories import bootstrap, sections
 
+        from . import api_v1  # noqa: F401 (registers its part of the API cache key)
         from .cards import offer_cards
         from .sections import offer_section
 

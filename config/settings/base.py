@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.humanize",
     "leaflet",
+    "ninja",  # the API documentation page (Swagger UI served from static files)
     "simple_history",
     "csp",
     "django_ratelimit",  # its system checks refuse a per-process cache in production
@@ -215,6 +216,9 @@ PERMISSIONS_POLICY = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Anonymous requests to the public API, per IP address (REMOTE_ADDR; behind a proxy, set
+# RATELIMIT_IP_META_KEY). A partner downloading every commune needs 36 pages of 1,000.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
 # Sign-in throttling (territories.login): per submitted user name and per client address.
 LOGIN_RATE_PER_USERNAME = env.str("LOGIN_RATE_PER_USERNAME", default="10/h")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="50/h")

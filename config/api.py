@@ -1,0 +1,29 @@
+"""Wiring of the public read-only API (/api/v1/): each app's router, the shared error handlers and
+the cache / rate limit of territories.api_common. No resource is defined here."""
+
+from ninja import NinjaAPI
+
+from territories.api_common import Renderer, cached, install
+
+api = NinjaAPI(
+    title="Santé & Territoires — API publique",
+    version="1",
+    description=(
+        "Les chiffres du portail en lecture seule : territoires, indicateurs (valeurs, classements, "
+        "classes et zonage ARS), calculs, offre de soins, programmes et contributions publiées. "
+        "Chaque valeur dit sa source, son millésime et le calcul qui l’a produite ; une estimation "
+        "est dite estimation, un proxy est dit proxy. Pagination bornée (1 000 lignes au plus), "
+        "CSV sur les ressources tabulaires (?format=csv), ETag et Last-Modified pour revalider, "
+        "limite de débit par adresse (429)."
+    ),
+    openapi_url="/schema/",
+    docs_url="/docs/",
+    urls_namespace="api",
+    renderer=Renderer(),
+)
+install(api)
+api.add_decorator(cached, mode="view")
+api.add_router("/territoires/", "territories.api_v1.router")
+api.add_router("/indicateurs/", "indicators.api_v1.router")
+api.add_router("/offres/", "offers.api_v1.router")
+api.add_router("/programmes/", "proposals.api_v1.router")
