@@ -12,11 +12,14 @@ from territories.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
+    WITHIN_HELP,
+    WITHIN_PATTERN,
     Format,
     Page,
+    communes_within,
     register_state,
     tabular,
-    zone_from_filters,
+    zones_from_filters,
 )
 
 from .models import Offer
@@ -103,12 +106,12 @@ def offer_row(o) -> dict:
     }
 
 
-def offers_in(zone):
-    """Offers located in the zone's communes (or their arrondissements), and CPTS whose perimeter
-    reaches it."""
-    if zone is None:
+def offers_in(zones):
+    """Offers located in the zones' communes (or their arrondissements), and CPTS whose perimeter
+    reaches them."""
+    if not zones:
         return Offer.objects.all()
-    communes = zone.communes()
+    communes = communes_within(zones)
     ids = Offer.objects.filter(
         Q(commune__in=communes) | Q(commune__parent__in=communes) | Q(perimeter__in=communes)
     ).values("pk")
@@ -129,17 +132,17 @@ def offers(
     region: str | None = None,
     epci: str | None = None,
     bassin_de_vie: str | None = None,
-    within: str | None = Query(None, description="niveau:code, ex. commune:23096"),
+    within: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
     page: int = Query(1, ge=1),
     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
     format: Format = "json",
 ):
     """MSP, CPTS, centres de santé, ESP, sites hospitaliers et d’urgences : filtrés par type,
     statut et zone ; la source (jeu de données, licence, millésime) de chacun."""
-    zone = zone_from_filters(
+    zones = zones_from_filters(
         departement=departement, region=region, epci=epci, bassin_de_vie=bassin_de_vie, within=within
     )
-    qs = offers_in(zone).select_related("commune", "dataset").order_by("pk")
+    qs = offers_in(zones).select_related("commune", "dataset").order_by("pk")
     if type:
         qs = qs.filter(kind=type)
     if statut:

@@ -13,12 +13,14 @@ from territories.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
+    WITHIN_HELP,
+    WITHIN_PATTERN,
     ApiError,
     Format,
     Page,
     register_state,
     tabular,
-    zone_from_filters,
+    zone_of,
 )
 from territories.api_v1 import TerritoryRef, ref
 
@@ -202,8 +204,8 @@ def programmes(request):
 def contributions(
     request,
     programme: str | None = Query(None, max_length=80),
-    mesure: int | None = Query(None, ge=1),
-    territoire: str | None = Query(None, description="niveau:code du territoire de la contribution"),
+    mesure: int | None = Query(None, ge=1, description="numéro de la mesure (dans le programme donné)"),
+    territoire: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
     page: int = Query(1, ge=1),
     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
     format: Format = "json",
@@ -215,16 +217,12 @@ def contributions(
         .select_related("measure__programme", "consultation")
         .order_by("-created_at", "-pk")
     )
-    if mesure is not None and not programme:
-        raise ApiError(
-            400, "mesure s’emploie avec programme (le numéro d’une mesure dans son programme)", "mesure"
-        )
     if programme:
         qs = qs.filter(measure__programme__slug=programme)
     if mesure is not None:
         qs = qs.filter(measure__number=mesure)
     if territoire:
-        zone = zone_from_filters(within=territoire)
+        zone = _zone(territoire)
         qs = qs.filter(zone_level=territoire.partition(":")[0], zone_code=zone.pk)
     return tabular(
         request,
@@ -236,6 +234,14 @@ def contributions(
         "contributions",
         contribution_row,
     )
+
+
+def _zone(territoire):
+    try:
+        return zone_of("within", territoire)
+    except ApiError as exc:
+        exc.parameter = "territoire"
+        raise
 
 
 def contribution_row(c) -> dict:
@@ -275,14 +281,14 @@ def measure_detail(
     request,
     slug: str,
     number: int,
-    territoire: str | None = Query(None, description="niveau:code, ex. departement:23"),
+    territoire: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
 ):
     """La cible de la mesure face à la valeur mesurée en France et, si demandé, dans un territoire
     (même calcul que la page de la mesure)."""
     measure = Measure.objects.select_related("programme").filter(programme__slug=slug, number=number).first()
     if measure is None:
         raise Http404(f"Mesure {number} du programme « {slug} » introuvable")
-    zone = zone_from_filters(within=territoire) if territoire else None
+    zone = _zone(territoire) if territoire else None
     return {
         **measure_row(measure),
         "quote": measure.quote,

@@ -35,7 +35,7 @@ from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 
 from .exports import csv_response
-from .models import Dataset
+from .models import Commune, Dataset
 from .zones import LEVELS, get_zone
 
 MAX_PAGE_SIZE = 1000
@@ -57,7 +57,7 @@ ERRORS = {400: Problem, 404: Problem, 429: Problem}
 # The tabular resources also answer in CSV (declared so that clients and schema checks know it).
 CSV_EXTRA = {
     "responses": {
-        "200": {
+        200: {
             "content": {
                 "text/csv": {
                     "schema": {
@@ -197,31 +197,37 @@ ZONE_PARAMETERS = {
 }
 
 
-def zone_from_filters(**filters):
-    """The zone named by the filters (``departement="23"``, ``within="region:75"``…), or None.
-    At most one filter; an unknown code is a 404 naming the parameter."""
-    given = {k: v for k, v in filters.items() if v not in (None, "")}
-    if len(given) > 1:
-        raise ApiError(
-            400, "un seul filtre de zone à la fois : " + ", ".join(sorted(given)), sorted(given)[1]
-        )
-    if not given:
-        return None
-    parameter, value = next(iter(given.items()))
+WITHIN_PATTERN = r"^(commune|bassin-de-vie|epci|departement|region):[0-9A-Za-z]{1,9}$"
+WITHIN_HELP = "niveau:code, niveau parmi commune, bassin-de-vie, epci, departement, region (ex. region:75)"
+
+
+def zone_of(parameter, value):
+    """The zone a filter names (``departement="23"``, ``within="region:75"``); an unknown code
+    is a 404 naming the parameter."""
     if parameter == "within":
         level, _, code = value.partition(":")
         if level not in LEVELS or not code:
-            raise ApiError(
-                400,
-                "within s’écrit niveau:code, niveau parmi " + ", ".join(LEVELS) + " (ex. region:75)",
-                "within",
-            )
+            raise ApiError(400, "within s’écrit " + WITHIN_HELP, "within")
     else:
         level, code = ZONE_PARAMETERS[parameter], value
+    code = code.strip()
     try:
-        return get_zone(level, code.strip().upper() if level in ("departement", "commune") else code.strip())
+        return get_zone(level, code.upper() if level in ("departement", "commune") else code)
     except Http404:
         raise ApiError(404, f"{level} « {code} » inconnu(e)", parameter) from None
+
+
+def zones_from_filters(**filters) -> list:
+    """The zones named by the given filters (several filters intersect: ``?region=75&epci=…``)."""
+    return [zone_of(parameter, value) for parameter, value in filters.items() if value not in (None, "")]
+
+
+def communes_within(zones, communes=None):
+    """The active communes of every zone of ``zones`` (all of France for none)."""
+    communes = communes if communes is not None else Commune.objects.filter(is_active=True)
+    for zone in zones:
+        communes = communes.filter(pk__in=zone.communes().values("pk"))
+    return communes
 
 
 # --- Data state, cache, conditional requests, rate limit ---------------------------------------

@@ -6,8 +6,18 @@ from typing import Literal
 from django.db.models import Count, Max, Sum
 from ninja import Query, Router, Schema
 
-from .api_common import CSV_EXTRA, DEFAULT_PAGE_SIZE, ERRORS, Format, Page, tabular, zone_from_filters
-from .models import Commune
+from .api_common import (
+    CSV_EXTRA,
+    DEFAULT_PAGE_SIZE,
+    ERRORS,
+    WITHIN_HELP,
+    WITHIN_PATTERN,
+    Format,
+    Page,
+    communes_within,
+    tabular,
+    zones_from_filters,
+)
 from .search import search
 from .zones import get_zone, level_of, parent_zones
 
@@ -135,14 +145,15 @@ def communes(
     region: str | None = None,
     epci: str | None = None,
     bassin_de_vie: str | None = None,
-    within: str | None = Query(None, description="niveau:code, ex. region:75"),
+    within: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
     page: int = Query(1, ge=1),
     page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
     format: Format = "json",
 ):
-    """Toutes les communes de France (pages de 1 000 au plus), ou celles d’une zone."""
-    zone = zone_from_filters(
+    """Toutes les communes de France (pages de 1 000 au plus), ou celles d’une zone (plusieurs
+    filtres se combinent : les communes de la région 75 et de l’EPCI …)."""
+    zones = zones_from_filters(
         departement=departement, region=region, epci=epci, bassin_de_vie=bassin_de_vie, within=within
     )
-    rows = (zone.communes() if zone is not None else Commune.objects.filter(is_active=True)).order_by("code")
+    rows = communes_within(zones).order_by("code")
     return tabular(request, rows, page, page_size, format, COMMUNE_FIELDS, "communes", commune_row)
