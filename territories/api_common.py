@@ -7,13 +7,14 @@ Each app declares its resources in its own ``<app>/api_v1.py`` (a django-ninja `
   parameter, an unknown code a 404, too many requests a 429 with the limit said in words;
 - pagination: ``page`` / ``page_size`` (bounded: no query scans unbounded rows);
 - zone filters: ``?departement=23``, ``?region=75``, ``?epci=…``, ``?bassin_de_vie=…`` or
-  ``?within=region:75``, resolved to a zone (a set of communes);
+  ``?within=region:75``, resolved to zones (sets of communes);
 - CSV, the alternative format of tabular resources (``?format=csv``);
-- the response cache and conditional requests: a response is cached under the *data state* (what
-  every app says its answers depend on: the current computation run, the latest import, the
-  registry, the published contributions), so a new successful run invalidates every answer while
-  a failed one (which does not become current) keeps them; ``ETag`` and ``Last-Modified`` let
-  clients revalidate for free (304).
+- the response cache and conditional requests: a response is cached under the *data state*
+  (what every app says its answers depend on: the current computation run, the latest import,
+  the registry, the published contributions), so a new successful run invalidates every answer
+  while a failed one (which does not become current) keeps them; ``ETag`` and ``Last-Modified``
+  let clients revalidate for free (304). Anonymous territory pages use the same key
+  (``cached_page``).
 
 Apps register their part of the data state with :func:`register_state` (in ``AppConfig.ready``);
 nothing here imports a higher app.
@@ -283,6 +284,28 @@ def throttled(request) -> HttpResponse | None:
     return response
 
 
+def _stored_response(key, view, request, args, kwargs, seconds):
+    stored = cache.get(key)
+    if stored is not None:
+        content, content_type, disposition = stored
+        response = HttpResponse(content, content_type=content_type)
+        if disposition:
+            response["Content-Disposition"] = disposition
+        response["X-Cache"] = "hit"
+        return response
+    response = view(request, *args, **kwargs)
+    if response.status_code == 200 and not getattr(response, "streaming", False):
+        cache.set(
+            key, (response.content, response["Content-Type"], response.get("Content-Disposition")), seconds
+        )
+        response["X-Cache"] = "miss"
+    return response
+
+
+def _digest(request, state) -> str:
+    return hashlib.sha256(f"{state}|{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
+
+
 def cached(view=None, *, limit=True):
     """Rate limit (``limit``: the API; not the map layers of the pages), then answer from the
     cache keyed by the data state (or 304 when the client already has it); only successful
@@ -297,32 +320,38 @@ def cached(view=None, *, limit=True):
             if limited is not None:
                 return limited
         state, modified = data_state()
-        digest = hashlib.sha256(f"{state}|{request.get_full_path()}".encode()).hexdigest()
+        digest = _digest(request, state)
         etag = f'"{digest[:32]}"'
         last_modified = int(modified.timestamp()) if modified else None
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return _conditional_headers(not_modified, etag, last_modified)
-        key = f"api-v1:{digest}"
-        stored = cache.get(key)
-        if stored is not None:
-            content, content_type, disposition = stored
-            response = HttpResponse(content, content_type=content_type)
-            if disposition:
-                response["Content-Disposition"] = disposition
-            response["X-Cache"] = "hit"
-        else:
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not getattr(response, "streaming", False):
-                cache.set(
-                    key,
-                    (response.content, response["Content-Type"], response.get("Content-Disposition")),
-                    CACHE_SECONDS,
-                )
-                response["X-Cache"] = "miss"
+        response = _stored_response(f"api-v1:{digest}", view, request, args, kwargs, CACHE_SECONDS)
         if response.status_code == 200:
             _conditional_headers(response, etag, last_modified)
         return response
+
+    return wrapped
+
+
+def cached_page(view):
+    """The HTML page of an anonymous visitor without session or messages, cached under the data
+    state for ``PAGE_CACHE_SECONDS`` (a page also says what is open today: consultations, votes,
+    hence a short lifetime). A signed-in user always gets a fresh page."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = settings.PAGE_CACHE_SECONDS
+        if (
+            not seconds
+            or request.method != "GET"
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or "messages" in request.COOKIES
+            or request.user.is_authenticated
+        ):
+            return view(request, *args, **kwargs)
+        state, _modified = data_state()
+        return _stored_response(f"page:{_digest(request, state)}", view, request, args, kwargs, seconds)
 
     return wrapped
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from .api_common import cached_page
 from .geojson import feature, feature_collection
 from .models import Commune, Dataset, Departement, Region
 from .search import search
@@ -13,6 +14,7 @@ from .zones import LEVELS, get_zone, level_of, parent_zones
 
 
 @require_GET
+@cached_page
 def home(request):
     query = request.GET.get("q", "").strip()
     hits = search(query) if query else []
@@ -24,6 +26,7 @@ def home(request):
 
 
 @require_GET
+@cached_page
 def zone_detail(request, level, code):
     zone = get_zone(level, code)
     communes = zone.communes().select_related("departement").order_by("name")

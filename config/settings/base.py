@@ -219,6 +219,9 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Anonymous requests to the public API, per IP address (REMOTE_ADDR; behind a proxy, set
 # RATELIMIT_IP_META_KEY). A partner downloading every commune needs 36 pages of 1,000.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
+# Territory pages seen by anonymous visitors are cached under the data state (a new run, import,
+# registry edit or moderated contribution changes the key) for at most this many seconds.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # Sign-in throttling (territories.login): per submitted user name and per client address.
 LOGIN_RATE_PER_USERNAME = env.str("LOGIN_RATE_PER_USERNAME", default="10/h")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="50/h")

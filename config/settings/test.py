@@ -18,3 +18,5 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 RATELIMIT_ENABLE = False
 UPLOADS_IN_BACKGROUND = False  # tests read the outcome right after the POST; one test turns it on
 DEBUG = False
+# Pages are rendered fresh in tests (tests/api/test_page_cache.py turns the cache on).
+PAGE_CACHE_SECONDS = 0
