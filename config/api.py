@@ -14,7 +14,9 @@ api = NinjaAPI(
         "Chaque valeur dit sa source, son millésime et le calcul qui l’a produite ; une estimation "
         "est dite estimation, un proxy est dit proxy. Pagination bornée (1 000 lignes au plus), "
         "CSV sur les ressources tabulaires (?format=csv), ETag et Last-Modified pour revalider, "
-        "limite de débit par adresse (429)."
+        "limite de débit par adresse (429). Les données gardent la licence de leur source "
+        "(Licence Ouverte 2.0 pour l’INSEE, la DREES, l’IGN et FINESS), citée avec chaque valeur. "
+        "[Retour au portail](/) · [Données et sources](/donnees/)"
     ),
     openapi_url="/schema/",
     docs_url="/docs/",

@@ -28,8 +28,10 @@ from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
 from .perms import can_simulate, can_trigger_run, can_upload_dataset
 from .published import latest_official, official_commune_classes, published_apl
 from .sections import access_section
-from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
+from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, fixed_fr, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
+from .zonage import MESHES, ZONE_LABELS, ZONES
+from .zonage import agreement as zonage_agreement
 
 
 @require_GET
@@ -176,8 +178,36 @@ def run_detail(request, pk):
                 and run.review != "held"
             ),
             "flags": estimate_flags(run) if run.status == ComputationRun.Status.SUCCEEDED else {},
+            "zonage": zonage_tables(run),
+            "zone_labels": [ZONE_LABELS[z] for z in ZONES],
         },
     )
+
+
+def zonage_tables(run) -> list[dict]:
+    """The agreement of the run's classes with the ARS zonage, at both meshes (none when the run
+    read no zonage or kept no commune values)."""
+    if run.status != ComputationRun.Status.SUCCEEDED or run.summary.get("pruned"):
+        return []
+    out = []
+    for mesh, label in MESHES.items():
+        result = zonage_agreement(run, mesh, "run")
+        if not result.zoned:
+            return []
+        tables = []
+        for name, table in (("communes", result.by_communes), ("population", result.by_population)):
+            tables.append(
+                {
+                    "name": name,
+                    "rows": table.rows(),
+                    "agreement": f"{fixed_fr(100 * table.agreement, 1)} %"
+                    if table.agreement is not None
+                    else "—",
+                    "kappa": fixed_fr(table.kappa, 3) if table.kappa is not None else "—",
+                }
+            )
+        out.append({"mesh_label": label, "result": result, "tables": tables})
+    return out
 
 
 @require_GET
