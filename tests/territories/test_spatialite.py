@@ -28,6 +28,10 @@ def test_import_search_and_page_on_this_backend(client, territory_slice):
     assert search("23000")[0].zone == gueret
     assert search("grand gueret")[0].zone.pk == "200034825"  # the words of the query within a longer name
     assert client.get("/territoires/departement/23/geojson/").status_code == 200
+    # the public API on the embedded default (cache in local memory)
+    api = client.get("/api/v1/territoires/commune/23096/")
+    assert api.status_code == 200 and api.json()["population"] == 12955 and api["ETag"]
+    assert client.get("/api/v1/territoires/?epci=200034825&format=csv").status_code == 200
     again = importers.import_territories(territory_slice)
     assert [d.rows_changed for d in again] == [0, 0, 0]
     assert all(d.status == Dataset.Status.SUCCEEDED for d in again)
