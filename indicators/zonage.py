@@ -114,20 +114,27 @@ def agreement(run, mesh="commune", source="run") -> Agreement:
         )
     }
     millesime = None
+    level = "commune" if mesh == "commune" else "bassin-de-vie"
+    if mesh == "commune":  # the communes themselves, and the commune of an arrondissement
+        needed = set(communes) | {c["parent_id"] for c in communes.values() if c["parent_id"]}
+    else:
+        needed = {c["bassin_de_vie_id"] or c["parent__bassin_de_vie_id"] for c in communes.values()}
     if source == "run":
-        level = "commune" if mesh == "commune" else "bassin-de-vie"
         values = dict(
-            IndicatorValue.objects.filter(run=run, level=level, indicator_id="apl_mg").values_list(
-                "zone_code", "value"
-            )
+            IndicatorValue.objects.filter(
+                run=run, level=level, indicator_id="apl_mg", zone_code__in=sorted(filter(None, needed))
+            ).values_list("zone_code", "value")
         )
     else:
         official = latest_official()
         millesime = official[0] if official else None
-        level = "commune" if mesh == "commune" else "bassin-de-vie"
         values = dict(
             PublishedZoneValue.objects.filter(
-                indicator_code=APL, millesime=millesime, variant=MAIN_VARIANT, level=level
+                indicator_code=APL,
+                millesime=millesime,
+                variant=MAIN_VARIANT,
+                level=level,
+                zone_code__in=sorted(filter(None, needed)),
             ).values_list("zone_code", "value")
         )
     by_communes, by_population = Table(), Table()
