@@ -29,7 +29,7 @@ from typing import Generic, Literal, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from ninja import Schema
 from ninja.errors import ValidationError
@@ -351,7 +351,9 @@ def cached_page(view):
         ):
             return view(request, *args, **kwargs)
         state, _modified = data_state()
-        return _stored_response(f"page:{_digest(request, state)}", view, request, args, kwargs, seconds)
+        response = _stored_response(f"page:{_digest(request, state)}", view, request, args, kwargs, seconds)
+        patch_vary_headers(response, ["Cookie"])  # what a signed-in visitor sees differs
+        return response
 
     return wrapped
 

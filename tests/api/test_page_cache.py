@@ -22,6 +22,7 @@ def test_anonymous_pages_come_from_the_cache_until_a_new_run(client, computed, m
     assert first["X-Cache"] == "miss"
     again = client.get(URL)
     assert again["X-Cache"] == "hit" and again.content == first.content
+    assert "Cookie" in again["Vary"]
     assert f"n° {computed.pk}" in again.content.decode()
 
     def broken(*args, **kwargs):
