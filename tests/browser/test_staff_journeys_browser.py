@@ -38,7 +38,9 @@ def audit(page):
 
 
 def choose_suggestion(page, selector, typed, expected_label):
-    """Type in a territory field, wait for the listbox, pick with the keyboard (↓ then Entrée)."""
+    """Type in a territory field, wait for the listbox, pick with the keyboard (↓ then Entrée).
+    The page must have run its scripts first: keys typed before the picker listens are lost."""
+    page.wait_for_load_state("load")
     page.fill(selector, "")
     page.type(selector, typed, delay=30)
     listbox = page.locator(f"{selector} ~ ul[role=listbox]")
