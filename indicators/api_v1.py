@@ -18,6 +18,7 @@ from territories.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
+    MAX_PAGE_SIZE,
     ApiError,
     Format,
     Page,
@@ -31,9 +32,10 @@ from territories.zones import get_zone, parent_zones
 from .dashboard import RUN_CODES, member_levels, ranking
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from .published import official_apl, official_commune_classes
-from .values import atoms_of_zone, computed_measurements, estimate_flags, supply_is_proxy
+from .values import atoms_of_zone, computed_measurements, supply_is_proxy
 
 router = Router(tags=["Indicateurs"])
+SUPPLY_CODES = ("densite_mg", "apl_mg")  # the indicators that count the GP supply
 
 
 def run_state():
@@ -160,11 +162,9 @@ def zone_figures(request, level: Level, code: str, calcul: int | None = Query(No
     run = chosen_run(calcul)
     official = official_apl(zone, parent_zones(zone))
     measured = computed_measurements(
-        [d for d in IndicatorDefinition.objects.order_by("order").values_list("code", flat=True)],
-        zone,
-        {"run": run},
+        list(IndicatorDefinition.objects.order_by("order").values_list("code", flat=True)), zone, {"run": run}
     )
-    flags = estimate_flags(run) if run else {}
+    proxy = supply_is_proxy(run)  # the SIRENE establishments stand for doctors
     values = []
     if official:
         values.append(
@@ -193,9 +193,7 @@ def zone_figures(request, level: Level, code: str, calcul: int | None = Query(No
                 "unit": m.unit_label,
                 "is_official": False,
                 "is_estimate": m.is_estimate,
-                "is_proxy": bool(
-                    supply_is_proxy(run) and code_ in ("densite_mg", "apl_mg") and flags.get(code_)
-                ),
+                "is_proxy": proxy and code_ in SUPPLY_CODES,
                 "millesime": None,
                 "source": m.source,
                 "note": m.note,
@@ -293,7 +291,7 @@ def ranking_view(
     indicateur: SortKey = "apl",
     ordre: Literal["asc", "desc"] = "asc",
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     format: Format = "json",
 ):
     """Les communes (ou EPCI, bassins de vie, départements) d’un territoire, classées par un
@@ -351,7 +349,7 @@ def commune_classes(
     level: Level,
     code: str,
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     format: Format = "json",
 ):
     """La classe officielle (APL DREES du bassin de vie, comme le zonage ARS), la classe du
@@ -446,7 +444,7 @@ def runs(
     request,
     statut: Literal["succeeded", "failed", "running", "pending", "superseded"] | None = None,
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
 ):
     """Les calculs des indicateurs, du plus récent au plus ancien."""
     qs = ComputationRun.objects.order_by("-pk")
@@ -494,21 +492,16 @@ def zone_map(request, level: Level, code: str, indicateur: MapIndicator = "apl")
     from .views import classes_payload
 
     data = classes_payload(atoms)
-    run = ComputationRun.current()
-    if indicateur != "apl":
-        values = {}
-        if run is not None:
-            values = dict(
-                IndicatorValue.objects.filter(
-                    run=run, level="commune", zone_code__in=atoms, indicator_id=indicateur
-                ).values_list("zone_code", "value")
-            )
-        for f in data["features"]:
-            f["properties"]["indicateur"] = indicateur
-            f["properties"]["valeur"] = values.get(f["properties"]["code"])
-    else:
-        for f in data["features"]:
-            f["properties"]["indicateur"] = "apl"
-            f["properties"]["valeur"] = f["properties"]["apl"]
+    values = {}
+    if indicateur != "apl" and data["run"]:
+        values = dict(
+            IndicatorValue.objects.filter(
+                run_id=data["run"], level="commune", zone_code__in=atoms, indicator_id=indicateur
+            ).values_list("zone_code", "value")
+        )
+    for f in data["features"]:
+        properties = f["properties"]
+        properties["indicateur"] = indicateur
+        properties["valeur"] = properties["apl"] if indicateur == "apl" else values.get(properties["code"])
     data["indicateurs"] = ["apl", *RUN_CODES]
     return data

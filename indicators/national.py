@@ -3,13 +3,12 @@ twin (registered as a home section in ``IndicatorsConfig.ready``).
 
 One payload carries every indicator of every département (the page switches indicator without a
 new request). Outlines are simplified for the national zoom (``NATIONAL_SIMPLIFY_TOLERANCE``) and
-the serialised layer is cached, keyed by the current run and the latest published APL, so a new
-run or import is seen at once and nothing is recomputed in between.
+the serialised layer is cached by its view under the data state (current run, latest import), so
+a new run or import is seen at once and nothing is recomputed in between.
 """
 
 import json
 
-from django.core.cache import cache
 from django.urls import reverse
 
 from territories.constants import NATIONAL_COORD_PRECISION, NATIONAL_SIMPLIFY_TOLERANCE
@@ -37,7 +36,6 @@ CHOICES = [
         False,
     ),
 ]
-CACHE_SECONDS = 60 * 60 * 24
 
 
 def _state():
@@ -76,20 +74,10 @@ def departement_rows(run, official):
     return rows
 
 
-def layer_state_key(state=None) -> str:
-    """What a cached map layer depends on: the current run and the latest published APL."""
-    run, official = state or _state()
-    millesime, dataset_id = official or ("none", 0)
-    return f"run{run.pk if run else 0}:apl{millesime}-{dataset_id}"
-
-
 def france_layer() -> str:
-    """The national GeoJSON (départements), serialised once per (run, published APL) and cached."""
-    run, official = state = _state()
-    key = f"national-layer:v1:{layer_state_key(state)}"
-    payload = cache.get(key)
-    if payload is not None:
-        return payload
+    """The national GeoJSON (départements), serialised; the view caches it under the data state
+    (``territories.api_common.cached``: a new run or import is seen at once)."""
+    run, official = _state()
     rows = {r["code"]: r for r in departement_rows(run, official)}
     features = [
         feature(
@@ -104,9 +92,7 @@ def france_layer() -> str:
     ]
     data = feature_collection(features)
     data["meta"] = _meta(run, official)
-    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    cache.set(key, payload, CACHE_SECONDS)
-    return payload
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def _meta(run, official):

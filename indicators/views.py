@@ -28,7 +28,7 @@ from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
 from .perms import can_simulate, can_trigger_run, can_upload_dataset
 from .published import latest_official, official_commune_classes, published_apl
 from .sections import access_section
-from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, fixed_fr, supply_is_proxy, unit_label
+from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
 from .zonage import MESHES, ZONE_LABELS, ZONES
 from .zonage import agreement as zonage_agreement
@@ -194,18 +194,10 @@ def zonage_tables(run) -> list[dict]:
         result = zonage_agreement(run, mesh, "run")
         if not result.zoned:
             return []
-        tables = []
-        for name, table in (("communes", result.by_communes), ("population", result.by_population)):
-            tables.append(
-                {
-                    "name": name,
-                    "rows": table.rows(),
-                    "agreement": f"{fixed_fr(100 * table.agreement, 1)} %"
-                    if table.agreement is not None
-                    else "—",
-                    "kappa": fixed_fr(table.kappa, 3) if table.kappa is not None else "—",
-                }
-            )
+        tables = [
+            {"name": name, "rows": table.rows(), "agreement": table.agreement_text, "kappa": table.kappa_text}
+            for name, table in (("communes", result.by_communes), ("population", result.by_population))
+        ]
         out.append({"mesh_label": label, "result": result, "tables": tables})
     return out
 

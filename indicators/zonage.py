@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from territories.models import Commune
 
 from .models import Classification, IndicatorValue, PublishedZoneValue
+from .values import fixed_fr
 
 CLASSES = ["sous_dense", "fragile", "non_deficitaire"]
 CLASS_LABELS = {"sous_dense": "sous-dense", "fragile": "fragile", "non_deficitaire": "non déficitaire"}
@@ -45,6 +46,15 @@ class Table:
     @property
     def kappa(self):
         return cohen_kappa(self.counts)
+
+    @property
+    def agreement_text(self):
+        return f"{fixed_fr(100 * self.agreement, 1)} %" if self.agreement is not None else "—"
+
+    @property
+    def kappa_text(self):
+        kappa = self.kappa
+        return fixed_fr(kappa, 3) if kappa is not None else "—"
 
     def rows(self):
         return [

@@ -12,14 +12,13 @@ from territories.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
-    WITHIN_HELP,
-    WITHIN_PATTERN,
+    MAX_PAGE_SIZE,
     Format,
     Page,
+    ZoneFilters,
     communes_within,
     register_state,
     tabular,
-    zones_from_filters,
 )
 
 from .models import Offer
@@ -128,21 +127,14 @@ def offers(
     request,
     type: Offer.Kind | None = Query(None, description="msp, cpts, centre_sante, esp, hopital, urgences"),
     statut: Offer.Status | None = None,
-    departement: str | None = None,
-    region: str | None = None,
-    epci: str | None = None,
-    bassin_de_vie: str | None = None,
-    within: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
+    filters: ZoneFilters = Query(...),
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     format: Format = "json",
 ):
     """MSP, CPTS, centres de santé, ESP, sites hospitaliers et d’urgences : filtrés par type,
     statut et zone ; la source (jeu de données, licence, millésime) de chacun."""
-    zones = zones_from_filters(
-        departement=departement, region=region, epci=epci, bassin_de_vie=bassin_de_vie, within=within
-    )
-    qs = offers_in(zones).select_related("commune", "dataset").order_by("pk")
+    qs = offers_in(filters.zones()).select_related("commune", "dataset").order_by("pk")
     if type:
         qs = qs.filter(kind=type)
     if statut:

@@ -13,9 +13,9 @@ from territories.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
+    MAX_PAGE_SIZE,
     WITHIN_HELP,
     WITHIN_PATTERN,
-    ApiError,
     Format,
     Page,
     register_state,
@@ -207,7 +207,7 @@ def contributions(
     mesure: int | None = Query(None, ge=1, description="numéro de la mesure (dans le programme donné)"),
     territoire: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     format: Format = "json",
 ):
     """Les contributions publiées ou retenues des groupes de travail (jamais les brouillons ni les
@@ -222,7 +222,7 @@ def contributions(
     if mesure is not None:
         qs = qs.filter(measure__number=mesure)
     if territoire:
-        zone = _zone(territoire)
+        zone = zone_of("territoire", territoire)
         qs = qs.filter(zone_level=territoire.partition(":")[0], zone_code=zone.pk)
     return tabular(
         request,
@@ -234,14 +234,6 @@ def contributions(
         "contributions",
         contribution_row,
     )
-
-
-def _zone(territoire):
-    try:
-        return zone_of("within", territoire)
-    except ApiError as exc:
-        exc.parameter = "territoire"
-        raise
 
 
 def contribution_row(c) -> dict:
@@ -288,7 +280,7 @@ def measure_detail(
     measure = Measure.objects.select_related("programme").filter(programme__slug=slug, number=number).first()
     if measure is None:
         raise Http404(f"Mesure {number} du programme « {slug} » introuvable")
-    zone = _zone(territoire) if territoire else None
+    zone = zone_of("territoire", territoire) if territoire else None
     return {
         **measure_row(measure),
         "quote": measure.quote,

@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 
@@ -44,6 +44,8 @@ DEFAULT_PAGE_SIZE = 100
 CACHE_SECONDS = 60 * 60 * 24
 CLIENT_MAX_AGE = 60  # clients and proxies revalidate after a minute (ETag: free when unchanged)
 Format = Literal["json", "csv"]
+WITHIN_PATTERN = r"^(commune|bassin-de-vie|epci|departement|region):[0-9A-Za-z]{1,9}$"
+WITHIN_HELP = "niveau:code, niveau parmi commune, bassin-de-vie, epci, departement, region (ex. region:75)"
 T = TypeVar("T")
 
 
@@ -111,6 +113,8 @@ MESSAGES = {
     "string_too_long": "trop long ({max_length} caractères au plus)",
     "literal_error": "valeur inconnue, valeurs possibles : {expected}",
     "enum": "valeur inconnue, valeurs possibles : {expected}",
+    # the only pattern of the API is that of the zone written niveau:code
+    "string_pattern_mismatch": "s’écrit " + WITHIN_HELP,
 }
 
 
@@ -198,29 +202,39 @@ ZONE_PARAMETERS = {
 }
 
 
-WITHIN_PATTERN = r"^(commune|bassin-de-vie|epci|departement|region):[0-9A-Za-z]{1,9}$"
-WITHIN_HELP = "niveau:code, niveau parmi commune, bassin-de-vie, epci, departement, region (ex. region:75)"
-
-
 def zone_of(parameter, value):
-    """The zone a filter names (``departement="23"``, ``within="region:75"``); an unknown code
-    is a 404 naming the parameter."""
-    if parameter == "within":
+    """The zone a filter names: ``departement="23"``, or ``niveau:code`` for any other parameter
+    (``within="region:75"``, ``territoire="departement:23"``); errors name the parameter (400
+    for a malformed value, 404 for an unknown code)."""
+    if parameter in ZONE_PARAMETERS:
+        level, code = ZONE_PARAMETERS[parameter], value
+    else:
         level, _, code = value.partition(":")
         if level not in LEVELS or not code:
-            raise ApiError(400, "within s’écrit " + WITHIN_HELP, "within")
-    else:
-        level, code = ZONE_PARAMETERS[parameter], value
+            raise ApiError(400, f"{parameter} s’écrit " + WITHIN_HELP, parameter)
     code = code.strip()
     try:
         return get_zone(level, code.upper() if level in ("departement", "commune") else code)
-    except Http404:
-        raise ApiError(404, f"{level} « {code} » inconnu(e)", parameter) from None
+    except Http404 as exc:
+        raise ApiError(404, str(exc), parameter) from None
 
 
 def zones_from_filters(**filters) -> list:
     """The zones named by the given filters (several filters intersect: ``?region=75&epci=…``)."""
     return [zone_of(parameter, value) for parameter, value in filters.items() if value not in (None, "")]
+
+
+class ZoneFilters(Schema):
+    """The zone filters of the list resources (several intersect)."""
+
+    departement: str | None = None
+    region: str | None = None
+    epci: str | None = None
+    bassin_de_vie: str | None = None
+    within: str | None = Field(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP)
+
+    def zones(self) -> list:
+        return zones_from_filters(**self.model_dump())
 
 
 def communes_within(zones, communes=None):

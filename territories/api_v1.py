@@ -10,13 +10,12 @@ from .api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
-    WITHIN_HELP,
-    WITHIN_PATTERN,
+    MAX_PAGE_SIZE,
     Format,
     Page,
+    ZoneFilters,
     communes_within,
     tabular,
-    zones_from_filters,
 )
 from .search import search
 from .zones import get_zone, level_of, parent_zones
@@ -123,7 +122,7 @@ def zone_communes(
     level: Level,
     code: str,
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     format: Format = "json",
 ):
     zone = get_zone(level, code)
@@ -141,19 +140,12 @@ def zone_communes(
 )
 def communes(
     request,
-    departement: str | None = None,
-    region: str | None = None,
-    epci: str | None = None,
-    bassin_de_vie: str | None = None,
-    within: str | None = Query(None, pattern=WITHIN_PATTERN, description=WITHIN_HELP),
+    filters: ZoneFilters = Query(...),
     page: int = Query(1, ge=1),
-    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=1000),
+    page_size: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE),
     format: Format = "json",
 ):
     """Toutes les communes de France (pages de 1 000 au plus), ou celles d’une zone (plusieurs
     filtres se combinent : les communes de la région 75 et de l’EPCI …)."""
-    zones = zones_from_filters(
-        departement=departement, region=region, epci=epci, bassin_de_vie=bassin_de_vie, within=within
-    )
-    rows = communes_within(zones).order_by("code")
+    rows = communes_within(filters.zones()).order_by("code")
     return tabular(request, rows, page, page_size, format, COMMUNE_FIELDS, "communes", commune_row)

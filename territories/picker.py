@@ -17,17 +17,10 @@ from django.urls import reverse_lazy
 from .models import Commune
 from .search import search
 from .text import normalize_name
-from .zones import LEVELS, get_zone, level_of, parent_zones
+from .zones import LEVEL_WORDS, LEVELS, get_zone, level_of, parent_zones
 
 MAX_QUERY = 200
 SUGGESTIONS = 8
-LEVEL_WORDS = {
-    "commune": "commune",
-    "bassin-de-vie": "bassin de vie",
-    "epci": "EPCI",
-    "departement": "département",
-    "region": "région",
-}
 _WORD_LEVELS = {normalize_name(word): level for level, word in LEVEL_WORDS.items()}
 _WORD_LEVELS["arrondissement"] = "commune"
 LABEL_RE = re.compile(

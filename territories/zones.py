@@ -12,6 +12,13 @@ LEVELS = {
     "region": Region,
 }
 LEVEL_OF_MODEL = {model: level for level, model in LEVELS.items()}
+LEVEL_WORDS = {
+    "commune": "commune",
+    "bassin-de-vie": "bassin de vie",
+    "epci": "EPCI",
+    "departement": "département",
+    "region": "région",
+}
 
 
 def level_of(zone) -> str:
@@ -30,7 +37,8 @@ def get_zone(level: str, code: str):
     try:
         return queryset.get(pk=code)
     except model.DoesNotExist as exc:
-        raise Http404("Territoire introuvable") from exc
+        none = "aucune" if level in ("commune", "region") else "aucun"
+        raise Http404(f"Territoire introuvable : {none} {LEVEL_WORDS[level]} de code « {code} »") from exc
 
 
 def zone_key(zone) -> tuple[str, str]:

@@ -12,6 +12,11 @@ from indicators.zonage import MESHES, SOURCES, ZONE_LABELS, ZONES, agreement
 SOURCE_ARGS = {"calcul": "run", "drees": "drees"}
 
 
+def row(label, cells) -> str:
+    """A line of the table: numbers with French thousands separators, right-aligned."""
+    return f"    {label:<18}" + "".join(f"{c if isinstance(c, str) else fr(c, 0):>14}" for c in cells)
+
+
 class Command(BaseCommand):
     help = (
         "Compare les classes d’accessibilité (sous-dense, fragile, non déficitaire) au zonage ARS "
@@ -60,34 +65,16 @@ class Command(BaseCommand):
                     f"  {result.zoned} communes zonées ; {result.without_class} sans APL (non classées), "
                     "exclues du tableau"
                 )
-                for name, table, unit in (
-                    ("communes", result.by_communes, ""),
-                    ("population", result.by_population, " hab."),
+                for name, share, table in (
+                    ("communes", "des communes", result.by_communes),
+                    ("population", "de la population", result.by_population),
                 ):
                     w(f"  En {name} :")
-                    w(
-                        "    "
-                        + f"{'classe':<18}"
-                        + "".join(f"{ZONE_LABELS[z]:>14}" for z in ZONES)
-                        + f"{'total':>14}"
-                    )
+                    w(row("classe", [ZONE_LABELS[z] for z in ZONES] + ["total"]))
                     for label, cells, total in table.rows():
-                        w(
-                            "    "
-                            + f"{label:<18}"
-                            + "".join(f"{c:>14,}".replace(",", " ") for c in cells)
-                            + f"{total:>14,}".replace(",", " ")
-                        )
-                    w(
-                        "    "
-                        + f"{'total':<18}"
-                        + "".join(f"{c:>14,}".replace(",", " ") for c in table.column_totals())
-                        + f"{table.total:>14,}".replace(",", " ")
-                    )
-                    agreement_pct = fr(100 * table.agreement, 1) if table.agreement is not None else "—"
-                    kappa = fr(table.kappa, 3) if table.kappa is not None else "—"
-                    share = " de la population" if unit else " des communes"
+                        w(row(label, [*cells, total]))
+                    w(row("total", [*table.column_totals(), table.total]))
                     w(
                         f"    accord (sous-dense↔ZIP, fragile↔ZAC, non déficitaire↔hors zonage) : "
-                        f"{agreement_pct} %{share} ; kappa de Cohen : {kappa}"
+                        f"{table.agreement_text} {share} ; kappa de Cohen : {table.kappa_text}"
                     )
