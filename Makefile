@@ -28,7 +28,7 @@ serve: system-deps venv
 ## live server or a real Celery worker (they flush their database, so they get one of their own),
 ## then the smoke tests of the embedded SpatiaLite default.
 test: system-deps venv services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not spatialite and not browser and not celery_worker and not production and not concurrency" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 --create-db -m "not browser and not celery_worker and not production and not concurrency" $(PYTEST_ARGS)
 	DATABASE_URL=$(TEST_DATABASE_URL)_serial $(PY) -m pytest -p no:xdist --create-db -m "browser or celery_worker or production or concurrency" $(PYTEST_ARGS)
 	DATABASE_URL=spatialite:///$(CURDIR)/var/test-spatialite.sqlite3 $(PY) -m pytest -p no:xdist --create-db -m spatialite $(PYTEST_ARGS)
 

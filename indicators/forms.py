@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 
 from . import uploads
 from .models import DatasetUpload
-from .uploads import EXTENSIONS, MAX_UPLOAD_SIZE, NO_SYNTHETIC_FLAG, WITH_MILLESIME
+from .uploads import EXTENSIONS, MAX_UPLOAD_SIZE, NO_SYNTHETIC_FLAG, WITH_COVERAGE, WITH_MILLESIME
 
 
 def _extensions_text():
@@ -35,6 +35,16 @@ class DatasetUploadForm(forms.Form):
     )
     skip_other_categories = forms.BooleanField(
         label="FINESS : ignorer (et compter) les catégories hors registre (extraction nationale complète)",
+        required=False,
+    )
+    partial = forms.BooleanField(
+        label="Fichier partiel : ne mettre à jour que les départements qu’il couvre",
+        required=False,
+        help_text="Médecins (SIRENE, RPPS) et zonage. Sans cette case, un fichier qui ne couvre pas tous "
+        "les départements chargés est refusé (il ne sera jamais pris pour toute la France).",
+    )
+    ignore_unknown = forms.BooleanField(
+        label="Accepter les codes commune inconnus du COG (ils seront listés dans le compte rendu)",
         required=False,
     )
 
@@ -68,4 +78,9 @@ class DatasetUploadForm(forms.Form):
             )
         if data.get("skip_other_categories") and kind != DatasetUpload.Kind.FINESS:
             self.add_error("skip_other_categories", "Option réservée aux extractions FINESS.")
+        for option in ("partial", "ignore_unknown"):
+            if data.get(option) and kind not in WITH_COVERAGE:
+                self.add_error(
+                    option, "Option réservée aux fichiers de médecins (SIRENE, RPPS) et au zonage."
+                )
         return data

@@ -48,18 +48,22 @@ UPLOAD_DIR = "imports"
 
 Kind = DatasetUpload.Kind
 
-# Accepted file name endings per kind (lower case).
+# Accepted file name endings per kind (lower case): what the reading layer reads (territories.readers).
+COMPRESSED = (".gz", ".xz", ".zip")
+TABLES = (".csv", ".txt", ".tsv", ".xlsx")
 EXTENSIONS = {
-    Kind.FINESS: (".csv", ".txt"),
-    Kind.HOSPITALS: (".csv",),
-    Kind.GP_SIRENE: (".csv", ".csv.gz"),
-    Kind.GP_RPPS: (".txt", ".csv"),
-    Kind.ZONAGE: (".csv",),
-    Kind.TIME_MATRIX: (".csv",),
+    Kind.FINESS: (".csv", ".txt", *COMPRESSED),
+    Kind.HOSPITALS: (*TABLES, *COMPRESSED),
+    Kind.GP_SIRENE: (*TABLES, *COMPRESSED),
+    Kind.GP_RPPS: (*TABLES, *COMPRESSED),
+    Kind.ZONAGE: (*TABLES, *COMPRESSED),
+    Kind.TIME_MATRIX: (*TABLES, *COMPRESSED),
     Kind.DREES_APL: (".xlsx",),
-    Kind.AGE_STRUCTURE: (".csv",),
-    Kind.AGE_WEIGHTS: (".csv",),
+    Kind.AGE_STRUCTURE: (*TABLES, *COMPRESSED),
+    Kind.AGE_WEIGHTS: (*TABLES, *COMPRESSED),
 }
+# National references: a file covering part of France needs the « fichier partiel » box.
+WITH_COVERAGE = {Kind.GP_SIRENE, Kind.GP_RPPS, Kind.ZONAGE}
 # Kinds whose importer has no "synthetic" flag (real files only).
 NO_SYNTHETIC_FLAG = {Kind.HOSPITALS, Kind.ZONAGE}
 # Kinds whose importer takes a millésime.
@@ -74,9 +78,20 @@ WITH_MILLESIME = {
 }
 
 
-def run_importer(kind, path, *, dry_run=False, synthetic=False, millesime="", skip_other_categories=False):
+def run_importer(
+    kind,
+    path,
+    *,
+    dry_run=False,
+    synthetic=False,
+    millesime="",
+    skip_other_categories=False,
+    partial=False,
+    ignore_unknown=False,
+):
     """Call the importer of ``kind`` exactly as its management command does; returns the Dataset."""
     path = Path(path)
+    coverage = {"partial": partial, "ignore_unknown": ignore_unknown}
     flag = True if synthetic else None  # None: the importer decides from the file name
     if kind == Kind.FINESS:
         return import_finess(
@@ -86,9 +101,11 @@ def run_importer(kind, path, *, dry_run=False, synthetic=False, millesime="", sk
         return import_hospitals(path, dry_run=dry_run)
     if kind in (Kind.GP_SIRENE, Kind.GP_RPPS):
         layout = "sirene" if kind == Kind.GP_SIRENE else "rpps"
-        return import_gp_supply(path, layout=layout, dry_run=dry_run, millesime=millesime, synthetic=flag)
+        return import_gp_supply(
+            path, layout=layout, dry_run=dry_run, millesime=millesime, synthetic=flag, **coverage
+        )
     if kind == Kind.ZONAGE:
-        return import_zonage(path, dry_run=dry_run, millesime=millesime)
+        return import_zonage(path, dry_run=dry_run, millesime=millesime, **coverage)
     if kind == Kind.TIME_MATRIX:
         info = matrix_source(millesime or "non précisé", synthetic=synthetic)
         return import_time_matrix(path, info=info, dry_run=dry_run)
@@ -201,6 +218,8 @@ def execute_upload(upload_id=None, *, kind, path, dry_run=False, synthetic=False
             synthetic=synthetic,
             millesime=options.get("millesime", ""),
             skip_other_categories=bool(options.get("skip_other_categories")),
+            partial=bool(options.get("partial")),
+            ignore_unknown=bool(options.get("ignore_unknown")),
         )
     except ImportRejected as exc:
         fields = {

@@ -416,7 +416,12 @@ def upload_list(request):
     form = DatasetUploadForm(request.POST, request.FILES) if request.method == "POST" else DatasetUploadForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        options = {"millesime": data["millesime"], "skip_other_categories": data["skip_other_categories"]}
+        options = {
+            "millesime": data["millesime"],
+            "skip_other_categories": data["skip_other_categories"],
+            "partial": data["partial"],
+            "ignore_unknown": data["ignore_unknown"],
+        }
         upload = store_upload(
             data["file"],
             kind=data["kind"],

@@ -22,17 +22,16 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pandas as pd
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from pyproj import Transformer
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from territories.constants import LAMBERT93, WGS84
-from territories.importers import CodeResolver
-from territories.importing import ImportRejected, Problem, SourceInfo, SyncCounts, run_import
+from territories.importers import CodeResolver, check_coverage, departement_of, refuse_unknown, split_unknown
+from territories.importing import ImportRejected, Problem, SourceInfo, SyncCounts, note_reading, run_import
 from territories.models import Commune, Dataset
-from territories.readers import read_bytes, read_csv
+from territories.readers import open_payload, parse_numbers, read_csv, sniff_text
 
 from .finess import finess_problem, normalize_finess
 from .models import (
@@ -174,9 +173,6 @@ IMPORTED_FIELDS = [
 ]
 NO_DATA_ROW = "aucune ligne de données (fichier vide ou tronqué ?)"
 # UTF-8 read as latin-1 / cp1252: "Ã©" for "é", "Ã‰" for "É", "Â°" for "°".
-_MOJIBAKE = re.compile(
-    "Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013-\u203a\u2122]|Â[\u00a0-\u00bf]"
-)
 
 
 SYNTHETIC_LICENCE = "échantillon synthétique fabriqué pour les tests (aucune donnée réelle)"
@@ -429,27 +425,11 @@ def _emergency_basis(row) -> str:
 
 
 def decode_finess(path: Path) -> str:
-    """UTF-8, or latin-1 for older extracts; a mix of both (mojibake) is refused with its line."""
-    raw = read_bytes(path)
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        text = raw.decode("latin-1")
-        bad_line = raw[: exc.start].count(b"\n") + 1
-        if _MOJIBAKE.search(text) or re.search("[\u0080-\u009f]", text):
-            raise ImportRejected.single(
-                path.name,
-                "encodage incohérent : ni UTF-8 ni latin-1 d’un bout à l’autre "
-                f"(octet {raw[exc.start : exc.start + 1]!r} invalide en UTF-8)",
-                line=bad_line,
-            ) from exc
-        return text
-    if (match := _MOJIBAKE.search(text)) is not None:
-        raise ImportRejected.single(
-            path.name,
-            f"encodage incorrect : texte doublement encodé (« {match.group()} » pour un caractère accentué)",
-            line=text[: match.start()].count("\n") + 1,
-        )
+    """UTF-8, Windows-1252 or latin-1, out of any container; a mix of encodings or a doubly encoded
+    text (mojibake) is refused with its line (the one reading layer: ``territories.readers``)."""
+    payload = open_payload(path)
+    text, encoding = sniff_text(payload.name, payload.data)
+    note_reading(payload.name, {**payload.notes, "format": "CSV FINESS", "encodage": encoding})
     return text
 
 
@@ -674,8 +654,14 @@ def import_gp_supply(
     dry_run: bool = False,
     millesime: str = "",
     synthetic=None,
+    partial: bool = False,
+    ignore_unknown: bool = False,
 ) -> Dataset:
-    """``layout`` = "sirene" (establishments 86.21Z, proxy) or "rpps" (Annuaire santé extraction)."""
+    """``layout`` = "sirene" (establishments 86.21Z, proxy) or "rpps" (Annuaire santé extraction).
+
+    A file covering only some départements is refused unless ``partial``: then the supply of the
+    other départements is carried over from the current dataset. Unknown commune codes refuse the
+    file unless ``ignore_unknown`` (they are then listed)."""
     path = Path(path or DEFAULT_DIR / SIRENE_FILE)
     if layout not in ("sirene", "rpps"):
         raise ValueError(layout)
@@ -688,36 +674,31 @@ def import_gp_supply(
     if synthetic:
         _mark_synthetic(info)
     reader = _read_sirene if layout == "sirene" else _read_rpps
-    return run_import(info, [path], lambda ds: _import_gp(ds, path, reader), dry_run=dry_run)
-
-
-def _number_problems(path, frame, column, values, integer=False):
-    bad = values.isna() | (values < 0)
-    if integer:
-        bad |= values.fillna(0) % 1 != 0
-    return [
-        Problem(
-            path.name,
-            int(r["_line"]),
-            column,
-            f"nombre {'entier ' if integer else ''}attendu, lu « {r[column]} »",
-        )
-        for _, r in frame[bad].head(20).iterrows()
-    ]
+    return run_import(
+        info,
+        [path],
+        lambda ds: _import_gp(ds, path, reader, partial=partial, ignore_unknown=ignore_unknown),
+        dry_run=dry_run,
+    )
 
 
 def _read_sirene(path):
     """SIRENE establishments per commune by NAF class: ``generaliste`` (86.21Z, GP supply proxy)
     and, when the column is there, ``hopital`` (86.10Z « activités hospitalières »)."""
     frame = read_csv(
-        path, sep=";", required=["codecommuneetablissement", "generaliste"], unique="codecommuneetablissement"
+        path,
+        sep=";",
+        required=["codecommuneetablissement", "generaliste"],
+        unique="codecommuneetablissement",
+        not_empty=["codecommuneetablissement"],
+        codes=["codecommuneetablissement"],
     )
-    values = pd.to_numeric(frame["generaliste"], errors="coerce")
-    problems = _number_problems(path, frame, "generaliste", values)
+    name = frame.attrs["name"]
+    values, problems = parse_numbers(name, frame, "generaliste", minimum=0)
     hospital = None
     if "hopital" in frame.columns:
-        hospital = pd.to_numeric(frame["hopital"], errors="coerce")
-        problems += _number_problems(path, frame, "hopital", hospital, integer=True)
+        hospital, found = parse_numbers(name, frame, "hopital", minimum=0, integer=True)
+        problems += found
     if problems:
         raise ImportRejected(problems)
     records = []
@@ -726,9 +707,9 @@ def _read_sirene(path):
     ):
         record = {"headcount": float(v), "fte": None, "share_aged_60_plus": None}
         if hospital is not None:
-            record["hospital_establishments"] = int(hospital.iloc[i])
+            record["hospital_establishments"] = int(hospital[i])
         records.append((code, line, record))
-    return records, {}
+    return records, {"_name": name, "_field": "codecommuneetablissement"}
 
 
 RPPS_COLUMNS = {
@@ -747,7 +728,14 @@ def _read_rpps(path):
     with activities in several communes counts 1/n in each (headcount is a float). The public
     extraction has neither activity time nor age: FTE and the share aged 60+ stay unknown.
     """
-    frame = read_csv(path, sep="|", required=list(RPPS_COLUMNS.values()), not_empty=[RPPS_COLUMNS["id"]])
+    frame = read_csv(
+        path,
+        sep="|",
+        required=list(RPPS_COLUMNS.values()),
+        not_empty=[RPPS_COLUMNS["id"]],
+        codes=[RPPS_COLUMNS["commune"]],
+    )
+    name = frame.attrs["name"]
     frame = frame[
         (frame[RPPS_COLUMNS["profession"]] == "10")
         & frame[RPPS_COLUMNS["savoir_faire"]].isin(RPPS_GP_SPECIALTIES)
@@ -761,19 +749,35 @@ def _read_rpps(path):
     return [
         (code, int(first_line[code]), {"headcount": float(v), "fte": None, "share_aged_60_plus": None})
         for code, v in per_commune.items()
-    ], {"activites_sans_commune": len(empty), "praticiens": int(activities[RPPS_COLUMNS["id"]].nunique())}
+    ], {
+        "_name": name,
+        "_field": RPPS_COLUMNS["commune"],
+        "activites_sans_commune": len(empty),
+        "praticiens": int(activities[RPPS_COLUMNS["id"]].nunique()),
+    }
 
 
-def _import_gp(dataset, path, reader) -> SyncCounts:
+def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> SyncCounts:
     records, extra = reader(path)
+    name, field = extra.pop("_name"), extra.pop("_field")
     resolver = CodeResolver.load()
-    totals, unmatched = defaultdict(float), []
-    for code, _line, values in records:
+    totals, unmatched, line_of = defaultdict(float), [], {}
+    for code, line, values in records:
         target = resolver.resolve(code)
         if target is None:
             unmatched.append(code)
+            line_of.setdefault(code, int(line))
             continue
         totals[target] += values["headcount"]
+    coverage = check_coverage(
+        name,
+        list(totals),
+        partial=partial,
+        consequence=" ; importé tel quel, il retirerait l’offre de médecins de tous les autres départements",
+    )
+    unknown, outside = split_unknown(unmatched, loaded=coverage.loaded)
+    if unknown and not ignore_unknown:
+        refuse_unknown(name, unknown, line_of, field)
     # Arrondissements (Paris, Lyon, Marseille) are kept and also summed into their commune,
     # which the source omits (75056, 69123, 13055 have no row of their own).
     parents = dict(
@@ -785,9 +789,24 @@ def _import_gp(dataset, path, reader) -> SyncCounts:
         if parent not in totals:
             totals[parent] = sum(v for c, v in totals.items() if parents.get(c) == parent)
     dataset.rows_read = len(records)
+    previous = _latest_gp_dataset(dataset.source)
+    carried = 0
+    if coverage.scope is not None and previous is not None:
+        # A partial file updates its départements; the others keep the current supply.
+        for code, value in (
+            GPSupply.objects.filter(dataset=previous)
+            .exclude(commune__departement_id__in=sorted(coverage.scope))
+            .values_list("commune_id", "headcount")
+        ):
+            if departement_of(code) not in coverage.scope and code not in totals:
+                totals[code] = value
+                carried += 1
     dataset.report = {
+        **coverage.report(),
+        **({"communes_reprises_du_jeu_precedent": carried} if coverage.scope is not None else {}),
         "communes": len(totals),
-        "codes_non_apparies": sorted(set(unmatched)),
+        "codes_non_apparies": unknown,
+        "codes_hors_des_departements_charges": outside,
         # SIRENE counts establishments (APE 86.21Z), the Annuaire santé counts practitioners.
         ("etablissements_86_21Z" if dataset.is_proxy else "medecins_generalistes"): round(
             sum(v for c, v in totals.items() if c not in parents), 1
@@ -799,7 +818,6 @@ def _import_gp(dataset, path, reader) -> SyncCounts:
     dataset.report.update(extra)
     rows = {code: round(value, 6) for code, value in totals.items()}
     counts = SyncCounts()
-    previous = _latest_gp_dataset(dataset.source)
     stored = None
     if previous is not None:
         stored = dict(GPSupply.objects.filter(dataset=previous).values_list("commune_id", "headcount"))
@@ -813,13 +831,13 @@ def _import_gp(dataset, path, reader) -> SyncCounts:
         )
         counts.created += len(rows)
     if records and "hospital_establishments" in records[0][2]:
-        counts.add(_store_hospital_activity(dataset, records, resolver))
+        counts.add(_store_hospital_activity(dataset, records, resolver, coverage.scope))
     elif dataset.is_proxy:
         dataset.report["activites_hospitalieres_86_10Z"] = "colonne « hopital » absente : rien d’importé"
     return counts
 
 
-def _store_hospital_activity(dataset, records, resolver) -> SyncCounts:
+def _store_hospital_activity(dataset, records, resolver, scope=None) -> SyncCounts:
     """NAF 86.10Z establishments per commune (proxy), written in the dataset of the SIRENE run.
 
     Like the GP supply, a run whose counts equal those of the latest dataset holding rows writes
@@ -830,6 +848,14 @@ def _store_hospital_activity(dataset, records, resolver) -> SyncCounts:
         target = resolver.resolve(code)
         if target is not None and values["hospital_establishments"]:
             totals[target] += values["hospital_establishments"]
+    previous = latest_hospital_activity_dataset(dataset.source)
+    if scope is not None and previous is not None:
+        for code, n in (
+            HospitalActivity.objects.filter(dataset=previous)
+            .exclude(commune__departement_id__in=sorted(scope))
+            .values_list("commune_id", "establishments")
+        ):
+            totals.setdefault(code, n)
     rows = dict(totals)
     threshold = POLE_HOSPITALIER_MIN_ESTABLISHMENTS
     dataset.report.update(
@@ -843,7 +869,6 @@ def _store_hospital_activity(dataset, records, resolver) -> SyncCounts:
             "psychiatrie… compris), pas des services d’urgences",
         }
     )
-    previous = latest_hospital_activity_dataset(dataset.source)
     if previous is not None:
         stored = dict(
             HospitalActivity.objects.filter(dataset=previous).values_list("commune_id", "establishments")
@@ -903,41 +928,55 @@ def _zrr(value: str):
     return None, False
 
 
-def import_zonage(path: Path | None = None, dry_run: bool = False, millesime: str = "") -> Dataset:
+def import_zonage(
+    path: Path | None = None,
+    dry_run: bool = False,
+    millesime: str = "",
+    partial: bool = False,
+    ignore_unknown: bool = False,
+) -> Dataset:
+    """The ARS zonage of the communes of the file. A file covering only some départements is refused
+    unless ``partial`` (the others keep their zonage); unknown codes refuse it unless
+    ``ignore_unknown`` (they are then listed)."""
     path = Path(path or DEFAULT_DIR / ZONAGE_FILE)
     info = SourceInfo(**{**ZONAGE.__dict__})
     if millesime:
         info.millesime = millesime
-    return run_import(info, [path], lambda ds: _import_zonage(ds, path), dry_run=dry_run)
+    return run_import(
+        info,
+        [path],
+        lambda ds: _import_zonage(ds, path, partial=partial, ignore_unknown=ignore_unknown),
+        dry_run=dry_run,
+    )
 
 
-def _import_zonage(dataset, path) -> SyncCounts:
+def _import_zonage(dataset, path, partial=False, ignore_unknown=False) -> SyncCounts:
     frame = read_csv(
         path,
         required=["code_insee", "zonage_medecins", "zrr"],
         not_empty=["code_insee", "zonage_medecins"],
+        codes=["code_insee"],
     )
+    name = frame.attrs["name"]
     resolver = CodeResolver.load()
+    resolved = [resolver.resolve(code) for code in frame["code_insee"]]
     problems, by_commune = [], {}
     for r in frame.to_dict("records"):
         r = _Row(r)
         line = int(r._line)
         zone = ZONE_CODES.get(r.zonage_medecins.strip())
         if zone is None:
-            problems.append(
-                Problem(path.name, line, "zonage_medecins", f"zonage inconnu « {r.zonage_medecins} »")
-            )
+            problems.append(Problem(name, line, "zonage_medecins", f"zonage inconnu « {r.zonage_medecins} »"))
         zrr, ok = _zrr(r.zrr)
         if not ok:
-            problems.append(Problem(path.name, line, "zrr", f"valeur ZRR inconnue « {r.zrr} »"))
+            problems.append(Problem(name, line, "zrr", f"valeur ZRR inconnue « {r.zrr} »"))
         code = resolver.resolve(r.code_insee)
         if code is None:
-            problems.append(Problem(path.name, line, "code_insee", f"commune inconnue « {r.code_insee} »"))
-            continue
+            continue  # unknown (ignored on request) or outside the loaded départements: listed
         if code in by_commune and by_commune[code][:2] != (zone, zrr):
             problems.append(
                 Problem(
-                    path.name,
+                    name,
                     line,
                     "zonage_medecins",
                     f"commune {code} classée différemment ligne {by_commune[code][2]}",
@@ -948,6 +987,15 @@ def _import_zonage(dataset, path) -> SyncCounts:
             break
     if problems:
         raise ImportRejected(problems)
+    coverage = check_coverage(name, [c for c in resolved if c], partial=partial)
+    unmatched = {
+        code: int(line)
+        for code, line, target in zip(frame["code_insee"], frame["_line"], resolved, strict=True)
+        if target is None
+    }
+    unknown, outside = split_unknown(unmatched, loaded=coverage.loaded)
+    if unknown and not ignore_unknown:
+        refuse_unknown(name, unknown, unmatched, "code_insee")
     current = current_zoning_rows(list(by_commune))
     writes = [
         DoctorZoning(dataset=dataset, commune_id=code, zone=zone, zrr=zrr)
@@ -960,8 +1008,11 @@ def _import_zonage(dataset, path) -> SyncCounts:
     )
     dataset.rows_read = len(frame)
     dataset.report = {
+        **coverage.report(),
         "departements": departements,
         "communes": len(by_commune),
+        "codes_inconnus_ignores": unknown,
+        "codes_hors_des_departements_charges": outside,
         "par_zone": {z: sum(1 for v in by_commune.values() if v[0] == z) for z in DoctorZoning.Zone.values},
     }
     updated = sum(1 for w in writes if w.commune_id in current)

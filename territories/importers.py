@@ -7,14 +7,12 @@ déléguées and associées) and every code that cannot be matched is counted an
 dataset report.
 """
 
-import io
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyogrio
 import shapely
 from django.conf import settings
 
@@ -29,7 +27,7 @@ from .importing import (
     sync_rows,
 )
 from .models import EPCI, BassinDeVie, Commune, CommuneCodeAlias, Departement, Region
-from .readers import check_entries, read_bytes, read_csv, read_json_array
+from .readers import check_entries, parse_count, parse_numbers, read_csv, read_geo, read_json_array
 from .text import normalize_name
 
 logger = logging.getLogger(__name__)
@@ -106,20 +104,154 @@ class CodeResolver:
         return self.aliases.get(code)
 
 
-def path_of(directory: Path, name: str) -> Path:
-    return Path(directory) / FILES[name]
+# A file may be given in any format the reading layer takes: the same name with another ending.
+ALTERNATE_SUFFIXES = (
+    ".csv",
+    ".csv.gz",
+    ".csv.xz",
+    ".csv.zip",
+    ".xlsx",
+    ".txt",
+    ".json",
+    ".json.gz",
+    ".json.xz",
+    ".json.zip",
+    ".geojson",
+    ".geojson.gz",
+    ".geojson.xz",
+    ".geojson.zip",
+    ".gpkg",
+    ".zip",
+)
+
+
+def path_of(directory: Path, name: str, files: dict | None = None) -> Path:
+    """The file of ``name``: given explicitly (``files``), or in ``directory`` under its usual name,
+    or under the same stem with another ending (``table_appartenance_com_2024.xlsx``)."""
+    if files and files.get(name):
+        return Path(files[name])
+    usual = Path(directory) / FILES[name]
+    if usual.exists():
+        return usual
+    stem = FILES[name].split(".", 1)[0]
+    for suffix in ALTERNATE_SUFFIXES:
+        candidate = Path(directory) / f"{stem}{suffix}"
+        if candidate.exists():
+            return candidate
+    return usual
+
+
+# --- Coverage: a file of part of France never stands for all of it ------------------------------
+
+# The 101 départements; the collectivités d'outre-mer (975, 977, 978, 98x) have communes in the COG
+# but are not départements and are absent from most national files.
+DROM = {"971", "972", "973", "974", "976"}
+
+
+def departement_of(code: str) -> str:
+    code = str(code)
+    return code[:3] if code.startswith("97") or code.startswith("98") else code[:2]
+
+
+def is_departement(code: str) -> bool:
+    return len(code) == 2 or code in DROM
+
+
+def loaded_departements() -> set[str]:
+    """Départements (of the 101) holding active communes."""
+    codes = Commune.objects.filter(is_active=True).values_list("departement_id", flat=True).distinct()
+    return {c for c in codes if is_departement(c)}
+
+
+@dataclass
+class Coverage:
+    """The départements a file covers, against those loaded; ``scope`` is None for a national file."""
+
+    loaded: set[str]
+    covered: set[str]
+    partial: bool
+
+    @property
+    def scope(self) -> set[str] | None:
+        return self.covered if self.partial else None
+
+    def report(self) -> dict:
+        return {
+            "couverture": "partielle" if self.partial else "nationale",
+            "departements_couverts": len(self.covered),
+            "departements_charges": len(self.loaded),
+            **({"departements_mis_a_jour": sorted(self.covered)} if self.partial else {}),
+        }
+
+
+def check_coverage(name: str, codes, *, partial: bool, consequence: str = "") -> Coverage:
+    """Compare the départements of the commune ``codes`` of a file with those loaded.
+
+    A file missing loaded départements is refused unless ``partial`` is given; then only the
+    départements it covers are updated. The first import (nothing loaded) is national.
+    """
+    loaded = loaded_departements()
+    in_file = {departement_of(c) for c in codes if c}
+    covered = {d for d in in_file if is_departement(d)}
+    missing = loaded - covered
+    if not loaded or not missing:
+        return Coverage(loaded, covered & loaded if loaded else covered, False)
+    if not partial:
+        shown = ", ".join(sorted(covered & loaded)[:12]) + (" …" if len(covered & loaded) > 12 else "")
+        plural = "s" if len(covered & loaded) > 1 else ""
+        raise ImportRejected.single(
+            name,
+            f"ce fichier couvre {len(covered & loaded)} département{plural} sur {len(loaded)}"
+            f"{f' ({shown})' if shown else ''} : utilisez --partiel (case « fichier partiel » du dépôt) "
+            f"pour ne mettre à jour que ceux-ci{consequence}",
+        )
+    return Coverage(loaded, covered & loaded, True)
+
+
+def _by_departement(counts: Counter, limit: int = 12) -> str:
+    shown = [f"{d} : {n}" for d, n in sorted(counts.items())[:limit]]
+    return ", ".join(shown) + (" …" if len(counts) > limit else "")
+
+
+def split_unknown(codes, *, loaded: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """Unmatched commune codes: (unknown to the loaded COG, of a département that is not loaded)."""
+    loaded = loaded_departements() if loaded is None else loaded
+    unknown, outside = [], []
+    for code in sorted(set(codes)):
+        (unknown if departement_of(code) in loaded or not loaded else outside).append(code)
+    return unknown, outside
+
+
+def refuse_unknown(name: str, unknown: list[str], lines: dict | None = None, field: str = "code") -> None:
+    """Unknown commune codes refuse the file (``--ignorer-codes-inconnus`` lists them instead)."""
+    lines = lines or {}
+    problems = [
+        Problem(
+            name,
+            lines.get(code),
+            field,
+            f"code commune inconnu du COG chargé « {code} » (--ignorer-codes-inconnus pour passer outre "
+            "et lister ces codes)",
+        )
+        for code in unknown[:20]
+    ]
+    if len(unknown) > 20:
+        problems.append(Problem(name, None, field, f"… et {len(unknown) - 20} autres codes inconnus"))
+    raise ImportRejected(problems)
 
 
 # --- COG ---------------------------------------------------------------------------------------
 
 
-def import_cog(directory: Path = DEFAULT_DIR, dry_run: bool = False):
+def import_cog(directory: Path = DEFAULT_DIR, dry_run: bool = False, partial: bool = False, files=None):
     names = ["regions", "departements", "communes", "epci"]
-    paths = [path_of(directory, n) for n in names]
-    return run_import(COG, paths, lambda ds: _import_cog(ds, *paths), dry_run=dry_run)
+    paths = [path_of(directory, n, files) for n in names]
+    return run_import(COG, paths, lambda ds: _import_cog(ds, *paths, partial=partial), dry_run=dry_run)
 
 
-def _import_cog(dataset, regions_path, departements_path, communes_path, epci_path) -> SyncCounts:
+def _import_cog(
+    dataset, regions_path, departements_path, communes_path, epci_path, partial=False
+) -> SyncCounts:
     regions = read_json_array(regions_path)
     check_entries(regions_path, regions, ["code", "nom"])
     departements = read_json_array(departements_path)
@@ -131,6 +263,31 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
     check_entries(communes_path, communes, ["code", "nom", "departement", "type"])
     epcis = read_json_array(epci_path)
     check_entries(epci_path, epcis, ["code", "nom", "type", "membres"])
+
+    # Values are checked before anything is written: a database constraint is never the first line.
+    bad, population_of = [], {}
+    for index, entry in enumerate(entries, start=1):
+        if isinstance(entry, dict) and entry.get("type") in COMMUNE_TYPES:
+            value, problem = parse_count(
+                communes_path.name, entry["code"], "population", entry.get("population"), index
+            )
+            if problem:
+                bad.append(problem)
+            population_of[entry["code"]] = value
+    bad += [
+        Problem(
+            communes_path.name, None, "code", f"commune « {c['code']} » : code INSEE invalide (5 caractères)"
+        )
+        for c in communes
+        if not isinstance(c["code"], str) or len(c["code"]) != 5
+    ]
+    for epci in epcis:
+        if not isinstance(epci["membres"], list):
+            bad.append(
+                Problem(epci_path.name, None, "membres", f"EPCI {epci['code']} : liste de communes attendue")
+            )
+    if bad:
+        raise ImportRejected(bad[:50])
 
     region_codes = {r["code"] for r in regions}
     bad = [
@@ -162,6 +319,18 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
     if bad:
         raise ImportRejected(bad[:50])
     dataset.rows_read = len(regions) + len(departements) + len(communes) + len(epcis)
+    commune_codes = {c["code"] for c in communes}
+    stored = Commune.objects.filter(is_active=True).values_list("code", "departement_id")
+    would_obsolete = Counter(dep for code, dep in stored if code not in commune_codes)
+    coverage = check_coverage(
+        communes_path.name,
+        commune_codes,
+        partial=partial,
+        consequence=f" ; importé tel quel, il marquerait obsolètes {sum(would_obsolete.values())} communes "
+        f"({_by_departement(would_obsolete)}) et redessinerait les contours de leurs zones",
+    )
+    scope = coverage.scope
+    obsolete_zones = scope is None  # a partial file does not list every région, département or EPCI
 
     counts = SyncCounts()
     c, _ = sync_rows(
@@ -169,7 +338,7 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
         [{"code": r["code"], "name": r["nom"], "name_normalized": normalize_name(r["nom"])} for r in regions],
         fields=["name", "name_normalized"],
         dataset=dataset,
-        obsolete_missing=True,
+        obsolete_missing=obsolete_zones,
     )
     counts.add(c)
     c, _ = sync_rows(
@@ -185,7 +354,7 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
         ],
         fields=["name", "name_normalized", "region_id"],
         dataset=dataset,
-        obsolete_missing=True,
+        obsolete_missing=obsolete_zones,
     )
     counts.add(c)
     c, _ = sync_rows(
@@ -201,18 +370,18 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
         ],
         fields=["name", "name_normalized", "kind"],
         dataset=dataset,
-        obsolete_missing=True,
+        obsolete_missing=obsolete_zones,
     )
     counts.add(c)
 
-    commune_codes = {c["code"] for c in communes}
     epci_of, unknown_members = {}, []
     for epci in epcis:
         for member in epci["membres"]:
-            if member.get("code") in commune_codes:
-                epci_of[member["code"]] = epci["code"]
-            else:
-                unknown_members.append(member.get("code"))
+            code = member.get("code") if isinstance(member, dict) else member
+            if code in commune_codes:
+                epci_of[code] = epci["code"]
+            elif scope is None or departement_of(str(code)) in scope:
+                unknown_members.append(str(code))
     rows = []
     for entry in communes:
         kind = COMMUNE_TYPES[entry["type"]]
@@ -226,8 +395,8 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
                 "parent_id": parent,
                 "departement_id": entry["departement"],
                 "epci_id": epci_of.get(parent or entry["code"]),
-                "population": entry.get("population"),
-                "population_year": POPULATION_YEAR if entry.get("population") is not None else None,
+                "population": population_of.get(entry["code"]),
+                "population_year": POPULATION_YEAR if population_of.get(entry["code"]) is not None else None,
                 "postal_codes": " ".join(entry.get("codesPostaux") or []),
             }
         )
@@ -249,6 +418,7 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
         ],
         dataset=dataset,
         obsolete_missing=True,
+        scope={"departement_id__in": sorted(scope)} if scope is not None else None,
     )
     counts.add(c)
 
@@ -269,8 +439,12 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
     CommuneCodeAlias.objects.bulk_create(
         changed, batch_size=5000, update_conflicts=True, unique_fields=["old_code"], update_fields=["commune"]
     )
+    if scope is not None:
+        would_obsolete = Counter({d: n for d, n in would_obsolete.items() if d in scope})
     dataset.report = {
+        **coverage.report(),
         "communes": len(commune_codes),
+        "communes_obsoletes_par_departement": dict(sorted(would_obsolete.items())),
         "anciens_codes": len(aliases),
         "anciens_codes_ecrits": len(changed),
         "membres_epci_inconnus": sorted(set(unknown_members)),
@@ -282,25 +456,48 @@ def _import_cog(dataset, regions_path, departements_path, communes_path, epci_pa
 # --- Bassins de vie and AAV --------------------------------------------------------------------
 
 
-def import_supracom(directory: Path = DEFAULT_DIR, dry_run: bool = False):
-    paths = [path_of(directory, "supracom"), path_of(directory, "bv_labels")]
-    return run_import(SUPRACOM, paths, lambda ds: _import_supracom(ds, *paths), dry_run=dry_run)
+def import_supracom(
+    directory: Path = DEFAULT_DIR,
+    dry_run: bool = False,
+    partial: bool = False,
+    ignore_unknown: bool = False,
+    files=None,
+    sheet=None,
+):
+    paths = [path_of(directory, "supracom", files), path_of(directory, "bv_labels", files)]
+    return run_import(
+        SUPRACOM,
+        paths,
+        lambda ds: _import_supracom(ds, *paths, partial=partial, ignore_unknown=ignore_unknown, sheet=sheet),
+        dry_run=dry_run,
+    )
 
 
-def _import_supracom(dataset, table_path, labels_path) -> SyncCounts:
+def _import_supracom(
+    dataset, table_path, labels_path, partial=False, ignore_unknown=False, sheet=None
+) -> SyncCounts:
     table = read_csv(
         table_path,
         required=["CODGEO", "BV2022", "AAV2020", "CATEAAV2020"],
         unique="CODGEO",
         not_empty=["CODGEO", "BV2022"],
+        codes={"CODGEO": 5, "BV2022": 5, "AAV2020": 3},
+        sheet=sheet,
     )
-    labels = read_csv(labels_path, required=["BV2022", "LIBBV2022"], unique="BV2022", not_empty=["LIBBV2022"])
+    labels = read_csv(
+        labels_path,
+        required=["BV2022", "LIBBV2022"],
+        unique="BV2022",
+        not_empty=["LIBBV2022"],
+        codes={"BV2022": 5},
+    )
+    table_name = table.attrs["name"]
     bad_cat = table[~table["CATEAAV2020"].isin(["", *Commune.AAVCategory.values])]
     if len(bad_cat):
         raise ImportRejected(
             [
                 Problem(
-                    table_path.name,
+                    table_name,
                     int(r["_line"]),
                     "CATEAAV2020",
                     f"catégorie inconnue « {r['CATEAAV2020']} »",
@@ -314,15 +511,29 @@ def _import_supracom(dataset, table_path, labels_path) -> SyncCounts:
         raise ImportRejected(
             [
                 Problem(
-                    table_path.name,
+                    table_name,
                     int(r["_line"]),
                     "BV2022",
-                    f"bassin de vie « {r['BV2022']} » absent de {labels_path.name}",
+                    f"bassin de vie « {r['BV2022']} » absent de {labels.attrs['name']}",
                 )
                 for _, r in unknown_bv.head(20).iterrows()
             ]
         )
     dataset.rows_read = len(table) + len(labels)
+    resolver = CodeResolver.load()
+    resolved = [resolver.resolve(code) for code in table["CODGEO"]]
+    coverage = check_coverage(
+        table_name,
+        [c for c in resolved if c],
+        partial=partial,
+        consequence=" ; importé tel quel, il retirerait les bassins de vie absents du fichier",
+    )
+    unknown, outside = split_unknown(
+        [code for code, target in zip(table["CODGEO"], resolved, strict=True) if target is None],
+        loaded=coverage.loaded,
+    )
+    if unknown and not ignore_unknown:
+        refuse_unknown(table_name, unknown, dict(zip(table["CODGEO"], table["_line"], strict=True)), "CODGEO")
     counts, _ = sync_rows(
         BassinDeVie,
         [
@@ -331,13 +542,11 @@ def _import_supracom(dataset, table_path, labels_path) -> SyncCounts:
         ],
         fields=["name", "name_normalized"],
         dataset=dataset,
-        obsolete_missing=True,
+        obsolete_missing=coverage.scope is None,
     )
 
-    resolver = CodeResolver.load()
     by_commune, unmatched, merged = {}, [], defaultdict(list)
-    for r in table.itertuples():
-        code = resolver.resolve(r.CODGEO)
+    for r, code in zip(table.itertuples(), resolved, strict=True):
         if code is None:
             unmatched.append(r.CODGEO)
             continue
@@ -356,9 +565,10 @@ def _import_supracom(dataset, table_path, labels_path) -> SyncCounts:
     for code, parent in arrondissements:
         if parent in by_commune:
             by_commune[code] = {**by_commune[parent], "code": code}
-    missing = sorted(
-        Commune.objects.filter(is_active=True).exclude(code__in=by_commune).values_list("code", flat=True)
-    )
+    communes = Commune.objects.filter(is_active=True)
+    if coverage.scope is not None:
+        communes = communes.filter(departement_id__in=sorted(coverage.scope))
+    missing = sorted(communes.exclude(code__in=by_commune).values_list("code", flat=True))
     c, _ = sync_rows(
         Commune,
         list(by_commune.values()),
@@ -369,7 +579,9 @@ def _import_supracom(dataset, table_path, labels_path) -> SyncCounts:
     c.obsoleted = 0
     counts.add(c)
     dataset.report = {
-        "codes_2024_non_apparies": sorted(unmatched),
+        **coverage.report(),
+        "codes_2024_non_apparies": unknown,
+        "codes_hors_des_departements_charges": outside,
         "communes_2026_sans_bassin_de_vie": missing,
         "fusions_2024_2026": {k: v for k, v in merged.items() if len(v) > 1},
     }
@@ -379,37 +591,46 @@ def _import_supracom(dataset, table_path, labels_path) -> SyncCounts:
 # --- Outlines and points -----------------------------------------------------------------------
 
 
-def import_geometries(directory: Path = DEFAULT_DIR, dry_run: bool = False):
-    paths = [path_of(directory, "points"), path_of(directory, "contours")]
-    return run_import(GEO, paths, lambda ds: _import_geometries(ds, *paths), dry_run=dry_run)
+def import_geometries(
+    directory: Path = DEFAULT_DIR,
+    dry_run: bool = False,
+    partial: bool = False,
+    repair: bool = False,
+    ignore_unknown: bool = False,
+    files=None,
+):
+    paths = [path_of(directory, "points", files), path_of(directory, "contours", files)]
+    options = {"partial": partial, "repair": repair, "ignore_unknown": ignore_unknown}
+    return run_import(GEO, paths, lambda ds: _import_geometries(ds, *paths, **options), dry_run=dry_run)
 
 
-def _read_contours(path: Path):
-    try:
-        frame = pyogrio.read_dataframe(io.BytesIO(read_bytes(path)))
-    except ImportRejected:
-        raise
-    except Exception as exc:  # pyogrio raises DataSourceError & co for truncated or invalid GeoJSON
-        raise ImportRejected.single(path.name, f"GeoJSON illisible ou tronqué ({exc})") from exc
-    for column in ("code", "type"):
-        if column not in frame.columns:
-            raise ImportRejected.single(
-                path.name, f"propriété « {column} » manquante dans les objets GeoJSON"
-            )
-    frame["code"] = frame["code"].astype(str)
+# Coordinates reprojected from a metric CRS are rounded to 1e-6° (≈ 0.1 m): a file re-projected
+# and back gives the same outlines as the original, to the row.
+REPROJECTED_DECIMALS = 6
+
+
+def _read_contours(path: Path, repair: bool = False):
+    frame = read_geo(path, required=["code", "type"])
+    name = frame.attrs["name"]
+    frame["code"] = frame["code"].str.replace(r"^(\d{1,4})$", lambda m: m.group(1).zfill(5), regex=True)
     frame["_line"] = np.arange(1, len(frame) + 1)
-    geoms = frame.geometry.values
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    if frame.attrs.get("reprojected"):
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, REPROJECTED_DECIMALS))
     problems = []
     kinds = shapely.get_type_id(geoms)
-    for i in np.flatnonzero(~np.isin(kinds, [3, 6]) | shapely.is_empty(geoms)):
+    missing = shapely.is_missing(geoms)
+    for i in np.flatnonzero(missing | ~np.isin(kinds, [3, 6]) | shapely.is_empty(geoms)):
         problems.append(
             Problem(
-                path.name,
+                name,
                 None,
                 "geometry",
                 f"objet n° {i + 1} ({frame['code'].iat[i]}) : contour absent ou non polygonal",
             )
         )
+    if problems:
+        raise ImportRejected(problems[:50])
     bounds = shapely.bounds(geoms)
     out = np.flatnonzero(
         (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
@@ -417,7 +638,7 @@ def _read_contours(path: Path):
     for i in out:
         problems.append(
             Problem(
-                path.name,
+                name,
                 None,
                 "geometry",
                 f"objet n° {i + 1} ({frame['code'].iat[i]}) : coordonnées hors des bornes WGS84",
@@ -426,14 +647,28 @@ def _read_contours(path: Path):
     dup = frame[frame.duplicated("code")]
     for _, row in dup.head(20).iterrows():
         problems.append(
-            Problem(path.name, None, "code", f"objet n° {row['_line']} : code en double « {row['code']} »")
+            Problem(name, None, "code", f"objet n° {row['_line']} : code en double « {row['code']} »")
         )
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if len(invalid) and not repair:
+        problems += [
+            Problem(
+                name,
+                None,
+                "geometry",
+                f"objet n° {i + 1} (commune {frame['code'].iat[i]}) : contour invalide "
+                f"({shapely.is_valid_reason(geoms[i])}) ; --reparer-geometries pour le corriger",
+            )
+            for i in invalid[:20]
+        ]
     if problems:
         raise ImportRejected(problems[:50])
-    return frame
+    return frame.drop(columns=frame.geometry.name), geoms
 
 
-def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
+def _import_geometries(
+    dataset, points_path, contours_path, partial=False, repair=False, ignore_unknown=False
+) -> SyncCounts:
     points = read_csv(
         points_path,
         required=[
@@ -447,31 +682,39 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
         ],
         unique=["code_insee", "type"],
         not_empty=["code_insee", "type"],
+        codes=["code_insee"],
     )
-    contours = _read_contours(contours_path)
+    points_name = points.attrs["name"]
+    contours, geoms = _read_contours(contours_path, repair=repair)
+    keep = contours["type"].isin(["COM", "ARM"]).to_numpy()
+    contours, geoms = contours[keep].reset_index(drop=True), geoms[keep]
     points = points[points["type"].isin(["COM", "ARM"])]
-    contours = contours[contours["type"].isin(["COM", "ARM"])].reset_index(drop=True)
     dataset.rows_read = len(points) + len(contours)
 
-    def coords(frame, lat, lon):
-        values = frame[[lat, lon]].replace("", np.nan)
-        try:
-            return values.astype(float).to_numpy()
-        except ValueError as exc:
-            raise ImportRejected.single(points_path.name, f"coordonnée non numérique ({exc})") from exc
-
-    mairie = coords(points, "mairie_lat", "mairie_lon")
-    interior = coords(points, "point_interieur_lat", "point_interieur_lon")
-    bad = (np.abs(mairie[:, 0]) > 90) | (np.abs(interior[:, 0]) > 90) | (np.abs(mairie[:, 1]) > 180)
-    if bad.any():
-        raise ImportRejected(
-            [
-                Problem(points_path.name, int(line), "mairie_lat", "coordonnée hors des bornes WGS84")
-                for line in points["_line"].to_numpy()[bad][:20]
-            ]
+    problems, columns = [], {}
+    for column, bound in (
+        ("mairie_lat", 90),
+        ("mairie_lon", 180),
+        ("point_interieur_lat", 90),
+        ("point_interieur_lon", 180),
+    ):
+        columns[column], found = parse_numbers(
+            points_name,
+            points,
+            column,
+            minimum=-bound,
+            maximum=bound,
+            allow_empty=True,
+            expected="coordonnée attendue",
         )
-    # Self-intersections from the simplification are repaired and reported, not silently kept.
-    geoms = contours.geometry.values
+        problems += found
+    area, found = parse_numbers(points_name, points, "superficie_approx_km2", minimum=0, allow_empty=True)
+    problems += found
+    if problems:
+        raise ImportRejected(problems[:50])
+    mairie = np.column_stack([columns["mairie_lat"], columns["mairie_lon"]])
+    interior = np.column_stack([columns["point_interieur_lat"], columns["point_interieur_lon"]])
+    # Self-intersections (from the simplification) are repaired only when asked, and reported.
     invalid = ~shapely.is_valid(geoms)
     repaired = contours["code"][invalid].tolist()
     if invalid.any():
@@ -507,8 +750,23 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
         town_hall = None if np.isnan(mairie[i]).any() else mairie[i]
         inside = None if np.isnan(interior[i]).any() else interior[i]
         if town_hall is not None or inside is not None:
-            point_of[target] = (town_hall, inside, points["superficie_approx_km2"].iat[i])
+            point_of[target] = (town_hall, inside, None if np.isnan(area[i]) else float(area[i]))
 
+    contours_name = contours.attrs.get("name", contours_path.name)
+    consequence = (
+        " ; importé tel quel, il redessinerait les contours des départements, régions, EPCI et bassins de "
+        "vie à partir de ses seules communes"
+    )
+    coverage = check_coverage(contours_name, set(pieces), partial=partial, consequence=consequence)
+    point_coverage = check_coverage(points_name, set(point_of), partial=partial, consequence=consequence)
+    if coverage.partial or point_coverage.partial:
+        # Only the départements both files cover are updated; the others keep outlines and points.
+        coverage = Coverage(coverage.loaded, coverage.covered & point_coverage.covered, True)
+        pieces = {c: p for c, p in pieces.items() if departement_of(c) in coverage.covered}
+        point_of = {c: p for c, p in point_of.items() if departement_of(c) in coverage.covered}
+    unknown, outside = split_unknown(unmatched_geo, loaded=coverage.loaded)
+    if unknown and not ignore_unknown:
+        refuse_unknown(contours_name, unknown)
     codes = sorted(set(pieces) | set(point_of))
     full = []
     for code in codes:
@@ -551,7 +809,7 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
     for i, code in enumerate(codes):
         point = chosen.get(code)
         pt_wkb = _ewkb(shapely.points(point[0][1], point[0][0])) if point else None
-        area = float(point[2]) if point and point[2] not in ("", None) else None
+        area = point[2] if point else None
         rows.append(
             {
                 "code": code,
@@ -575,25 +833,29 @@ def _import_geometries(dataset, points_path, contours_path) -> SyncCounts:
             "point": "geometry_hash",
         },
     )
+    active = Commune.objects.filter(is_active=True)
+    if coverage.scope is not None:
+        active = active.filter(departement_id__in=sorted(coverage.scope))
     without = sorted(
-        Commune.objects.filter(is_active=True)
-        .exclude(code__in=[c for c, p in zip(codes, has, strict=True) if p])
-        .values_list("code", flat=True)
+        active.exclude(code__in=[c for c, p in zip(codes, has, strict=True) if p]).values_list(
+            "code", flat=True
+        )
     )
     outlines = build_zone_outlines(
         {
             code: (geom, digest)
             for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=True)
-        }
+        },
+        keep_stored=coverage.scope is not None,
     )
     dataset.report = {
+        **coverage.report(),
         "contours_repares": repaired,
         "points_mairie_hors_commune_remplaces_par_point_interieur": sorted(misplaced),
-        "codes_geo_inconnus_du_cog_2026": sorted(unmatched_geo),
+        "codes_geo_inconnus_du_cog": unknown,
+        "codes_hors_des_departements_charges": outside,
         "communes_sans_contour": without,
-        "communes_sans_point": sorted(
-            set(Commune.objects.filter(is_active=True).values_list("code", flat=True)) - set(chosen)
-        ),
+        "communes_sans_point": sorted(set(active.values_list("code", flat=True)) - set(chosen)),
         "contours_de_zones_recalcules": outlines,
     }
     return counts
@@ -616,31 +878,45 @@ def _view(wkb):
     return memoryview(wkb) if wkb is not None else None
 
 
-def build_zone_outlines(geometry_of: dict) -> int:
+def build_zone_outlines(geometry_of: dict, keep_stored: bool = False) -> int:
     """Dissolve commune outlines into each zone's simplified outline; write only those that changed.
 
     ``geometry_of`` maps a commune code to (shapely geometry, geometry hash). A zone's outline hash
     is the hash of its members and their geometry hashes: an unchanged zone is not dissolved again.
+    With ``keep_stored`` (a partial file), communes absent from ``geometry_of`` keep their stored
+    outline: zones outside the file are unchanged, zones across its edge are redrawn whole.
     """
     memberships = list(
         Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE).values_list(
             "code", "departement_id", "departement__region_id", "epci_id", "bassin_de_vie_id"
         )
     )
+    stored_hash = {}
+    if keep_stored:
+        stored_hash = dict(
+            Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE, geometry__isnull=False)
+            .exclude(code__in=list(geometry_of))
+            .values_list("code", "geometry_hash")
+        )
     written = 0
     for model, column in ((Departement, 1), (Region, 2), (EPCI, 3), (BassinDeVie, 4)):
         groups = defaultdict(list)
         for row in memberships:
             geom, digest = geometry_of.get(row[0], (None, None))
+            if geom is None and row[0] in stored_hash:
+                geom, digest = STORED, stored_hash[row[0]]
             if row[column] and geom is not None:
-                groups[row[column]].append((row[0], geom, digest))
+                groups[row[column]].append([row[0], geom, digest])
         stored = dict(model.objects.values_list("code", "outline_hash"))
-        rows = []
+        changed = {}
         for code, members in groups.items():
             members.sort(key=lambda m: m[0])
             inputs_hash = geometry_hash(*(f"{m[0]}:{m[2]}".encode() for m in members))
-            if stored.get(code) == inputs_hash:
-                continue
+            if stored.get(code) != inputs_hash:
+                changed[code] = (members, inputs_hash)
+        _load_stored_geometries([m for members, _ in changed.values() for m in members if m[1] is STORED])
+        rows = []
+        for code, (members, inputs_hash) in changed.items():
             geoms = [m[1] for m in members]
             try:
                 union = shapely.coverage_union_all(geoms)
@@ -660,10 +936,38 @@ def build_zone_outlines(geometry_of: dict) -> int:
     return written
 
 
-def import_territories(directory: Path = DEFAULT_DIR, dry_run: bool = False):
-    """The whole territorial base, in order; each source is its own atomic, recorded import."""
+STORED = object()  # a member whose outline is read from the database when its zone is redrawn
+
+
+def _load_stored_geometries(members: list[list]) -> None:
+    """Replace the STORED marker of ``members`` by the commune's stored outline (read in batches)."""
+    codes = sorted({m[0] for m in members})
+    found = {}
+    for start in range(0, len(codes), 2000):
+        for code, geometry in Commune.objects.filter(code__in=codes[start : start + 2000]).values_list(
+            "code", "geometry"
+        ):
+            found[code] = shapely.from_wkb(bytes(geometry.wkb))
+    for member in members:
+        member[1] = found[member[0]]
+
+
+def import_territories(directory: Path = DEFAULT_DIR, dry_run: bool = False, **options):
+    """The whole territorial base, in order; each source is its own atomic, recorded import.
+
+    ``options``: ``partial``, ``ignore_unknown``, ``repair`` (outlines), ``files`` (name → path).
+    """
+    partial, files = options.get("partial", False), options.get("files")
+    ignore_unknown = options.get("ignore_unknown", False)
     return [
-        import_cog(directory, dry_run),
-        import_supracom(directory, dry_run),
-        import_geometries(directory, dry_run),
+        import_cog(directory, dry_run, partial=partial, files=files),
+        import_supracom(directory, dry_run, partial=partial, ignore_unknown=ignore_unknown, files=files),
+        import_geometries(
+            directory,
+            dry_run,
+            partial=partial,
+            repair=options.get("repair", False),
+            ignore_unknown=ignore_unknown,
+            files=files,
+        ),
     ]

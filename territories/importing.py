@@ -13,6 +13,7 @@
 * **Bulk**: ``bulk_create`` / ``bulk_update`` in batches, never row by row.
 """
 
+import contextvars
 import dataclasses
 import hashlib
 import logging
@@ -28,6 +29,16 @@ from .signals import dataset_imported
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+
+# What the reading layer did to read each file of the running import (encoding, separator, skipped
+# title lines, reprojection…): recorded in the dataset report under « lecture ».
+_reading = contextvars.ContextVar("reading_notes", default=None)
+
+
+def note_reading(name: str, notes: dict) -> None:
+    collected = _reading.get()
+    if collected is not None:
+        collected[name] = {k: v for k, v in notes.items() if not k.startswith("_")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,10 +277,13 @@ def run_import(
         file_name=", ".join(p.name for p in paths),
         checksum=file_checksum(*paths),
     )
+    token = _reading.set({})
     try:
         with transaction.atomic():
             source_lock(info.source)
             counts = work(dataset) or SyncCounts()
+            if _reading.get():
+                dataset.report = {**dataset.report, "lecture": _reading.get()}
             dataset.rows_created, dataset.rows_updated = counts.created, counts.updated
             dataset.rows_unchanged, dataset.rows_obsoleted = counts.unchanged, counts.obsoleted
             dataset.status = Dataset.Status.DRY_RUN if dry_run else Dataset.Status.SUCCEEDED
@@ -286,6 +300,8 @@ def run_import(
     except Exception as exc:  # an unexpected error still leaves a failed, explained record
         _fail(dataset, f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        _reading.reset(token)
     logger.info("import %s: %s", info.source, dataset_summary(dataset))
     if not dry_run and dataset.rows_changed:
         # Listeners (e.g. indicators) schedule their work once the import is committed; an import

@@ -8,6 +8,7 @@ from django.conf import settings
 from offers import api
 from offers.importers import import_gp_supply, import_zonage
 from offers.models import DoctorZoning, GPSupply
+from territories.importing import ImportRejected
 from territories.models import Dataset
 
 from .conftest import RPPS_SAMPLE
@@ -25,7 +26,8 @@ def test_sirene_proxy_maps_2019_codes_and_sums_arrondissements():
     paris = sum(v for c, v in rows.items() if c.startswith("751"))
     assert rows["75056"] == pytest.approx(paris)  # the commune carries the sum of its arrondissements
     # Only communes of the test slice exist here: the other codes are reported, not invented.
-    assert len(dataset.report["codes_non_apparies"]) > 19000
+    assert len(dataset.report["codes_hors_des_departements_charges"]) > 19000
+    assert dataset.report["codes_non_apparies"] == []  # none unknown in the loaded départements
     # The proxy counts establishments, and its report says so (not « médecins généralistes »).
     assert "medecins_generalistes" not in dataset.report
     expected = sum(v for c, v in rows.items() if not c.startswith("751"))
@@ -93,8 +95,12 @@ def test_zonage_sample_and_a_later_import_of_other_departements(tmp_path):
     lozere[mende] = ",".join(parts)
     path = tmp_path / "zonage_48.csv"
     path.write_text("\n".join(lozere) + "\n", encoding="utf-8")
-    later = import_zonage(path)
+    with pytest.raises(ImportRejected) as refused:  # never read as the zonage of all France
+        import_zonage(path)
+    assert "ce fichier couvre 1 département sur 3 (48) : utilisez --partiel" in str(refused.value)
+    later = import_zonage(path, partial=True)
     assert later.report["departements"] == ["48"] and later.rows_updated == 1
+    assert later.report["couverture"] == "partielle" and later.report["departements_mis_a_jour"] == ["48"]
     zoning = api.current_zoning()
     assert zoning["48095"][0] == "ZAR"
     assert sum(1 for c in zoning if c.startswith("23")) == count_23

@@ -64,21 +64,6 @@ def test_missing_column(broken_dir):
     )
 
 
-def test_wrong_encoding(broken_dir):
-    rewrite_csv_gz(
-        broken_dir / "table_appartenance_com_2024.csv.gz", lambda t: t.encode("latin-1", errors="replace")
-    )
-    message = assert_refused(importers.import_supracom, broken_dir, "encodage invalide", "ligne ")
-    line = int(message.split("ligne ")[1].split(" ")[0].rstrip(","))
-    text = gzip.open(broken_dir / "table_appartenance_com_2024.csv.gz").read().decode("latin-1")
-    assert not text.splitlines()[line - 1].isascii()  # the line named holds the first accented character
-
-
-def test_wrong_separator(broken_dir):
-    rewrite_csv_gz(broken_dir / "table_appartenance_com_2024.csv.gz", lambda t: t.replace(",", ";").encode())
-    assert_refused(importers.import_supracom, broken_dir, "séparateur attendu « , »", "séparé par « ; »")
-
-
 def test_duplicate_code(broken_dir):
     def duplicate(text):
         lines = text.splitlines()
@@ -151,7 +136,7 @@ def test_coordinates_out_of_range(broken_dir):
     assert_refused(importers.import_geometries, broken_dir, "(23096)", "hors des bornes WGS84")
 
 
-def test_self_intersection_is_repaired_and_reported(broken_dir, territory_slice):
+def test_self_intersection_is_refused_or_repaired_on_request(broken_dir, territory_slice):
     def bowtie(features):
         feature = next(f for f in features if f["properties"]["code"] == "23001")
         feature["geometry"] = {
@@ -160,7 +145,10 @@ def test_self_intersection_is_repaired_and_reported(broken_dir, territory_slice)
         }
 
     _rewrite_geojson(broken_dir / "communes_contours_simplifies.geojson.xz", bowtie)
-    dataset = importers.import_geometries(broken_dir)
+    assert_refused(
+        importers.import_geometries, broken_dir, "commune 23001", "contour invalide", "--reparer-geometries"
+    )
+    dataset = importers.import_geometries(broken_dir, repair=True)
     assert dataset.report["contours_repares"] == ["23001"]
     commune = Commune.objects.get(code="23001")
     assert commune.geometry.valid and commune.geometry.num_geom == 2  # the two triangles of the bow-tie

@@ -11,6 +11,18 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="tout valider et compter, ne rien écrire")
 
+    def add_coverage_arguments(self, parser):
+        parser.add_argument(
+            "--partiel",
+            action="store_true",
+            help="le fichier ne couvre que quelques départements : ne mettre à jour que ceux-ci",
+        )
+        parser.add_argument(
+            "--ignorer-codes-inconnus",
+            action="store_true",
+            help="accepter un fichier portant des codes commune inconnus du COG (ils sont listés)",
+        )
+
     def add_file_argument(self, parser, default=None):
         """The input file, given either way: ``import_x FILE`` or ``import_x --file FILE``."""
         shown = f" (défaut : {default})" if default else ""

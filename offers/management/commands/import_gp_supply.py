@@ -19,8 +19,11 @@ class Command(ImportCommand):
         self.add_file_argument(parser)
         parser.add_argument("--millesime", default="", help="date de l’extraction (RPPS)")
         parser.add_argument("--synthetic", action="store_true", help="échantillon synthétique")
+        self.add_coverage_arguments(parser)
 
-    def handle(self, *args, layout, millesime, synthetic, dry_run, **options):
+    def handle(
+        self, *args, layout, millesime, synthetic, dry_run, partiel, ignorer_codes_inconnus, **options
+    ):
         file = self.input_file(options)
         if file is None and layout == "sirene":
             file = str(DEFAULT_DIR / SIRENE_FILE)
@@ -35,4 +38,6 @@ class Command(ImportCommand):
             dry_run=dry_run,
             millesime=millesime,
             synthetic=synthetic or None,
+            partial=partiel,
+            ignore_unknown=ignorer_codes_inconnus,
         )

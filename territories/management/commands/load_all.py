@@ -14,7 +14,8 @@ from territories.bootstrap import register, steps
 
 @register(10, "base territoriale (COG 2026, bassins de vie, AAV, contours)")
 def load_territories(stdout, dry_run=False):
-    call_command("import_territories", dry_run=dry_run, stdout=stdout)
+    # The shipped IGN outlines hold one self-intersection (67226), repaired and listed in the report.
+    call_command("import_territories", dry_run=dry_run, reparer_geometries=True, stdout=stdout)
 
 
 class Command(BaseCommand):
