@@ -682,6 +682,29 @@ def check_entries(path: Path, entries: list[dict], required: list[str], key: str
 WGS84_EPSG = 4326
 
 
+def _gpkg_to_geojson(name: str, source: Path) -> Path:
+    """A GeoPackage is an SQLite file: GDAL's SQLite must not run beside the SpatiaLite already
+    loaded in this process (the embedded default), they crash each other. A child process converts
+    it to GeoJSON (with its CRS), read here like any GeoJSON."""
+    import subprocess
+    import sys
+
+    target = source.with_suffix(".geojson")
+    script = (
+        "import sys, warnings, pyogrio; warnings.simplefilter('ignore'); "
+        "pyogrio.write_dataframe(pyogrio.read_dataframe(sys.argv[1]), sys.argv[2], driver='GeoJSON')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(source), str(target)], capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["erreur inconnue"])[-1]
+        last = re.sub(r"^[\w.]*(Error|Exception): ", "", last)  # the reason, not the class
+        last = last.rsplit("; ", 1)[-1] if "failed: " in last else last
+        raise ImportRejected.single(name, f"GeoPackage illisible ou tronqué ({last[:300]})")
+    return target
+
+
 def _declares_crs(name: str, text: str) -> bool:
     """Whether a GeoJSON text carries a top-level « crs » member (parsed, not searched)."""
     try:
@@ -722,6 +745,8 @@ def read_geo(path: Path, *, required: list[str]):
                     notes.setdefault("format", "GeoPackage")
                 source = Path(directory) / f"data{suffix}"
                 source.write_bytes(data)
+                if payload.kind == "gpkg":
+                    source = _gpkg_to_geojson(name, source)
             with warnings.catch_warnings():  # GDAL's warnings on broken files: the refusal says it
                 warnings.simplefilter("ignore")
                 frame = pyogrio.read_dataframe(source)

@@ -152,21 +152,32 @@ def geojson_lambert93(declare_crs: bool = True) -> bytes:
 
 
 def vector_file(driver: str, suffix: str, crs: int = 2154) -> bytes:
+    """Written by a child process: GDAL's SQLite (GeoPackage) must not run beside SpatiaLite."""
+    import subprocess
     import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"out{suffix}"
+        subprocess.run([sys.executable, __file__, "--vector", driver, str(path), str(crs)], check=True)
+        return path.read_bytes()
+
+
+def _write_vector(driver: str, target: str, crs: str) -> None:
+    import tempfile
+    import warnings
 
     import pyogrio
 
-    frame = contours_frame().to_crs(crs)
+    warnings.simplefilter("ignore")
+    frame = contours_frame().to_crs(int(crs))
+    if driver != "ESRI Shapefile":
+        pyogrio.write_dataframe(frame, target, driver=driver)
+        return
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / f"communes{suffix}"
-        pyogrio.write_dataframe(frame, path, driver=driver)
-        if driver != "ESRI Shapefile":
-            return path.read_bytes()
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as archive:
+        pyogrio.write_dataframe(frame, Path(directory) / "communes.shp", driver=driver)
+        with zipfile.ZipFile(target, "w") as archive:
             for part in sorted(Path(directory).iterdir()):
                 archive.write(part, part.name)
-        return out.getvalue()
 
 
 def only_departements(codes: set[str]):
@@ -769,6 +780,9 @@ def write(case: Case, directory: Path) -> Path:
 
 
 def main(argv):
+    if len(argv) > 1 and argv[1] == "--vector":
+        _write_vector(*argv[2:5])
+        return
     out = Path(argv[1] if len(argv) > 1 else "broken-corpus")
     out.mkdir(parents=True, exist_ok=True)
     for case in CASES:
