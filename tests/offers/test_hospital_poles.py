@@ -120,7 +120,7 @@ def test_hand_made_file_threshold_merged_codes_and_registry_site(tmp_path):
         tmp_path / "ps.csv",
         [("23176", 1.0, float(N)), ("48061", 2.0, float(N - 1)), ("23096", 3.0, float(N + 5))],
     )
-    dataset = import_gp_supply(path)
+    dataset = import_gp_supply(path, partial=True)  # a hand-made file of two départements
     assert dict(
         HospitalActivity.objects.filter(dataset=dataset).values_list("commune_id", "establishments")
     ) == {
@@ -139,7 +139,7 @@ def test_hand_made_file_threshold_merged_codes_and_registry_site(tmp_path):
     assert dataset not in api.emergency_site_datasets(api.emergency_sites(include_hospital_poles=False))
     # A new file with other counts gives a new current dataset; a commune below N drops out.
     changed = write_sirene(tmp_path / "ps2.csv", [("23176", 1.0, float(N - 1)), ("48061", 2.0, float(N))])
-    second = import_gp_supply(changed)  # 2 GP supply rows + 2 rows 86.10Z
+    second = import_gp_supply(changed, partial=True)  # 2 GP supply rows + 2 rows 86.10Z
     assert second.rows_created == 2 + 2 and api.current_hospital_activity_dataset() == second
     assert sorted(api.emergency_sites()["commune_code"]) == ["23096", "48061"]
     assert api.emergency_site_datasets() == [second]  # the emergency offer has no dataset
@@ -148,7 +148,7 @@ def test_hand_made_file_threshold_merged_codes_and_registry_site(tmp_path):
 def test_missing_hopital_column_imports_gp_supply_only(tmp_path):
     path = tmp_path / "ps.csv"
     path.write_text("codecommuneetablissement;generaliste\n23096;3.0\n", encoding="utf-8")
-    dataset = import_gp_supply(path)
+    dataset = import_gp_supply(path, partial=True)  # one département
     assert GPSupply.objects.filter(dataset=dataset).count() == 1
     assert (
         not HospitalActivity.objects.exists()
