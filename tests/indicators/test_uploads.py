@@ -209,6 +209,8 @@ def test_gp_supply_upload_triggers_a_recompute(
             "réservée aux extractions FINESS",
         ),
         ({"kind": "inconnu"}, "kind", "Sélectionnez un choix valide"),
+        ({"kind": "hospitals", "partial": "on"}, "partial", "réservée aux fichiers de médecins"),
+        ({"kind": "hospitals", "ignore_unknown": "on"}, "ignore_unknown", "réservée aux fichiers de médecins"),
     ],
 )
 def test_form_validation(client, uploader, tmp_path, media, data, field, message):
@@ -219,6 +221,41 @@ def test_form_validation(client, uploader, tmp_path, media, data, field, message
     assert message in str(response.context["form"].errors[field])
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not DatasetUpload.objects.exists() and not (Path(media) / "imports").exists()
+
+
+def test_partial_zonage_needs_the_box_and_then_updates_its_departement_only(client, uploader, tmp_path):
+    """A zonage file of Lozère alone, re-saved by Excel (Windows-1252, « ; ») and zipped: refused as
+    the zonage of the whole base without the « fichier partiel » box, accepted with it."""
+    import zipfile
+
+    from offers.importers import import_zonage
+    from offers.models import DoctorZoning
+
+    full = DEFAULT_DIR / "zonage_medecins_23_48_75.csv"
+    import_zonage(full)
+    before = DoctorZoning.objects.count()
+    lines = full.read_text(encoding="utf-8").splitlines()
+    lozere = [lines[0]] + [line for line in lines[1:] if line.rsplit(",", 1)[1].startswith("48")]
+    text = "\r\n".join(line.replace(",", ";") for line in lozere).replace("4_ZAR", "1_ZIP")
+    path = tmp_path / "zonage_lozere.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("zonage_lozere.csv", text.encode("cp1252"))
+    client.post(URL, {"kind": "zonage", "file": as_upload(path)})
+    refused = DatasetUpload.objects.latest("pk")
+    assert refused.status == DatasetUpload.Status.FAILED
+    assert "ce fichier couvre 1 département sur 3 (48) : utilisez --partiel" in refused.problems[0]["reason"]
+    assert DoctorZoning.objects.count() == before
+    client.post(URL, {"kind": "zonage", "file": as_upload(path), "partial": "on"})
+    upload = DatasetUpload.objects.latest("pk")
+    assert upload.status == DatasetUpload.Status.SUCCEEDED, upload.problems
+    report = upload.dataset.report
+    assert report["couverture"] == "partielle" and report["departements"] == ["48"]
+    reading = report["lecture"]["zonage_lozere.zip › zonage_lozere.csv"]
+    assert (reading["encodage"], reading["separateur"], reading["compression"]) == (
+        "Windows-1252",
+        "point-virgule",
+        "zip",
+    )
 
 
 def test_size_limit_and_empty_file(client, uploader, tmp_path, monkeypatch):
