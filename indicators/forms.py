@@ -9,7 +9,11 @@ from .uploads import EXTENSIONS, MAX_UPLOAD_SIZE, NO_SYNTHETIC_FLAG, WITH_COVERA
 
 
 def _extensions_text():
-    return " ; ".join(f"{kind.label.split(' (')[0]} : {', '.join(exts)}" for kind, exts in EXTENSIONS.items())
+    return (
+        "tableaux CSV, TXT, TSV ou XLSX (UTF-8, Windows-1252 ou Latin-1 ; séparateur virgule, "
+        "point-virgule ou tabulation ; lignes de titre au-dessus de l’en-tête tolérées), éventuellement "
+        "compressés en .gz, .xz ou .zip d’un seul fichier ; APL de la DREES : le classeur XLSX tel que publié"
+    )
 
 
 class DatasetUploadForm(forms.Form):

@@ -345,7 +345,7 @@ def read_csv(
         raise ImportRejected.single(
             name,
             "aucune ligne de données (fichier vide ou tronqué ?)",
-            line=notes.get("en_tete_ligne", 1) + 1,
+            line=notes.get("_en_tete_ligne", 1) + 1,
         )
     problems = []
     for column in frame.columns:
@@ -448,7 +448,7 @@ def _csv_frame(payload: Payload, required, sep, encodings):
         "format": "CSV",
         "encodage": encoding,
         "separateur": SEPARATOR_NAMES[sep],
-        "en_tete_ligne": index + 1,
+        "_en_tete_ligne": index + 1,
     }
     if index:
         notes["lignes_de_titre_ignorees"] = index
@@ -530,7 +530,7 @@ def _xlsx_frame(payload: Payload, required, sheet):
                 "_name": f"{payload.name}, feuille « {worksheet.title} »",
                 "format": "XLSX",
                 "feuille": worksheet.title,
-                "en_tete_ligne": index + 1,
+                "_en_tete_ligne": index + 1,
             }
             if index:
                 notes["lignes_de_titre_ignorees"] = index

@@ -5,6 +5,8 @@ Apps register the words of their own keys and codes (``register_terms`` in ``App
 an unknown key is shown with its underscores replaced by spaces.
 """
 
+import re
+
 from django.utils.formats import number_format
 
 _terms = {
@@ -33,6 +35,24 @@ _terms = {
     "feuille": "Feuille",
     "unites": "Unités",
     "identique_au_jeu": "Fichier identique au jeu n°",
+    # the reading layer (territories.readers) and the coverage of national files
+    "lecture": "Lecture des fichiers",
+    "format": "format",
+    "encodage": "encodage",
+    "separateur": "séparateur",
+    "compression": "compression",
+    "lignes_de_titre_ignorees": "lignes de titre ignorées",
+    "reprojete_depuis": "reprojeté en WGS84 depuis",
+    "codes_completes_par_des_zeros": "codes complétés par leurs zéros de tête",
+    "couverture": "Couverture du fichier",
+    "departements_couverts": "Départements couverts",
+    "departements_charges": "Départements chargés",
+    "departements_mis_a_jour": "Départements mis à jour (fichier partiel)",
+    "codes_hors_des_departements_charges": "Codes de départements non chargés (ignorés)",
+    "codes_inconnus_ignores": "Codes inconnus ignorés (sur demande)",
+    "codes_geo_inconnus_du_cog": "Codes inconnus du COG (ignorés sur demande)",
+    "communes_obsoletes_par_departement": "Communes rendues obsolètes, par département",
+    "communes_reprises_du_jeu_precedent": "Communes d’autres départements reprises du jeu précédent",
 }
 
 
@@ -41,8 +61,12 @@ def register_terms(mapping: dict[str, str]) -> None:
 
 
 def term(key) -> str:
+    """The words of a key; an unknown identifier loses its underscores, a file name or a code
+    is shown as is."""
     key = str(key)
-    return _terms.get(key) or key.replace("_", " ")
+    if key in _terms:
+        return _terms[key]
+    return key.replace("_", " ") if re.fullmatch("[A-Za-z0-9_]+", key) and "_" in key else key
 
 
 def _number(value) -> str:

@@ -210,7 +210,11 @@ def test_gp_supply_upload_triggers_a_recompute(
         ),
         ({"kind": "inconnu"}, "kind", "Sélectionnez un choix valide"),
         ({"kind": "hospitals", "partial": "on"}, "partial", "réservée aux fichiers de médecins"),
-        ({"kind": "hospitals", "ignore_unknown": "on"}, "ignore_unknown", "réservée aux fichiers de médecins"),
+        (
+            {"kind": "hospitals", "ignore_unknown": "on"},
+            "ignore_unknown",
+            "réservée aux fichiers de médecins",
+        ),
     ],
 )
 def test_form_validation(client, uploader, tmp_path, media, data, field, message):

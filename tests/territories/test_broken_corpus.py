@@ -108,7 +108,7 @@ def test_reading_is_recorded_in_the_report(tmp_path):
     case = next(c for c in corpus.CASES if c.name == "table_insee_xlsx")
     dataset = run(case, corpus.write(case, tmp_path))
     reading = dataset.report["lecture"]["table_appartenance.xlsx, feuille « COM »"]
-    assert reading == {"format": "XLSX", "feuille": "COM", "en_tete_ligne": 6, "lignes_de_titre_ignorees": 5}
+    assert reading == {"format": "XLSX", "feuille": "COM", "lignes_de_titre_ignorees": 5}
     case = next(c for c in corpus.CASES if c.name == "table_cp1252_semicolon_crlf")
     dataset = run(case, corpus.write(case, tmp_path))
     assert dataset.report["lecture"]["table.csv"]["encodage"] == "Windows-1252"
