@@ -7,11 +7,12 @@ obsolete (``is_active=False``), never deleted. Once loaded, the matrix replaces 
 estimate in the next computation run.
 """
 
+import io
 from pathlib import Path
 
 from territories.importers import CodeResolver
 from territories.importing import ImportRejected, Problem, SourceInfo, run_import, sync_rows
-from territories.readers import read_csv
+from territories.readers import read_bytes, read_csv
 
 from .models import AgePopulation, AgeWeight, TravelTime
 
@@ -235,7 +236,7 @@ def _read_drees_workbook(path: Path, sheet_name=None) -> dict:
     if not path.exists():
         raise ImportRejected.single(path.name, "fichier introuvable")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(read_bytes(path)), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportRejected.single(
             path.name, f"fichier illisible : ce n’est pas un classeur Excel .xlsx ({type(exc).__name__})"
@@ -868,7 +869,7 @@ def _read_drees_weights(path: Path, millesime=None):
     if not path.exists():
         raise ImportRejected.single(path.name, "fichier introuvable")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(read_bytes(path)), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportRejected.single(path.name, f"fichier illisible ({type(exc).__name__})") from exc
     try:

@@ -640,7 +640,18 @@ def check_entries(path: Path, entries: list[dict], required: list[str], key: str
             problems.append(Problem(Path(path).name, None, None, f"entrée n° {index} : objet attendu"))
             continue
         for field in required:
-            if entry.get(field) in (None, ""):
+            value = entry.get(field)
+            if value not in (None, "") and not isinstance(value, str | list):
+                problems.append(
+                    Problem(
+                        Path(path).name,
+                        None,
+                        field,
+                        f"entrée n° {index} ({str(entry.get(key, '?'))[:20]}) : texte attendu, "
+                        f"lu « {repr(value)[:40]} »",
+                    )
+                )
+            if value in (None, ""):
                 problems.append(
                     Problem(
                         Path(path).name,

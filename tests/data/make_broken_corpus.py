@@ -206,6 +206,16 @@ def set_population(value):
     return transform
 
 
+def set_field_of(code, field, value):
+    def transform(entries):
+        for entry in entries:
+            if entry.get("code") == code and entry.get("type") == "commune-actuelle":
+                entry[field] = value
+        return entries
+
+    return transform
+
+
 def contours_variant(transform) -> bytes:
     data = contours_json()
     data["features"] = transform(data["features"])
@@ -488,6 +498,16 @@ CASES = [
         "refused",
         ("champ « population »", "23096", "entier positif attendu, lu « -12955 »"),
         what="population négative",
+    ),
+    Case(
+        "commune_name_not_text",
+        "cog",
+        "communes",
+        "communes.json.xz",
+        lambda: communes_variant(set_field_of("23096", "nom", 23096)),
+        "refused",
+        ("communes.json.xz", "champ « nom »", "23096", "texte attendu, lu « 23096 »"),
+        what="nom de commune numérique",
     ),
     Case(
         "points_bad_coordinate",
