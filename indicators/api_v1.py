@@ -331,6 +331,9 @@ class CommuneClass(Schema):
     classe_basis: str | None
     apl_calculee: float | None
     classe_calculee: str | None
+    tvs_calcul: str | None
+    apl_tvs_calculee: float | None
+    classe_tvs_calculee: str | None
     urgences_eloignees: bool | None
     zonage_ars: str | None
 
@@ -389,6 +392,10 @@ def commune_classes(
                 "classe_basis": basis if label else None,
                 "apl_calculee": computed.get(c.code),
                 "classe_calculee": labels.get(cls.apl_class) if cls else None,
+                # the commune's TVS (or bassin de vie, said on the run) and its class, as the ARS zonage
+                "tvs_calcul": (cls.mesh_zone or None) if cls else None,
+                "apl_tvs_calculee": cls.mesh_apl if cls else None,
+                "classe_tvs_calculee": labels.get(cls.mesh_class) if cls and cls.mesh_class else None,
                 "urgences_eloignees": cls.emergency_far if cls else None,
                 "zonage_ars": (cls.ars_zone or None) if cls else None,
             }

@@ -90,6 +90,18 @@ def apl_card(zone, parents, official):
     }
 
 
+def mesh_line(classification) -> str:
+    """« classe du territoire de vie-santé, comme le zonage ARS : fragile (APL 3,1, calcul n° 12) »."""
+    described = (classification.run.parameters or {}).get("classification", {})
+    if described.get("mesh_source") == "tvs":
+        where = "classe du territoire de vie-santé, comme le zonage ARS"
+    else:
+        where = "classe du bassin de vie (approximation du territoire de vie-santé du zonage ARS)"
+    label = Classification.AplClass(classification.mesh_class).label
+    apl = f"APL {fr(classification.mesh_apl, 1)}, " if classification.mesh_apl is not None else ""
+    return f"{where} : {label} ({apl}calcul n° {classification.run_id})"
+
+
 def class_card(zone, official, classification):
     if official is None and classification is None:
         return None
@@ -111,6 +123,8 @@ def class_card(zone, official, classification):
             f"Seuils : sous-dense si APL < {fr(limits[0], 1)}, fragile si < {fr(limits[1], 1)} "
             f"(APL officielle DREES {official['millesime']})."
         )
+    if classification is not None and classification.mesh_class:
+        lines.append(mesh_line(classification))
     if classification is not None and classification.ars_zone:
         lines.append(
             f"zonage ARS médecins : {classification.ars_zone}"

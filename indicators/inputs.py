@@ -53,11 +53,12 @@ def load_atoms() -> Atoms:
             "epci_id",
             "bassin_de_vie_id",
             "population",
+            "tvs_id",
             "point",
         )
     )
     frame = pd.DataFrame(
-        [(*r[:9], r[9].x, r[9].y) for r in rows],
+        [(*r[:10], r[10].x, r[10].y) for r in rows],
         columns=[
             "code",
             "name",
@@ -68,6 +69,7 @@ def load_atoms() -> Atoms:
             "epci",
             "bassin_de_vie",
             "population",
+            "tvs",
             "lon",
             "lat",
         ],

@@ -62,6 +62,20 @@ class ClassificationRule(models.Model):
         "zones : part de population au-delà du seuil (%) pour signaler la zone",
         default=50.0,
     )
+
+    class Mesh(models.TextChoices):
+        COMMUNE = "commune", "commune par commune"
+        TVS = "tvs", "territoire de vie-santé (comme le zonage ARS)"
+
+    mesh = models.CharField(
+        "maille du classement des communes",
+        max_length=10,
+        choices=Mesh.choices,
+        default=Mesh.COMMUNE,
+        help_text="« territoire de vie-santé » : l’APL du TVS (moyenne des APL communales pondérée par la "
+        "population) décide de la classe de toutes ses communes ; sans TVS importés, le bassin de vie "
+        "2022 en tient lieu (approximation).",
+    )
     is_active = models.BooleanField("en vigueur", default=True)
     notes = models.TextField("notes", blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
@@ -97,6 +111,7 @@ class ClassificationRule(models.Model):
             "fragile_below": self.fragile_below,
             "emergency_minutes": self.emergency_minutes,
             "emergency_share": self.emergency_share,
+            "mesh": self.mesh,
         }
 
 
@@ -246,6 +261,13 @@ class Classification(models.Model):
     emergency_far = models.BooleanField("urgences au-delà du seuil", null=True)
     ars_zone = models.CharField("zonage ARS médecins", max_length=40, blank=True)
     zrr = models.CharField("ZRR", max_length=60, blank=True)
+    # Communes: the class of their territoire de vie-santé (or bassin de vie, the approximation),
+    # decided on its population-weighted APL, as the ARS zonage does.
+    mesh_zone = models.CharField("TVS (ou bassin de vie)", max_length=12, blank=True)
+    mesh_apl = models.FloatField("APL du TVS (ou du bassin de vie)", null=True, blank=True)
+    mesh_class = models.CharField(
+        "classe du TVS (ou du bassin de vie)", max_length=20, choices=AplClass.choices, blank=True
+    )
 
     class Meta:
         verbose_name = "classement"

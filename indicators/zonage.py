@@ -24,7 +24,11 @@ CLASS_LABELS = {"sous_dense": "sous-dense", "fragile": "fragile", "non_deficitai
 ZONES = ["ZIP", "ZAC", "HZ"]
 ZONE_LABELS = {"ZIP": "ZIP", "ZAC": "ZAC", "HZ": "hors zonage"}
 AGREES = dict(zip(CLASSES, ZONES, strict=True))
-MESHES = {"commune": "commune", "bv": "bassin de vie 2022 (approximation du territoire de vie-santé)"}
+MESHES = {
+    "commune": "commune",
+    "bv": "bassin de vie 2022 (approximation du territoire de vie-santé)",
+    "tvs": "territoire de vie-santé (celui du calcul : TVS importés, sinon bassin de vie)",
+}
 SOURCES = {"run": "APL calculée par le portail", "drees": "APL officielle de la DREES"}
 
 
@@ -124,6 +128,8 @@ def agreement(run, mesh="commune", source="run") -> Agreement:
         )
     }
     millesime = None
+    if mesh == "tvs":
+        return _tvs_agreement(run, source, zones, communes, limits)
     level = "commune" if mesh == "commune" else "bassin-de-vie"
     if mesh == "commune":  # the communes themselves, and the commune of an arrondissement
         needed = set(communes) | {c["parent_id"] for c in communes.values() if c["parent_id"]}
@@ -165,3 +171,60 @@ def agreement(run, mesh="commune", source="run") -> Agreement:
         by_communes.counts[cls][zone] += 1
         by_population.counts[cls][zone] += commune["population"] or 0
     return Agreement(mesh, source, millesime, by_communes, by_population, without, len(zones))
+
+
+def _tvs_agreement(run, source, zones, communes, limits) -> Agreement:
+    """At the mesh of the run's classification: the TVS (or the bassin de vie standing in for it).
+
+    The run stored each commune's TVS, its population-weighted APL and class; for the DREES APL the
+    TVS APL is the population-weighted mean of the published commune APL of its members."""
+    from .published import APL, MAIN_VARIANT, latest_official
+
+    stored = {
+        code: (zone, apl)
+        for code, zone, apl in Classification.objects.filter(
+            run=run, level="commune", zone_code__in=list(zones)
+        ).values_list("zone_code", "mesh_zone", "mesh_apl")
+    }
+    millesime = None
+    if source == "drees":
+        official = latest_official()
+        millesime = official[0] if official else None
+        mesh_source = (run.parameters or {}).get("classification", {}).get("mesh_source", "bassin_de_vie")
+        field = "tvs_id" if mesh_source == "tvs" else "bassin_de_vie_id"
+        wanted = {zone for zone, _apl in stored.values() if zone}
+        members = list(
+            Commune.objects.filter(
+                is_active=True, kind=Commune.Kind.COMMUNE, **{f"{field}__in": wanted}
+            ).values_list("code", field, "population")
+        )
+        published = dict(
+            PublishedZoneValue.objects.filter(
+                indicator_code=APL,
+                millesime=millesime,
+                variant=MAIN_VARIANT,
+                level="commune",
+                zone_code__in=[m[0] for m in members],
+            ).values_list("zone_code", "value")
+        )
+        sums = {}
+        for code, zone, population in members:
+            value = published.get(code)
+            if value is not None and population:
+                total, weight = sums.get(zone, (0.0, 0.0))
+                sums[zone] = (total + value * population, weight + population)
+        apl_of = {zone: total / weight for zone, (total, weight) in sums.items() if weight}
+        stored = {code: (zone, apl_of.get(zone)) for code, (zone, _apl) in stored.items()}
+    by_communes, by_population = Table(), Table()
+    without = 0
+    for code, zone in zones.items():
+        commune = communes.get(code)
+        if commune is None or zone not in ZONES:
+            continue
+        cls = _classify(stored.get(code, ("", None))[1], limits)
+        if cls is None:
+            without += 1
+            continue
+        by_communes.counts[cls][zone] += 1
+        by_population.counts[cls][zone] += commune["population"] or 0
+    return Agreement("tvs", source, millesime, by_communes, by_population, without, len(zones))

@@ -1,6 +1,16 @@
 from django.contrib.gis import admin
 
-from .models import EPCI, BassinDeVie, Commune, CommuneCodeAlias, Dataset, Departement, Perimeter, Region
+from .models import (
+    EPCI,
+    BassinDeVie,
+    Commune,
+    CommuneCodeAlias,
+    Dataset,
+    Departement,
+    Perimeter,
+    Region,
+    TerritoireVieSante,
+)
 
 
 @admin.register(Dataset)
@@ -13,7 +23,7 @@ class DatasetAdmin(admin.ModelAdmin):
         return False  # provenance is never deleted
 
 
-@admin.register(Region, Departement, EPCI, BassinDeVie)
+@admin.register(Region, Departement, EPCI, BassinDeVie, TerritoireVieSante)
 class ZoneAdmin(admin.GISModelAdmin):
     list_display = ["code", "name", "is_active"]
     search_fields = ["code", "name_normalized", "name"]

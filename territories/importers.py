@@ -26,7 +26,7 @@ from .importing import (
     run_import,
     sync_rows,
 )
-from .models import EPCI, BassinDeVie, Commune, CommuneCodeAlias, Departement, Region
+from .models import EPCI, BassinDeVie, Commune, CommuneCodeAlias, Departement, Region, TerritoireVieSante
 from .readers import check_entries, parse_count, parse_numbers, read_csv, read_geo, read_json_array
 from .text import normalize_name
 
@@ -950,6 +950,142 @@ def _load_stored_geometries(members: list[list]) -> None:
             found[code] = shapely.from_wkb(bytes(geometry.wkb))
     for member in members:
         member[1] = found[member[0]]
+
+
+# --- Territoires de vie-santé -------------------------------------------------------------------
+
+# The layouts met: DREES / ARS tables (one line per commune with its TVS code and name).
+TVS_LAYOUTS = [
+    ("CODGEO", "TVS", "LIBTVS"),
+    ("code_commune", "code_tvs", "libelle_tvs"),
+    ("DEPCOM", "CODE_TVS", "LIB_TVS"),
+]
+
+
+def tvs_source(millesime: str = "", *, synthetic: bool = False, licence: str = "", publisher: str = ""):
+    return SourceInfo(
+        source="tvs",
+        title="Territoires de vie-santé (TVS) des communes"
+        + (" — échantillon synthétique" if synthetic else ""),
+        publisher=publisher or ("échantillon synthétique des tests" if synthetic else "DREES / ARS"),
+        licence=licence or ("sans objet (synthétique)" if synthetic else "Licence Ouverte / Etalab 2.0"),
+        millesime=millesime or "non précisé",
+        is_synthetic=synthetic,
+    )
+
+
+def import_tvs(
+    path: Path,
+    dry_run: bool = False,
+    partial: bool = False,
+    ignore_unknown: bool = False,
+    info: SourceInfo | None = None,
+    sheet=None,
+):
+    """The TVS of each commune (one line per commune: commune code, TVS code, TVS name)."""
+    path = Path(path)
+    if info is None:
+        lowered = path.name.lower()
+        info = tvs_source(synthetic="synthetique" in lowered or "synthetic" in lowered)
+    return run_import(
+        info,
+        [path],
+        lambda ds: _import_tvs(ds, path, partial=partial, ignore_unknown=ignore_unknown, sheet=sheet),
+        dry_run=dry_run,
+    )
+
+
+def _read_tvs(path, sheet=None):
+    first = None
+    for columns in TVS_LAYOUTS:
+        try:
+            frame = read_csv(
+                path,
+                required=list(columns),
+                not_empty=list(columns[:2]),
+                unique=columns[0],
+                codes=[columns[0]],
+                sheet=sheet,
+            )
+        except ImportRejected as exc:
+            if "colonne(s) manquante(s)" not in str(exc):
+                raise
+            first = first or exc
+            continue
+        return frame.rename(columns=dict(zip(columns, ("commune", "tvs", "name"), strict=True)))
+    layouts = " ; ".join(", ".join(c) for c in TVS_LAYOUTS)
+    problem = first.problems[0]
+    raise ImportRejected.single(
+        problem.file, f"{problem.reason} — colonnes attendues : {layouts}", line=problem.line
+    )
+
+
+def _import_tvs(dataset, path, partial=False, ignore_unknown=False, sheet=None) -> SyncCounts:
+    frame = _read_tvs(path, sheet)
+    name = frame.attrs["name"]
+    problems, names = [], {}
+    for code, label, line in zip(frame["tvs"], frame["name"], frame["_line"], strict=True):
+        if len(code) > 10:
+            problems.append(
+                Problem(name, int(line), "TVS", f"code TVS de plus de 10 caractères « {code[:20]} »")
+            )
+        elif code in names and label and names[code][0] != label:
+            problems.append(
+                Problem(
+                    name,
+                    int(line),
+                    "LIBTVS",
+                    f"TVS {code} nommé « {label} », mais « {names[code][0]} » ligne {names[code][1]}",
+                )
+            )
+        elif label or code not in names:
+            names.setdefault(code, (label or code, int(line)))
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise ImportRejected(problems)
+    resolver = CodeResolver.load()
+    resolved = [resolver.resolve(code) for code in frame["commune"]]
+    coverage = check_coverage(
+        name,
+        [c for c in resolved if c],
+        partial=partial,
+        consequence=" ; importé tel quel, il retirerait leur TVS aux communes des autres départements",
+    )
+    unmatched = {
+        c: int(line)
+        for c, line, t in zip(frame["commune"], frame["_line"], resolved, strict=True)
+        if t is None
+    }
+    unknown, outside = split_unknown(unmatched, loaded=coverage.loaded)
+    if unknown and not ignore_unknown:
+        refuse_unknown(name, unknown, unmatched, "commune")
+    dataset.rows_read = len(frame)
+    counts, _ = sync_rows(
+        TerritoireVieSante,
+        [{"code": c, "name": n, "name_normalized": normalize_name(n)} for c, (n, _line) in names.items()],
+        fields=["name", "name_normalized"],
+        dataset=dataset,
+        obsolete_missing=coverage.scope is None,
+    )
+    tvs_of = {target: tvs for target, tvs in zip(resolved, frame["tvs"], strict=True) if target}
+    communes = Commune.objects.filter(is_active=True)
+    if coverage.scope is not None:
+        communes = communes.filter(departement_id__in=sorted(coverage.scope))
+    rows = []
+    for code, kind, parent in communes.values_list("code", "kind", "parent_id"):
+        tvs = tvs_of.get(code) or (tvs_of.get(parent) if kind == Commune.Kind.ARRONDISSEMENT else None)
+        rows.append({"code": code, "tvs_id": tvs})
+    c, _ = sync_rows(Commune, rows, fields=["tvs_id"], dataset=None, create=False)
+    counts.add(c)
+    dataset.report = {
+        **coverage.report(),
+        "territoires_de_vie_sante": len(names),
+        "communes_sans_tvs": sorted(r["code"] for r in rows if r["tvs_id"] is None),
+        "codes_inconnus_ignores": unknown,
+        "codes_hors_des_departements_charges": outside,
+    }
+    return counts
 
 
 def import_territories(directory: Path = DEFAULT_DIR, dry_run: bool = False, **options):

@@ -163,6 +163,24 @@ class BassinDeVie(Zone):
         verbose_name_plural = "bassins de vie"
 
 
+class TerritoireVieSante(Zone):
+    """A territoire de vie-santé (TVS): the mesh on which the ARS decide their zonage médecins.
+
+    Not yet a browsable level of the portal (no outline is published with it): it serves the
+    classification « comme le zonage ARS ». Without a TVS file, the bassin de vie 2022 stands in
+    for it (the stated approximation)."""
+
+    code = models.CharField("code TVS", max_length=10, primary_key=True)
+
+    commune_lookup = "tvs"
+    level_label = "Territoire de vie-santé"
+    url_name = "tvs"
+
+    class Meta(Zone.Meta):
+        verbose_name = "territoire de vie-santé"
+        verbose_name_plural = "territoires de vie-santé"
+
+
 class Commune(models.Model):
     """The atom. Arrondissements municipaux (75101…) are rows too, pointing at their commune."""
 
@@ -207,6 +225,14 @@ class Commune(models.Model):
     bassin_de_vie = models.ForeignKey(
         BassinDeVie,
         verbose_name="bassin de vie",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communes_set",
+    )
+    tvs = models.ForeignKey(
+        TerritoireVieSante,
+        verbose_name="territoire de vie-santé",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

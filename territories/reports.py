@@ -52,6 +52,8 @@ _terms = {
     "codes_inconnus_ignores": "Codes inconnus ignorés (sur demande)",
     "codes_geo_inconnus_du_cog": "Codes inconnus du COG (ignorés sur demande)",
     "communes_obsoletes_par_departement": "Communes rendues obsolètes, par département",
+    "territoires_de_vie_sante": "Territoires de vie-santé",
+    "communes_sans_tvs": "Communes sans territoire de vie-santé",
     "communes_reprises_du_jeu_precedent": "Communes d’autres départements reprises du jeu précédent",
 }
 

@@ -1,4 +1,5 @@
-"""python manage.py compare_zonage [--calcul N] [--maille commune|bv|toutes] [--source calcul|drees|toutes]
+"""python manage.py compare_zonage [--calcul N] [--maille commune|bv|tvs|toutes]
+[--source calcul|drees|toutes]
 
 The computed classes against the imported ARS zonage médecins: cross-tables by communes and by
 population, and Cohen's kappa (indicators.zonage)."""
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--calcul", type=int, default=None, help="n° du calcul (défaut : le calcul courant)"
         )
-        parser.add_argument("--maille", choices=["commune", "bv", "toutes"], default="toutes")
+        parser.add_argument("--maille", choices=["commune", "bv", "tvs", "toutes"], default="toutes")
         parser.add_argument("--source", choices=["calcul", "drees", "toutes"], default="toutes")
 
     def handle(self, *args, calcul, maille, source, **options):
