@@ -11,6 +11,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from django.db.models import F, FloatField, Func
 
 from offers.models import GPSupply
 from territories.models import Commune, Dataset
@@ -40,9 +41,13 @@ class Atoms:
 
 
 def load_atoms() -> Atoms:
+    # Coordinates read as numbers by the database (ST_X / ST_Y on PostGIS and SpatiaLite), never
+    # through 35,000 GEOS objects.
     rows = list(
         Commune.objects.filter(is_active=True, point__isnull=False)
         .order_by("code")
+        .annotate(lon=Func(F("point"), function="ST_X", output_field=FloatField()))
+        .annotate(lat=Func(F("point"), function="ST_Y", output_field=FloatField()))
         .values_list(
             "code",
             "name",
@@ -54,11 +59,12 @@ def load_atoms() -> Atoms:
             "bassin_de_vie_id",
             "population",
             "tvs_id",
-            "point",
+            "lon",
+            "lat",
         )
     )
     frame = pd.DataFrame(
-        [(*r[:10], r[10].x, r[10].y) for r in rows],
+        rows,
         columns=[
             "code",
             "name",

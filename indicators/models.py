@@ -224,10 +224,22 @@ class ComputationRun(models.Model):
 class IndicatorValue(models.Model):
     """The value of one indicator for one zone (commune or any zone level), computed by one run."""
 
-    run = models.ForeignKey(ComputationRun, on_delete=models.CASCADE, related_name="values")
+    # ≈ 190,000 rows per run for all of France, written by COPY: no per-row foreign-key trigger and
+    # no index beyond the unique key (whose prefix serves every lookup by run, level and zone).
+    # Integrity is the run's: its rows are written in one transaction under its id, deleted with it
+    # (Django's cascade), and the indicator codes are the seeded definitions.
+    run = models.ForeignKey(
+        ComputationRun, on_delete=models.CASCADE, related_name="values", db_constraint=False, db_index=False
+    )
     level = models.CharField("niveau", max_length=20)  # territories.zones levels, or "france"
     zone_code = models.CharField("code de la zone", max_length=12)
-    indicator = models.ForeignKey(IndicatorDefinition, on_delete=models.PROTECT, related_name="values")
+    indicator = models.ForeignKey(
+        IndicatorDefinition,
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_constraint=False,
+        db_index=False,
+    )
     value = models.FloatField("valeur", null=True)
     population = models.FloatField("population pondérant la valeur", null=True)
 
@@ -239,7 +251,6 @@ class IndicatorValue(models.Model):
                 fields=["run", "level", "zone_code", "indicator"], name="indicator_value_unique"
             )
         ]
-        indexes = [models.Index(fields=["run", "level", "zone_code"])]
 
     def __str__(self):
         return f"{self.indicator_id} {self.level}:{self.zone_code} = {self.value}"
@@ -254,7 +265,13 @@ class Classification(models.Model):
         SUFFICIENT = "non_deficitaire", "non déficitaire"
         UNKNOWN = "inconnu", "non calculé"
 
-    run = models.ForeignKey(ComputationRun, on_delete=models.CASCADE, related_name="classifications")
+    run = models.ForeignKey(
+        ComputationRun,
+        on_delete=models.CASCADE,
+        related_name="classifications",
+        db_constraint=False,  # written by COPY with the values (see IndicatorValue)
+        db_index=False,
+    )
     level = models.CharField("niveau", max_length=20)
     zone_code = models.CharField("code de la zone", max_length=12)
     apl_class = models.CharField("classe APL", max_length=20, choices=AplClass.choices)

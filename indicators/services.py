@@ -10,6 +10,7 @@ marked failed and a fresh run retries it.
 
 import contextlib
 import importlib
+import io
 import logging
 import os
 import socket
@@ -454,27 +455,43 @@ def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule) -> tuple[dict
 
 
 def classify(levels, rule: ClassificationRule, zoning: dict, mesh: dict | None = None):
-    """Classification rows per level (commune and every zone level).
+    """Classification rows per level (commune and every zone level), vectorised per level.
 
     Commune rows carry the class of their TVS (``mesh``); with a rule whose mesh is « tvs » that
     class is the commune's class too (its own APL stays stored beside)."""
     mesh = mesh or {}
+    on_tvs = rule.mesh == ClassificationRule.Mesh.TVS
+    labels = Classification.AplClass
     result = []
     for level, frame in levels.items():
-        for code, row in frame.iterrows():
-            apl = row["apl_mg"]
-            apl_class = rule.classify_apl(None if pd.isna(apl) else float(apl))
-            mesh_row = mesh.get(str(code), ("", None, "")) if level == "commune" else ("", None, "")
-            if level == "commune" and rule.mesh == ClassificationRule.Mesh.TVS and mesh_row[2]:
-                apl_class = mesh_row[2]
+        codes = [str(code) for code in frame.index]
+        apl = frame["apl_mg"].to_numpy(dtype=float)
+        classes = np.where(
+            np.isnan(apl),
+            labels.UNKNOWN,
+            np.where(
+                apl < rule.underserved_below,
+                labels.UNDERSERVED,
+                np.where(apl < rule.fragile_below, labels.FRAGILE, labels.SUFFICIENT),
+            ),
+        )
+        if level == "commune":
+            measure, limit = frame["temps_urgences"].to_numpy(dtype=float), rule.emergency_minutes
+            far_values = measure > limit
+        else:
+            measure, limit = frame["part_pop_urgences_30min"].to_numpy(dtype=float), rule.emergency_share
+            far_values = measure >= limit
+        far = [None if np.isnan(m) else bool(f) for m, f in zip(measure, far_values, strict=True)]
+        for i, code in enumerate(codes):
+            apl_class = str(classes[i])
             if level == "commune":
-                minutes = row["temps_urgences"]
-                far = None if pd.isna(minutes) else bool(minutes > rule.emergency_minutes)
+                mesh_row = mesh.get(code, ("", None, ""))
+                if on_tvs and mesh_row[2]:
+                    apl_class = mesh_row[2]
+                zone, zrr = zoning.get(code, ("", ""))
             else:
-                share = row["part_pop_urgences_30min"]
-                far = None if pd.isna(share) else bool(share >= rule.emergency_share)
-            zone, zrr = zoning.get(code, ("", "")) if level == "commune" else ("", "")
-            result.append((level, str(code), apl_class, far, zone or "", zrr or "", *mesh_row))
+                mesh_row, zone, zrr = ("", None, ""), "", ""
+            result.append((level, code, apl_class, far[i], zone or "", zrr or "", *mesh_row))
     return result
 
 
@@ -760,21 +777,38 @@ def prune_old_runs(keep=None) -> int:
     return len(old)
 
 
+def _value_frame(run, levels) -> pd.DataFrame:
+    """One row per (level, zone, indicator), built per level with vectorised operations."""
+    parts = []
+    for level, frame in levels.items():
+        codes = frame.index.astype(str)
+        for name in INDICATORS:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "run_id": run.pk,
+                        "level": level,
+                        "zone_code": codes,
+                        "indicator_id": name,
+                        "value": _finite(frame[name]),
+                        "population": _finite(frame[f"{name}__pop"]),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _finite(series) -> np.ndarray:
+    values = series.to_numpy(dtype=float)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
 def _write(run, levels, classes):
     """Write values and classes under the run id; on failure nothing of this run stays.
 
-    On PostgreSQL the rows go through COPY (an order of magnitude faster than INSERT for the
-    ≈ 200,000 values of all France); elsewhere Django's bulk_create."""
-    value_rows = []
-    for level, frame in levels.items():
-        codes = [str(code) for code in frame.index]
-        for name in INDICATORS:
-            values = frame[name].to_numpy(dtype=float)
-            weights = frame[f"{name}__pop"].to_numpy(dtype=float)
-            value_rows += [
-                (run.pk, level, code, name, _num(v), _num(w))
-                for code, v, w in zip(codes, values, weights, strict=True)
-            ]
+    On PostgreSQL the rows go through one COPY per table (the ≈ 190,000 values of all France in a
+    second); elsewhere Django's bulk_create."""
+    values = _value_frame(run, levels)
     class_rows = [
         (run.pk, level, code, c, far, z, zrr, mesh_zone, _num(mesh_apl), mesh_class)
         for level, code, c, far, z, zrr, mesh_zone, mesh_apl, mesh_class in classes
@@ -783,13 +817,11 @@ def _write(run, levels, classes):
         IndicatorValue.objects.filter(run=run).delete()
         Classification.objects.filter(run=run).delete()
         if connection.vendor == "postgresql":
-            _copy(
-                IndicatorValue, ["run", "level", "zone_code", "indicator", "value", "population"], value_rows
-            )
-            _copy(
-                Classification,
-                [
-                    "run",
+            _copy(IndicatorValue, list(values.columns), values)
+            classes_frame = pd.DataFrame(
+                class_rows,
+                columns=[
+                    "run_id",
                     "level",
                     "zone_code",
                     "apl_class",
@@ -800,13 +832,15 @@ def _write(run, levels, classes):
                     "mesh_apl",
                     "mesh_class",
                 ],
-                class_rows,
             )
+            _copy(Classification, list(classes_frame.columns), classes_frame)
             return
         IndicatorValue.objects.bulk_create(
             [
-                IndicatorValue(run_id=r, level=lv, zone_code=z, indicator_id=i, value=v, population=w)
-                for r, lv, z, i, v, w in value_rows
+                IndicatorValue(
+                    run_id=r, level=lv, zone_code=z, indicator_id=i, value=_num(v), population=_num(w)
+                )
+                for r, lv, z, i, v, w in values.itertuples(index=False)
             ],
             batch_size=WRITE_BATCH,
         )
@@ -830,14 +864,15 @@ def _write(run, levels, classes):
         )
 
 
-def _copy(model, fields, rows):
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+def _copy(model, columns, frame: pd.DataFrame):
+    """COPY a frame (columns named as the table's) in one text stream; NULL for NaN / None."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
 
 
 def compute_diff(previous, run, limit=2000) -> dict:
