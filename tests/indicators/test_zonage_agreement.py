@@ -97,7 +97,9 @@ def test_command_and_run_page_show_the_agreement(client, zoned_run):
     out = StringIO()
     call_command("compare_zonage", stdout=out)
     text = out.getvalue()
-    assert text.count("kappa de Cohen") == 6  # 3 meshes (commune, BV, TVS) × (communes, population) of the run
+    assert (
+        text.count("kappa de Cohen") == 6
+    )  # 3 meshes (commune, BV, TVS) × (communes, population) of the run
     assert "APL officielle de la DREES : non chargée" in text  # no workbook in this test
     assert "maille : bassin de vie 2022" in text and f"calcul n° {zoned_run.pk}" in text
     kappa = agreement(zoned_run, "commune", "run").by_communes.kappa

@@ -35,3 +35,31 @@ def test_import_search_and_page_on_this_backend(client, territory_slice):
     again = importers.import_territories(territory_slice)
     assert [d.rows_changed for d in again] == [0, 0, 0]
     assert all(d.status == Dataset.Status.SUCCEEDED for d in again)
+
+
+def test_a_full_run_on_this_backend():
+    """Values and classes written (COPY on PostGIS, bulk insert on SpatiaLite), points read as
+    numbers by the database, classes on the bassin de vie mesh stored beside each commune's."""
+    from indicators import services
+    from indicators.models import Classification, ComputationRun, IndicatorValue
+    from offers.importers import import_gp_supply
+    from tests.indicators.conftest import SIRENE_SLICE
+
+    import_gp_supply(SIRENE_SLICE)
+    run = services.recompute(ComputationRun.Trigger.TEST)
+    assert run.status == ComputationRun.Status.SUCCEEDED, run.step
+    gueret = IndicatorValue.objects.get(run=run, level="commune", zone_code="23096", indicator_id="apl_mg")
+    assert gueret.value > 0 and gueret.population == 12955
+    row = Classification.objects.get(run=run, level="commune", zone_code="23096")
+    assert row.mesh_zone == "23096" and row.mesh_class and row.mesh_apl > 0
+    assert set(run.summary["stage_seconds"]) == {
+        "lecture",
+        "aire",
+        "calcul",
+        "agregation",
+        "classement",
+        "ecriture",
+    }
+    assert IndicatorValue.objects.filter(run=run).count() == 5 * (
+        Classification.objects.filter(run=run).count()
+    )
