@@ -91,15 +91,20 @@ def apl_card(zone, parents, official):
 
 
 def mesh_line(classification) -> str:
-    """« classe du territoire de vie-santé, comme le zonage ARS : fragile (APL 3,1, calcul n° 12) »."""
-    described = (classification.run.parameters or {}).get("classification", {})
+    """« estimation du portail (proxy SIRENE), classe du territoire de vie-santé, comme le zonage
+    ARS : fragile (APL 3,1, calcul n° 12) » — the portal's own figure, said so beside the official one."""
+    parameters = classification.run.parameters or {}
+    described = parameters.get("classification", {})
     if described.get("mesh_source") == "tvs":
         where = "classe du territoire de vie-santé, comme le zonage ARS"
     else:
         where = "classe du bassin de vie (approximation du territoire de vie-santé du zonage ARS)"
+    who = "estimation du portail" + (
+        " (proxy SIRENE)" if parameters.get("supply", {}).get("is_proxy") else ""
+    )
     label = Classification.AplClass(classification.mesh_class).label
     apl = f"APL {fr(classification.mesh_apl, 1)}, " if classification.mesh_apl is not None else ""
-    return f"{where} : {label} ({apl}calcul n° {classification.run_id})"
+    return f"{who}, {where} : {label} ({apl}calcul n° {classification.run_id})"
 
 
 def class_card(zone, official, classification):
