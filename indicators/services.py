@@ -806,8 +806,8 @@ def _finite(series) -> np.ndarray:
 def _write(run, levels, classes):
     """Write values and classes under the run id; on failure nothing of this run stays.
 
-    On PostgreSQL the rows go through one COPY per table (the ≈ 190,000 values of all France in a
-    second); elsewhere Django's bulk_create."""
+    On PostgreSQL the rows go through one COPY per table (the ≈ 190,000 values of all France);
+    elsewhere (SpatiaLite) one prepared INSERT run for every row. Never through model instances."""
     values = _value_frame(run, levels)
     class_rows = [
         (run.pk, level, code, c, far, z, zrr, mesh_zone, _num(mesh_apl), mesh_class)
@@ -816,52 +816,34 @@ def _write(run, levels, classes):
     with transaction.atomic():
         IndicatorValue.objects.filter(run=run).delete()
         Classification.objects.filter(run=run).delete()
-        if connection.vendor == "postgresql":
-            _copy(IndicatorValue, list(values.columns), values)
-            classes_frame = pd.DataFrame(
-                class_rows,
-                columns=[
-                    "run_id",
-                    "level",
-                    "zone_code",
-                    "apl_class",
-                    "emergency_far",
-                    "ars_zone",
-                    "zrr",
-                    "mesh_zone",
-                    "mesh_apl",
-                    "mesh_class",
-                ],
-            )
-            _copy(Classification, list(classes_frame.columns), classes_frame)
-            return
-        IndicatorValue.objects.bulk_create(
-            [
-                IndicatorValue(
-                    run_id=r, level=lv, zone_code=z, indicator_id=i, value=_num(v), population=_num(w)
-                )
-                for r, lv, z, i, v, w in values.itertuples(index=False)
+        classes_frame = pd.DataFrame(
+            class_rows,
+            columns=[
+                "run_id",
+                "level",
+                "zone_code",
+                "apl_class",
+                "emergency_far",
+                "ars_zone",
+                "zrr",
+                "mesh_zone",
+                "mesh_apl",
+                "mesh_class",
             ],
-            batch_size=WRITE_BATCH,
         )
-        Classification.objects.bulk_create(
-            [
-                Classification(
-                    run_id=r,
-                    level=lv,
-                    zone_code=z,
-                    apl_class=c,
-                    emergency_far=far,
-                    ars_zone=ars,
-                    zrr=zrr,
-                    mesh_zone=mz,
-                    mesh_apl=ma,
-                    mesh_class=mc,
-                )
-                for r, lv, z, c, far, ars, zrr, mz, ma, mc in class_rows
-            ],
-            batch_size=WRITE_BATCH,
-        )
+        write = _copy if connection.vendor == "postgresql" else _insert_many
+        write(IndicatorValue, list(values.columns), values)
+        write(Classification, list(classes_frame.columns), classes_frame)
+
+
+def _insert_many(model, columns, frame: pd.DataFrame):
+    """One prepared INSERT executed for every row (SQLite / SpatiaLite): no model instances."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
 
 
 def _copy(model, columns, frame: pd.DataFrame):
