@@ -742,7 +742,16 @@ def read_geo(path: Path, *, required: list[str]):
     try:
         with tempfile.TemporaryDirectory() as directory:
             if payload.kind == "shapefile":
-                zipfile.ZipFile(io.BytesIO(payload.data)).extractall(directory)
+                archive = zipfile.ZipFile(io.BytesIO(payload.data))
+                declared = sum(member.file_size for member in archive.infolist())
+                if declared > MAX_DECOMPRESSED_BYTES or declared > MAX_RATIO * max(
+                    len(payload.data), RATIO_FLOOR
+                ):
+                    raise ImportRejected.single(
+                        name,
+                        "archive refusée : son contenu décompressé dépasse les limites (archive piégée ?)",
+                    )
+                archive.extractall(directory)  # member paths are sanitised by zipfile
                 source = Path(directory) / payload.inner
             else:
                 suffix = {"gpkg": ".gpkg", "text": ".geojson"}.get(payload.kind, ".dat")
