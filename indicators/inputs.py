@@ -109,11 +109,10 @@ def without_parent_sums(frame):
 
 
 def supply_of_dataset(dataset_id):
-    columns = ["commune_code", "headcount", "fte", "share_aged_60_plus"]
-    rows = GPSupply.objects.filter(dataset_id=dataset_id).values_list(
-        "commune_id", "headcount", "fte", "share_aged_60_plus"
-    )
-    return without_parent_sums(pd.DataFrame(list(rows), columns=columns))
+    from offers.api import GP_COLUMNS, GP_FIELDS
+
+    rows = GPSupply.objects.filter(dataset_id=dataset_id).values_list(*GP_FIELDS, "ages")
+    return without_parent_sums(pd.DataFrame(list(rows), columns=[*GP_COLUMNS, "ages"]))
 
 
 def emergency_sites() -> pd.DataFrame:

@@ -39,6 +39,7 @@ ZONE_LEVELS = {
     "departement": "departement",
     "region": "region",
 }
+RETIREMENT_AGE = 65  # GPs of this age and over leave the supply (DREES), and what-ifs retire them
 STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: orphaned (steps beat every few s)
 WRITE_BATCH = 5000
 
@@ -60,6 +61,8 @@ DEFAULT_PARAMETERS = {
         # 4 consultations per inhabitant per year, the order of magnitude published by the DREES.
         # Used instead of the value above when the supply dataset is a proxy; shown as an estimate.
         "consultations_per_proxy_establishment": 2400.0,
+        # As the DREES does: GPs aged 65 and over are left out of the supply where ages are known.
+        "exclude_aged_65_plus": True,
         "calibration": (
             "estimation : 2 400 consultations par an par établissement SIRENE 86.21Z, choisi pour une "
             "moyenne nationale de l’ordre de 3 à 4 consultations par habitant et par an (ordre de "
@@ -247,7 +250,9 @@ def build_model(params, atoms, supply_frame, rule=None):
     else:
         times = StraightLineTimes(xy, detour_factor=tt["detour_factor"], speed_kmh=tt["speed_kmh"])
     apl = params["apl"]
-    gp, share60 = supply_arrays(supply_frame, atoms)
+    exclude = bool(params["supply"].get("exclude_aged_65_plus"))
+    gp, share60 = supply_arrays(supply_frame, atoms, exclude_aged_65_plus=exclude)
+    ages_by_atom, excluded = supply_arrays.ages, supply_arrays.excluded
     per_gp = params["supply"]["consultations_per_gp_per_year"]
     # pruned: only the pairs reaching a commune with supply (what-ifs add columns as needed)
     catchment = Catchment.build(
@@ -267,6 +272,8 @@ def build_model(params, atoms, supply_frame, rule=None):
         "catchment": catchment,
         "gp": gp,
         "share60": share60,
+        "ages": ages_by_atom,
+        "aged_65_plus_excluded": excluded,
         "supply": gp * per_gp,
         "demand": demand,
         "population": population,
@@ -278,10 +285,13 @@ def build_model(params, atoms, supply_frame, rule=None):
     }
 
 
-def supply_arrays(frame, atoms):
+def supply_arrays(frame, atoms, exclude_aged_65_plus=False):
     """GPs per atom (FTE when known, else headcount) and the share aged 60+ (NaN when unknown).
 
     Supply on a parent commune (75056…) is spread over its arrondissements pro rata population.
+    With ``exclude_aged_65_plus`` (the DREES convention) GPs aged 65 and over are left out where
+    ages are known. ``supply_arrays.ages`` maps an atom to its GPs by age (in supply units) for the
+    what-if « départs à la retraite d’ici N ans »; ``supply_arrays.excluded`` counts those left out.
     """
     n = len(atoms)
     gp = np.zeros(n)
@@ -293,9 +303,11 @@ def supply_arrays(frame, atoms):
         parent: (group.index.to_numpy(), group["population"].to_numpy())
         for parent, group in arm.groupby("parent")
     }
-    unmatched = []
-    for code, headcount, fte, share in frame[
-        ["commune_code", "headcount", "fte", "share_aged_60_plus"]
+    unmatched, excluded, ages_of = [], 0.0, {}
+    has_ages = "ages" in frame.columns
+    rows = frame.assign(**({} if has_ages else {"aged_65_plus": np.nan, "ages": None}))
+    for code, headcount, fte, share, aged_65_plus, by_age in rows[
+        ["commune_code", "headcount", "fte", "share_aged_60_plus", "aged_65_plus", "ages"]
     ].itertuples(index=False):
         amount = fte if fte is not None and not pd.isna(fte) else headcount
         if amount is None or pd.isna(amount):
@@ -308,6 +320,18 @@ def supply_arrays(frame, atoms):
         else:
             unmatched.append(code)
             continue
+        unit = amount / headcount if headcount else 1.0  # FTE per head when FTE is known
+        if isinstance(by_age, dict) and by_age:
+            for target, weight in zip(targets, weights, strict=True):
+                bucket = ages_of.setdefault(int(target), {})
+                for age, count in by_age.items():
+                    if exclude_aged_65_plus and int(age) >= RETIREMENT_AGE:
+                        continue
+                    bucket[int(age)] = bucket.get(int(age), 0.0) + count * unit * weight
+        if exclude_aged_65_plus and aged_65_plus is not None and not pd.isna(aged_65_plus):
+            removed = min(float(aged_65_plus) * unit, amount)
+            amount -= removed
+            excluded += removed
         gp[targets] += amount * weights
         if share is not None and not pd.isna(share):
             weighted60[targets] += amount * weights * share
@@ -316,6 +340,8 @@ def supply_arrays(frame, atoms):
         share60 = np.where(known60 > 0, weighted60 / np.where(known60 > 0, known60, 1), np.nan)
     share60[(gp == 0)] = np.nan
     supply_arrays.unmatched = unmatched
+    supply_arrays.ages = ages_of
+    supply_arrays.excluded = excluded
     return gp, share60
 
 
@@ -598,6 +624,8 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     stage("aire")
     params["travel_time"] = {**params["travel_time"], **_jsonable(model["times"].params)}
     unmatched = list(supply_arrays.unmatched)
+    params["supply"]["aged_65_plus_excluded"] = round(float(model["aged_65_plus_excluded"]), 1)
+    params["supply"]["communes_with_ages"] = len(model["ages"])
     if choice.standardised:
         standardised, missing_codes = model["demand_counts"]
         params["apl"]["communes_standardised"] = standardised

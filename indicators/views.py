@@ -313,6 +313,7 @@ def simulate_view(request, level, code):
         "commune": f"{communes[0][1]} (commune {communes[0][0]})" if communes else "",
         "gps": 1 if official else 4,
         "activity": NEW_GP_CONSULTATIONS,
+        "years": 5,
     }
     if request.method == "POST" and run is not None:
         form = {
@@ -320,6 +321,7 @@ def simulate_view(request, level, code):
             "commune": request.POST.get("commune", ""),
             "gps": request.POST.get("gps", ""),
             "activity": request.POST.get("activity", "") or NEW_GP_CONSULTATIONS,
+            "years": request.POST.get("years", "") or 5,
         }
         try:
             commune_code = whatif_commune(form["commune"], communes, zone)
@@ -334,7 +336,10 @@ def simulate_view(request, level, code):
                     run, set(atoms), form["action"], commune_code=commune_code, gps=gps, activity=activity
                 )
             else:
-                result = simulate(run, set(atoms), form["action"], commune_code=commune_code, gps=gps)
+                years = int(form["years"]) if str(form["years"]).strip() else None
+                result = simulate(
+                    run, set(atoms), form["action"], commune_code=commune_code, gps=gps, years=years
+                )
         except ValueError as exc:
             error = str(exc) if isinstance(exc, WhatIfError) else "Nombre de médecins ou activité invalide."
     section = access_section(request, zone)

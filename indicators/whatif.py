@@ -18,10 +18,13 @@ from .services import ZONE_LEVELS, aggregate
 
 ADD_MSP = "add_msp"
 RETIRE_60 = "retire_60"
+RETIRE_WITHIN = "retire_within"
 ACTIONS = {
     ADD_MSP: "Ouverture d’une MSP avec N médecins généralistes dans une commune",
     RETIRE_60: "Départ de tous les médecins généralistes de 60 ans et plus du territoire",
+    RETIRE_WITHIN: "Départs à la retraite (65 ans) d’ici N ans dans le territoire",
 }
+MAX_YEARS = 20
 LEVEL_MODELS = {"bassin-de-vie": BassinDeVie, "epci": EPCI, "departement": Departement, "region": Region}
 LEVEL_LABELS = {
     "commune": "Commune",
@@ -76,7 +79,7 @@ class WhatIfError(ValueError):
     pass
 
 
-def simulate(run, zone_atom_codes, action, commune_code=None, gps=None) -> WhatIf:
+def simulate(run, zone_atom_codes, action, commune_code=None, gps=None, years=None) -> WhatIf:
     model = model_for(run)
     rule = run.rule
     index = model["index"]
@@ -131,6 +134,8 @@ def simulate(run, zone_atom_codes, action, commune_code=None, gps=None) -> WhatI
             )
         if not changes and not unknown:
             notes.append("Aucun médecin généraliste de 60 ans et plus recensé dans ce territoire.")
+    elif action == RETIRE_WITHIN:
+        changes, description = _retirements(model, zone_atom_codes, years, per_gp, run, notes)
     else:
         raise WhatIfError("Action inconnue.")
     start = time.perf_counter()
@@ -205,3 +210,49 @@ def _names(level, codes):
 
 def _f(value):
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _retirements(model, zone_atom_codes, years, per_gp, run, notes):
+    """GPs reaching 65 within ``years`` leave (the ages of the supply dataset; those already 65 or
+    over are out of the supply when the run leaves them out, as the DREES does)."""
+    from .services import RETIREMENT_AGE
+
+    if not years or not 1 <= years <= MAX_YEARS:
+        raise WhatIfError(f"Le nombre d’années doit être entre 1 et {MAX_YEARS}.")
+    ages, index = model["ages"], model["index"]
+    if not ages:
+        raise WhatIfError(
+            "Simulation impossible : l’âge des médecins n’est connu dans aucune commune (la source de "
+            "l’offre ne le donne pas ; une extraction RPPS avec l’âge ou l’année de naissance le permet)."
+        )
+    excluded = run.parameters.get("supply", {}).get("exclude_aged_65_plus", False)
+    threshold = RETIREMENT_AGE - years
+    changes, removed, unknown = {}, 0.0, 0
+    for code in zone_atom_codes:
+        i = index.get(code)
+        if i is None or model["gp"][i] <= 0:
+            continue
+        by_age = ages.get(int(i))
+        if by_age is None:
+            unknown += 1
+            continue
+        amount = sum(
+            n for age, n in by_age.items() if age >= threshold and (age < RETIREMENT_AGE or not excluded)
+        )
+        if amount > 0:
+            changes[i] = -amount * per_gp
+            removed += amount
+    if unknown:
+        notes.append(
+            f"Âge des médecins inconnu dans {unknown} commune(s) dotée(s) de médecins : aucun départ n’y "
+            "est simulé."
+        )
+    if not changes:
+        notes.append(f"Aucun médecin généraliste n’atteint 65 ans d’ici {years} an(s) dans ce territoire.")
+    description = (
+        f"Départ de {removed:.1f} médecin(s) généraliste(s) atteignant 65 ans d’ici {years} an(s) ".replace(
+            ".", ","
+        )
+        + f"(âge de {threshold} ans ou plus aujourd’hui, selon l’extraction de l’offre)"
+    )
+    return changes, description

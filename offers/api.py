@@ -40,7 +40,8 @@ from .models import (
     Offer,
 )
 
-GP_COLUMNS = ["commune_code", "headcount", "fte", "share_aged_60_plus"]
+GP_COLUMNS = ["commune_code", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]
+GP_FIELDS = ["commune_id", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]
 SITE_COLUMNS = ["offer_id", "name", "commune_code", "lon", "lat", "location_precision", "basis"]
 POLE_COLUMNS = ["commune_code", "name", "establishments", "lon", "lat"]
 
@@ -68,15 +69,13 @@ def current_gp_supply(include_arrondissements: bool = False) -> tuple[pd.DataFra
     """GP supply per commune (arrondissements excluded unless asked: their commune carries the sum)."""
     dataset = current_gp_dataset()
     if dataset is None:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in GP_COLUMNS}).astype(
-            {"commune_code": str}
-        ), None
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float) for c in GP_COLUMNS} | {"ages": pd.Series(dtype=object)}
+        ).astype({"commune_code": str}), None
     rows = GPSupply.objects.filter(dataset=dataset)
     if not include_arrondissements:
         rows = rows.exclude(commune__kind=Commune.Kind.ARRONDISSEMENT)
-    frame = pd.DataFrame(
-        list(rows.values_list("commune_id", "headcount", "fte", "share_aged_60_plus")), columns=GP_COLUMNS
-    )
+    frame = pd.DataFrame(list(rows.values_list(*GP_FIELDS, "ages")), columns=[*GP_COLUMNS, "ages"])
     frame["commune_code"] = frame["commune_code"].astype(str)
     for column in GP_COLUMNS[1:]:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)

@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from pyproj import Transformer
@@ -673,7 +674,14 @@ def import_gp_supply(
         synthetic = "synthetique" in path.name or "synthetic" in path.name
     if synthetic:
         _mark_synthetic(info)
-    reader = _read_sirene if layout == "sirene" else _read_rpps
+    year = re.search(r"(19|20)\d{2}", info.millesime)
+    if layout == "sirene":
+        reader = _read_sirene
+    else:
+
+        def reader(path):
+            return _read_rpps(path, year=int(year.group()) if year else None)
+
     return run_import(
         info,
         [path],
@@ -721,12 +729,20 @@ RPPS_COLUMNS = {
 RPPS_GP_SPECIALTIES = {"SM54", "SM53"}  # Médecine générale, spécialiste en médecine générale
 
 
-def _read_rpps(path):
+# Optional columns of an extraction giving ages (the public Annuaire santé has none; an RPPS
+# extraction made for an ARS may carry the age or the birth year).
+RPPS_AGE_COLUMNS = ("Âge", "Age", "age")
+RPPS_BIRTH_COLUMNS = ("Année de naissance", "annee_naissance", "Annee de naissance")
+RETIREMENT_AGE = 65
+
+
+def _read_rpps(path, year=None):
     """Annuaire santé « PS_LibreAcces_Personne_activite » layout: '|'-separated, one row per activity.
 
     General practitioners are profession 10 (médecin) with savoir-faire SM54 / SM53. A practitioner
     with activities in several communes counts 1/n in each (headcount is a float). The public
-    extraction has neither activity time nor age: FTE and the share aged 60+ stay unknown.
+    extraction has neither activity time nor age: FTE and ages stay unknown; an extraction with an
+    age (or birth year, read against the extraction's year ``year``) gives the headcount by age.
     """
     frame = read_csv(
         path,
@@ -740,21 +756,64 @@ def _read_rpps(path):
         (frame[RPPS_COLUMNS["profession"]] == "10")
         & frame[RPPS_COLUMNS["savoir_faire"]].isin(RPPS_GP_SPECIALTIES)
     ]
+    ages = _rpps_ages(name, frame, year)
     empty = frame[frame[RPPS_COLUMNS["commune"]].str.strip() == ""]
-    frame = frame[frame[RPPS_COLUMNS["commune"]].str.strip() != ""]
-    activities = frame.drop_duplicates([RPPS_COLUMNS["id"], RPPS_COLUMNS["commune"]])
-    weight = 1.0 / activities.groupby(RPPS_COLUMNS["id"])[RPPS_COLUMNS["commune"]].transform("count")
-    per_commune = weight.groupby(activities[RPPS_COLUMNS["commune"]]).sum()
-    first_line = activities.groupby(RPPS_COLUMNS["commune"])["_line"].min()
-    return [
-        (code, int(first_line[code]), {"headcount": float(v), "fte": None, "share_aged_60_plus": None})
-        for code, v in per_commune.items()
-    ], {
+    keep = (frame[RPPS_COLUMNS["commune"]].str.strip() != "").to_numpy()
+    frame = frame.assign(_age=ages if ages is not None else np.nan)[keep]
+    commune, ident = RPPS_COLUMNS["commune"], RPPS_COLUMNS["id"]
+    activities = frame.drop_duplicates([ident, commune])
+    weight = 1.0 / activities.groupby(ident)[commune].transform("count")
+    per_commune = weight.groupby(activities[commune]).sum()
+    first_line = activities.groupby(commune)["_line"].min()
+    extra = {
         "_name": name,
-        "_field": RPPS_COLUMNS["commune"],
+        "_field": commune,
         "activites_sans_commune": len(empty),
-        "praticiens": int(activities[RPPS_COLUMNS["id"]].nunique()),
+        "praticiens": int(activities[ident].nunique()),
     }
+    by_age = {}
+    if ages is not None:
+        known = activities["_age"].notna()
+        grouped = weight[known].groupby(
+            [activities.loc[known, commune], activities.loc[known, "_age"].astype(int)]
+        )
+        for (code, age), value in grouped.sum().items():
+            by_age.setdefault(code, {})[str(age)] = round(float(value), 6)
+        extra["praticiens_d_age_connu"] = int(activities.loc[known, ident].nunique())
+    return [
+        (
+            code,
+            int(first_line[code]),
+            {"headcount": float(v), "fte": None, "share_aged_60_plus": None, "ages": by_age.get(code)},
+        )
+        for code, v in per_commune.items()
+    ], extra
+
+
+def _rpps_ages(name, frame, year) -> np.ndarray | None:
+    """The age of each row (NaN when not given), from an age or a birth-year column; None without."""
+    age_column = next((c for c in RPPS_AGE_COLUMNS if c in frame.columns), None)
+    birth_column = next((c for c in RPPS_BIRTH_COLUMNS if c in frame.columns), None)
+    if age_column is None and birth_column is None:
+        return None
+    if age_column is not None:
+        ages, problems = parse_numbers(
+            name, frame, age_column, integer=True, minimum=20, maximum=110, allow_empty=True
+        )
+    else:
+        if year is None:
+            raise ImportRejected.single(
+                name,
+                f"colonne « {birth_column} » : donnez le millésime de l’extraction (--millesime AAAA-MM) "
+                "pour calculer les âges",
+            )
+        births, problems = parse_numbers(
+            name, frame, birth_column, integer=True, minimum=year - 110, maximum=year - 20, allow_empty=True
+        )
+        ages = year - births
+    if problems:
+        raise ImportRejected(problems)
+    return ages
 
 
 def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> SyncCounts:
@@ -762,6 +821,7 @@ def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> Sy
     name, field = extra.pop("_name"), extra.pop("_field")
     resolver = CodeResolver.load()
     totals, unmatched, line_of = defaultdict(float), [], {}
+    ages = defaultdict(lambda: defaultdict(float))  # commune → age → headcount (when given)
     for code, line, values in records:
         target = resolver.resolve(code)
         if target is None:
@@ -769,6 +829,8 @@ def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> Sy
             line_of.setdefault(code, int(line))
             continue
         totals[target] += values["headcount"]
+        for age, count in (values.get("ages") or {}).items():
+            ages[target][age] += count
     coverage = check_coverage(
         name,
         list(totals),
@@ -788,18 +850,23 @@ def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> Sy
     for parent in set(parents.values()):
         if parent not in totals:
             totals[parent] = sum(v for c, v in totals.items() if parents.get(c) == parent)
+            for child in [c for c in ages if parents.get(c) == parent]:
+                for age, count in ages[child].items():
+                    ages[parent][age] += count
     dataset.rows_read = len(records)
     previous = _latest_gp_dataset(dataset.source)
     carried = 0
     if coverage.scope is not None and previous is not None:
         # A partial file updates its départements; the others keep the current supply.
-        for code, value in (
+        for code, value, stored_ages in (
             GPSupply.objects.filter(dataset=previous)
             .exclude(commune__departement_id__in=sorted(coverage.scope))
-            .values_list("commune_id", "headcount")
+            .values_list("commune_id", "headcount", "ages")
         ):
             if departement_of(code) not in coverage.scope and code not in totals:
                 totals[code] = value
+                if stored_ages:
+                    ages[code].update(stored_ages)
                 carried += 1
     dataset.report = {
         **coverage.report(),
@@ -813,20 +880,46 @@ def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> Sy
         ),
         "nature": "proxy : établissements SIRENE 86.21Z, pas des praticiens"
         if dataset.is_proxy
-        else "praticiens (Annuaire santé), ETP et âge non publiés",
+        else "praticiens (Annuaire santé), ETP non publiés"
+        + (", âges de l’extraction" if ages else ", âge non publié"),
     }
+    if ages:
+        dataset.report["medecins_de_65_ans_et_plus"] = round(
+            sum(
+                n
+                for c, by in ages.items()
+                if c not in parents
+                for a, n in by.items()
+                if int(a) >= RETIREMENT_AGE
+            ),
+            1,
+        )
     dataset.report.update(extra)
-    rows = {code: round(value, 6) for code, value in totals.items()}
+    rows = {
+        code: (
+            round(value, 6),
+            {a: round(n, 6) for a, n in sorted(ages[code].items())} if code in ages else None,
+        )
+        for code, value in totals.items()
+    }
     counts = SyncCounts()
     stored = None
     if previous is not None:
-        stored = dict(GPSupply.objects.filter(dataset=previous).values_list("commune_id", "headcount"))
+        stored = {
+            code: (headcount, stored_ages)
+            for code, headcount, stored_ages in GPSupply.objects.filter(dataset=previous).values_list(
+                "commune_id", "headcount", "ages"
+            )
+        }
     if stored == rows:
         dataset.report["identique_au_jeu"] = previous.pk
         counts.unchanged += len(rows)
     else:
         GPSupply.objects.bulk_create(
-            [GPSupply(dataset=dataset, commune_id=code, headcount=value) for code, value in rows.items()],
+            [
+                GPSupply(dataset=dataset, commune_id=code, headcount=value, **_age_fields(by_age))
+                for code, (value, by_age) in rows.items()
+            ],
             batch_size=2000,
         )
         counts.created += len(rows)
@@ -835,6 +928,19 @@ def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> Sy
     elif dataset.is_proxy:
         dataset.report["activites_hospitalieres_86_10Z"] = "colonne « hopital » absente : rien d’importé"
     return counts
+
+
+def _age_fields(by_age: dict | None) -> dict:
+    """Headcount by age → the stored age fields (share aged 60+, headcount aged 65+, by age)."""
+    if not by_age:
+        return {}
+    known = sum(by_age.values())
+    sixty = sum(n for a, n in by_age.items() if int(a) >= 60)
+    return {
+        "ages": by_age,
+        "share_aged_60_plus": sixty / known if known else None,
+        "aged_65_plus": round(sum(n for a, n in by_age.items() if int(a) >= RETIREMENT_AGE), 6),
+    }
 
 
 def _store_hospital_activity(dataset, records, resolver, scope=None) -> SyncCounts:

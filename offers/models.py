@@ -236,6 +236,9 @@ class GPSupply(models.Model):
     headcount = models.FloatField("effectif")
     fte = models.FloatField("équivalents temps plein", null=True, blank=True)
     share_aged_60_plus = models.FloatField("part des 60 ans et plus", null=True, blank=True)
+    # Known only from an extraction giving ages (RPPS with birth year): headcount by age.
+    aged_65_plus = models.FloatField("effectif de 65 ans et plus", null=True, blank=True)
+    ages = models.JSONField("effectif par âge", null=True, blank=True)
 
     class Meta:
         verbose_name = "offre de médecins généralistes"

@@ -34,10 +34,19 @@ def test_sirene_proxy_maps_2019_codes_and_sums_arrondissements():
     assert dataset.report["etablissements_86_21Z"] == pytest.approx(expected, abs=0.1)
     frame, current = api.current_gp_supply()
     assert current == dataset
-    assert list(frame.columns) == ["commune_code", "headcount", "fte", "share_aged_60_plus"]
+    assert list(frame.columns) == [
+        "commune_code",
+        "headcount",
+        "fte",
+        "share_aged_60_plus",
+        "aged_65_plus",
+        "ages",
+    ]
     assert frame["commune_code"].map(type).eq(str).all()
     assert "75101" not in set(frame["commune_code"]) and "75056" in set(frame["commune_code"])
-    assert frame["fte"].isna().all() and frame["share_aged_60_plus"].isna().all()
+    assert (
+        frame["fte"].isna().all() and frame["share_aged_60_plus"].isna().all() and frame["ages"].isna().all()
+    )
     assert frame.loc[frame["commune_code"] == "23096", "headcount"].item() == 31.0
     again = import_gp_supply(FIXTURES / "PS_communes_sirene_2019.csv.gz")
     assert again.rows_changed == 0 and not GPSupply.objects.filter(dataset=again).exists()
