@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from offers.models import RETIREMENT_AGE
 from territories.models import Dataset
 
 from . import inputs
@@ -39,7 +40,6 @@ ZONE_LEVELS = {
     "departement": "departement",
     "region": "region",
 }
-RETIREMENT_AGE = 65  # GPs of this age and over leave the supply (DREES), and what-ifs retire them
 STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: orphaned (steps beat every few s)
 WRITE_BATCH = 5000
 

@@ -215,7 +215,7 @@ def _f(value):
 def _retirements(model, zone_atom_codes, years, per_gp, run, notes):
     """GPs reaching 65 within ``years`` leave (the ages of the supply dataset; those already 65 or
     over are out of the supply when the run leaves them out, as the DREES does)."""
-    from .services import RETIREMENT_AGE
+    from offers.models import RETIREMENT_AGE
 
     if not years or not 1 <= years <= MAX_YEARS:
         raise WhatIfError(f"Le nombre d’années doit être entre 1 et {MAX_YEARS}.")

@@ -37,6 +37,7 @@ from territories.readers import open_payload, parse_numbers, read_csv, sniff_tex
 from .finess import finess_problem, normalize_finess
 from .models import (
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
+    RETIREMENT_AGE,
     DoctorZoning,
     GPSupply,
     HospitalActivity,
@@ -733,7 +734,6 @@ RPPS_GP_SPECIALTIES = {"SM54", "SM53"}  # Médecine générale, spécialiste en 
 # extraction made for an ARS may carry the age or the birth year).
 RPPS_AGE_COLUMNS = ("Âge", "Age", "age")
 RPPS_BIRTH_COLUMNS = ("Année de naissance", "annee_naissance", "Annee de naissance")
-RETIREMENT_AGE = 65
 
 
 def _read_rpps(path, year=None):

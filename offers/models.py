@@ -224,6 +224,11 @@ def _perimeter_changed_outside_a_form(sender, instance, action, reverse, **kwarg
         OFFER_HISTORY.create_historical_record(instance, "~")
 
 
+# GPs of this age and over leave the supply (the DREES convention) and are the ones a retirement
+# what-if retires.
+RETIREMENT_AGE = 65
+
+
 class GPSupply(models.Model):
     """Supply of general practitioners in a commune, as given by one dataset (source and millésime)."""
 

@@ -350,3 +350,18 @@ def dataset_summary(dataset: Dataset) -> str:
         f"créées={dataset.rows_created} modifiées={dataset.rows_updated} "
         f"inchangées={dataset.rows_unchanged} obsolètes={dataset.rows_obsoleted}"
     )
+
+
+def add_coverage_arguments(parser) -> None:
+    """The options every import command of a national reference shares (``--partiel``,
+    ``--ignorer-codes-inconnus``), worded once."""
+    parser.add_argument(
+        "--partiel",
+        action="store_true",
+        help="le fichier ne couvre que quelques départements : ne mettre à jour que ceux-ci",
+    )
+    parser.add_argument(
+        "--ignorer-codes-inconnus",
+        action="store_true",
+        help="accepter un fichier portant des codes commune inconnus du COG (ils sont listés)",
+    )

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
 
 
 class ImportCommand(BaseCommand):
@@ -12,16 +12,7 @@ class ImportCommand(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="tout valider et compter, ne rien écrire")
 
     def add_coverage_arguments(self, parser):
-        parser.add_argument(
-            "--partiel",
-            action="store_true",
-            help="le fichier ne couvre que quelques départements : ne mettre à jour que ceux-ci",
-        )
-        parser.add_argument(
-            "--ignorer-codes-inconnus",
-            action="store_true",
-            help="accepter un fichier portant des codes commune inconnus du COG (ils sont listés)",
-        )
+        add_coverage_arguments(parser)
 
     def add_file_argument(self, parser, default=None):
         """The input file, given either way: ``import_x FILE`` or ``import_x --file FILE``."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from territories import importers
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
 
 STEPS = {
     "cog": importers.import_cog,
@@ -40,16 +40,7 @@ class Command(BaseCommand):
             "--only", choices=sorted(STEPS), action="append", help="n’importer que cette source"
         )
         parser.add_argument("--dry-run", action="store_true", help="tout valider et compter, ne rien écrire")
-        parser.add_argument(
-            "--partiel",
-            action="store_true",
-            help="le fichier ne couvre que quelques départements : ne mettre à jour que ceux-ci",
-        )
-        parser.add_argument(
-            "--ignorer-codes-inconnus",
-            action="store_true",
-            help="accepter un fichier portant des codes commune inconnus du COG (ils sont listés)",
-        )
+        add_coverage_arguments(parser)
         parser.add_argument(
             "--reparer-geometries",
             action="store_true",

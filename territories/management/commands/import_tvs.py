@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from territories import importers
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
 
 
 class Command(BaseCommand):
@@ -24,14 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--editeur", default="", help="producteur (défaut : DREES / ARS)")
         parser.add_argument("--synthetique", action="store_true", help="échantillon synthétique")
         parser.add_argument("--feuille", default=None, help="feuille du classeur XLSX")
-        parser.add_argument(
-            "--partiel", action="store_true", help="ne mettre à jour que les départements couverts"
-        )
-        parser.add_argument(
-            "--ignorer-codes-inconnus",
-            action="store_true",
-            help="accepter (et lister) les codes inconnus du COG",
-        )
+        add_coverage_arguments(parser)
         parser.add_argument("--dry-run", action="store_true", help="tout valider et compter, ne rien écrire")
 
     def handle(
