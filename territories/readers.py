@@ -28,6 +28,7 @@ import tempfile
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ def open_payload(path: Path) -> Payload:
             raw, notes["compression"] = _read_capped(name, len(raw), lzma.open(io.BytesIO(raw))), "xz"
         elif raw.startswith(GZIP_MAGIC):
             raw, notes["compression"] = _read_capped(name, len(raw), gzip.open(io.BytesIO(raw))), "gzip"
-    except (EOFError, lzma.LZMAError, gzip.BadGzipFile, OSError, zlib_error()) as exc:
+    except (EOFError, lzma.LZMAError, gzip.BadGzipFile, OSError, zlib.error) as exc:
         raise ImportRejected.single(name, f"fichier compressé illisible ou tronqué ({exc})") from exc
     inner = _strip_compression(name)
     if raw.startswith(ZIP_MAGIC):
@@ -120,19 +121,13 @@ def open_payload(path: Path) -> Payload:
             inner = Path(member.filename).name
             raw = _read_capped(name, max(member.compress_size, 1), archive.open(member))
             name = f"{name} › {inner}"
-        except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise ImportRejected.single(name, f"archive zip illisible ou tronquée ({exc})") from exc
         if raw.startswith(ZIP_MAGIC) and b"xl/workbook.xml" in raw[:65536] + raw[-65536:]:
             return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
     if raw.startswith(SQLITE_MAGIC):
         return Payload(name, inner, raw, "gpkg", {**notes, "format": "GeoPackage"})
     return Payload(name, inner, raw, "text", notes)
-
-
-def zlib_error():
-    import zlib
-
-    return zlib.error
 
 
 def _is_noise(member: str) -> bool:
