@@ -41,7 +41,6 @@ ZONE_LEVELS = {
     "region": "region",
 }
 STALE_AFTER = timedelta(minutes=2)  # no heartbeat for this long: orphaned (steps beat every few s)
-WRITE_BATCH = 5000
 
 DEFAULT_PARAMETERS = {
     "travel_time": {"provider": "straight_line", "detour_factor": 1.3, "speed_kmh": 60.0},
@@ -440,23 +439,26 @@ def zone_values(atoms, values: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]
     return levels
 
 
-def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule) -> tuple[dict, dict]:
+def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict) -> tuple[dict, dict]:
     """The class of each commune's territoire de vie-santé, as the ARS zonage decides it.
 
     The APL of a TVS is the population-weighted mean of its communes' APL; the whole TVS is
     classed with the rule's thresholds. Without any TVS loaded, the bassin de vie 2022 stands in
     (the stated approximation). Returns {commune code: (zone, APL, class)} and the description
-    stored on the run.
+    stored on the run. The bassin de vie APL is the one ``levels`` already holds.
     """
     frame = atoms.frame[["code", "parent", "tvs", "bassin_de_vie", "population"]].copy()
     frame["apl_mg"] = apl
     source = "tvs" if frame["tvs"].notna().any() else "bassin_de_vie"
-    means = aggregate(frame, source, ["apl_mg"])["apl_mg"]
-    classes = {zone: (None if pd.isna(v) else float(v)) for zone, v in means.items()}
+    if source == "tvs":
+        means = aggregate(frame, source, ["apl_mg"])["apl_mg"]
+    else:
+        means = levels["bassin-de-vie"]["apl_mg"]
+    apl_of = {zone: (None if pd.isna(v) else float(v)) for zone, v in means.items()}
     result = {}
     for code, zone in zip(frame["code"], frame[source], strict=True):
-        if zone is not None and not pd.isna(zone) and zone in classes:
-            result[code] = (str(zone), classes[zone], rule.classify_apl(classes[zone]))
+        if zone is not None and not pd.isna(zone) and zone in apl_of:
+            result[code] = (str(zone), apl_of[zone], rule.classify_apl(apl_of[zone]))
     # A commune with arrondissements (Paris, Lyon, Marseille) takes the mesh of its arrondissements
     # when they share one.
     arrondissements = frame[frame["parent"].notna()]
@@ -464,7 +466,7 @@ def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule) -> tuple[dict
         distinct = set(zones.dropna())
         if len(distinct) == 1:
             zone = distinct.pop()
-            result[parent] = (str(zone), classes.get(zone), rule.classify_apl(classes.get(zone)))
+            result[parent] = (str(zone), apl_of.get(zone), rule.classify_apl(apl_of.get(zone)))
     described = {
         "rule_version": rule.version,
         "underserved_below": rule.underserved_below,
@@ -474,7 +476,7 @@ def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule) -> tuple[dict
         "mesh_text": "territoire de vie-santé"
         if source == "tvs"
         else "bassin de vie 2022 (approximation des territoires de vie-santé, non importés)",
-        "mesh_zones": len(classes),
+        "mesh_zones": len(apl_of),
         "communes_without_mesh": int(len(frame) - sum(1 for c in frame["code"] if c in result)),
     }
     return result, described
@@ -644,7 +646,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     stage("agregation")
     _progress(run, 65, "classement", delay_per_step)
     zoning = inputs.zoning()
-    mesh, params["classification"] = mesh_classes(atoms, values["apl_mg"], rule)
+    mesh, params["classification"] = mesh_classes(atoms, values["apl_mg"], rule, levels)
     classes = classify(levels, rule, zoning, mesh)
     stage("classement")
     _progress(run, 75, "écriture des résultats", delay_per_step)
@@ -875,13 +877,14 @@ def _insert_many(model, columns, frame: pd.DataFrame):
 
 
 def _copy(model, columns, frame: pd.DataFrame):
-    """COPY a frame (columns named as the table's) in one text stream; NULL for NaN / None."""
+    """COPY a frame (columns named as the table's) as one CSV stream (quoting done by pandas);
+    NULL for NaN / None, an empty string stays empty."""
     buffer = io.StringIO()
-    frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+    frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
             copy.write(buffer.getvalue())
 
 

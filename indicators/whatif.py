@@ -135,7 +135,7 @@ def simulate(run, zone_atom_codes, action, commune_code=None, gps=None, years=No
         if not changes and not unknown:
             notes.append("Aucun médecin généraliste de 60 ans et plus recensé dans ce territoire.")
     elif action == RETIRE_WITHIN:
-        changes, description = _retirements(model, zone_atom_codes, years, per_gp, run, notes)
+        changes, description = _retirements(model, zone_atom_codes, years, per_gp, notes)
     else:
         raise WhatIfError("Action inconnue.")
     start = time.perf_counter()
@@ -212,7 +212,7 @@ def _f(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _retirements(model, zone_atom_codes, years, per_gp, run, notes):
+def _retirements(model, zone_atom_codes, years, per_gp, notes):
     """GPs reaching 65 within ``years`` leave (the ages of the supply dataset; those already 65 or
     over are out of the supply when the run leaves them out, as the DREES does)."""
     from offers.models import RETIREMENT_AGE
@@ -225,7 +225,6 @@ def _retirements(model, zone_atom_codes, years, per_gp, run, notes):
             "Simulation impossible : l’âge des médecins n’est connu dans aucune commune (la source de "
             "l’offre ne le donne pas ; une extraction RPPS avec l’âge ou l’année de naissance le permet)."
         )
-    excluded = run.parameters.get("supply", {}).get("exclude_aged_65_plus", False)
     threshold = RETIREMENT_AGE - years
     changes, removed, unknown = {}, 0.0, 0
     for code in zone_atom_codes:
@@ -236,9 +235,8 @@ def _retirements(model, zone_atom_codes, years, per_gp, run, notes):
         if by_age is None:
             unknown += 1
             continue
-        amount = sum(
-            n for age, n in by_age.items() if age >= threshold and (age < RETIREMENT_AGE or not excluded)
-        )
+        # GPs already 65 or over are not in ``ages`` when the run leaves them out of the supply.
+        amount = sum(n for age, n in by_age.items() if age >= threshold)
         if amount > 0:
             changes[i] = -amount * per_gp
             removed += amount

@@ -954,12 +954,12 @@ def _load_stored_geometries(members: list[list]) -> None:
 
 # --- Territoires de vie-santé -------------------------------------------------------------------
 
-# The layouts met: DREES / ARS tables (one line per commune with its TVS code and name).
-TVS_LAYOUTS = [
-    ("CODGEO", "TVS", "LIBTVS"),
-    ("code_commune", "code_tvs", "libelle_tvs"),
-    ("DEPCOM", "CODE_TVS", "LIB_TVS"),
-]
+# The names met in DREES / ARS tables (one line per commune with its TVS code and name).
+TVS_COLUMNS = {
+    "commune": ("CODGEO", "code_commune", "DEPCOM"),
+    "tvs": ("TVS", "code_tvs", "CODE_TVS"),
+    "name": ("LIBTVS", "libelle_tvs", "LIB_TVS"),
+}
 
 
 def tvs_source(millesime: str = "", *, synthetic: bool = False, licence: str = "", publisher: str = ""):
@@ -995,51 +995,35 @@ def import_tvs(
     )
 
 
-def _read_tvs(path, sheet=None):
-    first = None
-    for columns in TVS_LAYOUTS:
-        try:
-            frame = read_csv(
-                path,
-                required=list(columns),
-                not_empty=list(columns[:2]),
-                unique=columns[0],
-                codes=[columns[0]],
-                sheet=sheet,
-            )
-        except ImportRejected as exc:
-            if "colonne(s) manquante(s)" not in str(exc):
-                raise
-            first = first or exc
-            continue
-        return frame.rename(columns=dict(zip(columns, ("commune", "tvs", "name"), strict=True)))
-    layouts = " ; ".join(", ".join(c) for c in TVS_LAYOUTS)
-    problem = first.problems[0]
-    raise ImportRejected.single(
-        problem.file, f"{problem.reason} — colonnes attendues : {layouts}", line=problem.line
-    )
-
-
 def _import_tvs(dataset, path, partial=False, ignore_unknown=False, sheet=None) -> SyncCounts:
-    frame = _read_tvs(path, sheet)
-    name = frame.attrs["name"]
+    commune, tvs, label = (names[0] for names in TVS_COLUMNS.values())
+    frame = read_csv(
+        path,
+        required=list(TVS_COLUMNS.values()),
+        not_empty=[commune, tvs],
+        unique=commune,
+        codes=[commune],
+        sheet=sheet,
+    )
+    name, column = frame.attrs["name"], frame.attrs["columns"]
+    frame = frame.rename(columns={commune: "commune", tvs: "tvs", label: "name"})
     problems, names = [], {}
-    for code, label, line in zip(frame["tvs"], frame["name"], frame["_line"], strict=True):
+    for code, tvs_name, line in zip(frame["tvs"], frame["name"], frame["_line"], strict=True):
         if len(code) > 10:
             problems.append(
-                Problem(name, int(line), "TVS", f"code TVS de plus de 10 caractères « {code[:20]} »")
+                Problem(name, int(line), column[tvs], f"code TVS de plus de 10 caractères « {code[:20]} »")
             )
-        elif code in names and label and names[code][0] != label:
+        elif code in names and tvs_name and names[code][0] != tvs_name:
             problems.append(
                 Problem(
                     name,
                     int(line),
-                    "LIBTVS",
-                    f"TVS {code} nommé « {label} », mais « {names[code][0]} » ligne {names[code][1]}",
+                    column[label],
+                    f"TVS {code} nommé « {tvs_name} », mais « {names[code][0]} » ligne {names[code][1]}",
                 )
             )
-        elif label or code not in names:
-            names.setdefault(code, (label or code, int(line)))
+        elif tvs_name or code not in names:
+            names.setdefault(code, (tvs_name or code, int(line)))
         if len(problems) >= 20:
             break
     if problems:
@@ -1059,7 +1043,7 @@ def _import_tvs(dataset, path, partial=False, ignore_unknown=False, sheet=None) 
     }
     unknown, outside = split_unknown(unmatched, loaded=coverage.loaded)
     if unknown and not ignore_unknown:
-        refuse_unknown(name, unknown, unmatched, "commune")
+        refuse_unknown(name, unknown, unmatched, column[commune])
     dataset.rows_read = len(frame)
     counts, _ = sync_rows(
         TerritoireVieSante,

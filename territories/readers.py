@@ -275,11 +275,12 @@ def _header_name(value) -> str:
     return unicodedata.normalize("NFC", str(value if value is not None else "")).strip().strip('"').strip()
 
 
-def _find_header(rows: list[list[str]], required: list[str]):
-    """(index, cells) of the first row holding every required column, or (None, best row)."""
+def _find_header(rows: list[list[str]], required: list[tuple[str, ...]]):
+    """(index, cells) of the first row holding every required column (any of its accepted names),
+    or (None, best row)."""
     best = (0, None, None)
     for index, cells in enumerate(rows):
-        found = sum(1 for column in required if column in cells)
+        found = sum(1 for names in required if any(n in cells for n in names))
         if required and found == len(required):
             return index, cells
         if found > best[0]:
@@ -287,11 +288,11 @@ def _find_header(rows: list[list[str]], required: list[str]):
     return None, best
 
 
-def _missing_columns(name: str, required: list[str], best, rows) -> ImportRejected:
+def _missing_columns(name: str, required: list[tuple[str, ...]], best, rows) -> ImportRejected:
     _, index, cells = best
     if cells is None:
         index, cells = 0, rows[0] if rows else []
-    missing = [c for c in required if c not in cells]
+    missing = [" ou ".join(names) for names in required if not any(n in cells for n in names)]
     shown = ", ".join(c for c in cells[:15] if c) or "aucune"
     return ImportRejected.single(
         name,
@@ -304,7 +305,7 @@ def _missing_columns(name: str, required: list[str], best, rows) -> ImportReject
 def read_csv(
     path: Path,
     *,
-    required: list[str],
+    required: list[str | tuple[str, ...]],
     sep: str | None = None,
     encodings=TEXT_ENCODINGS,
     unique: str | list[str] | None = None,
@@ -321,8 +322,12 @@ def read_csv(
     (a list, 5 characters, or a dict column → width) whose leading zeros a spreadsheet removed
     (``1001`` → ``01001``). A file with fewer than
     ``min_rows`` data rows (a header alone: truncated) is refused.
+
+    A required column given as a tuple accepts any of its names (layouts of several producers);
+    the frame names it by the first, and ``frame.attrs["columns"]`` maps that name to the file's.
     """
     path = Path(path)
+    required = [(c,) if isinstance(c, str) else tuple(c) for c in required]
     payload = open_payload(path)
     name = payload.name
     if payload.kind == "xlsx":
@@ -335,6 +340,8 @@ def read_csv(
     else:
         frame, notes = _csv_frame(payload, required, sep, encodings)
     notes = {**payload.notes, **notes}
+    found = {names[0]: next(n for n in names if n in frame.columns) for names in required}
+    frame = frame.rename(columns={actual: canonical for canonical, actual in found.items()})
     frame = frame[(frame.drop(columns="_line") != "").any(axis=1)] if len(frame.columns) > 1 else frame
     if len(frame) < min_rows:
         raise ImportRejected.single(
@@ -352,7 +359,7 @@ def read_csv(
                 Problem(
                     name,
                     int(frame["_line"].iat[i]),
-                    str(column),
+                    found.get(column, str(column)),
                     f"valeur de {_n(int(lengths[i]))} caractères, au-delà de la limite de "
                     f"{_n(MAX_FIELD_CHARS)} (guillemet non fermé ou fichier corrompu ?)",
                 )
@@ -371,7 +378,8 @@ def read_csv(
     for column in not_empty or []:
         empty = frame[frame[column] == ""]
         problems += [
-            Problem(name, int(line), column, "valeur vide (ligne tronquée ?)") for line in empty["_line"][:20]
+            Problem(name, int(line), found.get(column, column), "valeur vide (ligne tronquée ?)")
+            for line in empty["_line"][:20]
         ]
     if unique:
         keys = [unique] if isinstance(unique, str) else list(unique)
@@ -382,13 +390,17 @@ def read_csv(
             value = " / ".join(row[k] for k in keys)
             problems.append(
                 Problem(
-                    name, int(row["_line"]), keys[0], f"code en double « {value} » (déjà vu ligne {first})"
+                    name,
+                    int(row["_line"]),
+                    found.get(keys[0], keys[0]),
+                    f"code en double « {value} » (déjà vu ligne {first})",
                 )
             )
     if problems:
         raise ImportRejected(problems)
     note_reading(name, notes)
     frame.attrs["name"] = name
+    frame.attrs["columns"] = found
     return frame
 
 

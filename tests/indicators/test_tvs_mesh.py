@@ -65,12 +65,26 @@ def test_tvs_import_contract(tmp_path):
     assert Commune.objects.get(code="23176").tvs_id == "T23096"
     assert Commune.objects.get(code="75101").tvs_id == Commune.objects.get(code="75056").tvs_id
     assert import_tvs(path).rows_changed == 0  # idempotent
+    # The other layout met (code_commune, code_tvs, libelle_tvs) gives the same rows.
+    other = tmp_path / "tvs_autre_synthetique.csv"
+    other.write_text(
+        path.read_text(encoding="cp1252").replace(
+            "CODGEO;TVS;LIBTVS", "code_commune;code_tvs;libelle_tvs", 1
+        ),
+        encoding="cp1252",
+    )
+    assert import_tvs(other).rows_changed == 0
+    other.write_text(
+        other.read_text(encoding="cp1252") + "23999;T23096;Guéret – La Souterraine\r\n", encoding="cp1252"
+    )
+    with pytest.raises(ImportRejected, match="champ « code_commune » : code commune inconnu"):
+        import_tvs(other)
     lozere = write_tvs(tmp_path / "tvs_48.csv", keep=lambda code: code.startswith("48"))
     with pytest.raises(ImportRejected, match="couvre 1 département sur 3 \\(48\\)"):
         import_tvs(lozere)
     assert import_tvs(lozere, partial=True).rows_changed == 0
     unknown = write_tvs(tmp_path / "tvs_inconnu.csv", extra=["23999;T23096;Guéret – La Souterraine"])
-    with pytest.raises(ImportRejected, match="ligne \\d+, champ « commune » : code commune inconnu"):
+    with pytest.raises(ImportRejected, match="ligne \\d+, champ « CODGEO » : code commune inconnu"):
         import_tvs(unknown)
     renamed = write_tvs(tmp_path / "tvs_noms.csv", extra=[])
     text = renamed.read_text(encoding="cp1252").replace(
