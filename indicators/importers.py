@@ -505,7 +505,6 @@ def _import_drees_apl(dataset, path, table, year):
 
 AGE_STRUCTURE_SOURCE = "structure-age-communes"
 AGE_WEIGHTS_SOURCE = "poids-age-consommation"
-AGE_ENCODINGS = ("utf-8", "latin-1")
 MAX_BAND_LENGTH = 30
 
 
@@ -514,21 +513,9 @@ def is_synthetic_name(path: Path) -> bool:
     return "synthetique" in lowered or "synthetic" in lowered
 
 
-def _detect_separator(path: Path) -> str:
-    """';' or ',' — whichever appears in the header line (';' wins when both do)."""
-    from territories.readers import decode_text, read_bytes
-
-    text = decode_text(path, read_bytes(path), AGE_ENCODINGS)
-    header = text.split("\n", 1)[0]
-    if ";" in header:
-        return ";"
-    if "," in header:
-        return ","
-    raise ImportRejected.single(path.name, "séparateur « ; » ou « , » absent de l’en-tête", line=1)
-
-
 def _read_age_csv(path: Path, columns: dict[str, tuple[str, ...]], unique: list[str]):
-    """Read a ';'/','-separated CSV (UTF-8 or latin-1) whose columns may carry one of several names.
+    """Read a CSV (any encoding and separator the reading layer sniffs) whose columns may carry one
+    of several names (compared without case).
 
     ``columns`` maps the canonical name to its accepted header names; the frame is renamed to the
     canonical names.
@@ -538,8 +525,7 @@ def _read_age_csv(path: Path, columns: dict[str, tuple[str, ...]], unique: list[
     path = Path(path)
     if not path.exists():
         raise ImportRejected.single(path.name, "fichier introuvable")
-    sep = _detect_separator(path)
-    frame = read_csv(path, required=[], sep=sep, encodings=AGE_ENCODINGS)
+    frame = read_csv(path, required=[])
     headers = {str(c).strip().lower(): c for c in frame.columns}
     rename, missing = {}, []
     for canonical, accepted in columns.items():
