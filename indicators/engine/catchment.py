@@ -30,7 +30,7 @@ import threading
 import numpy as np
 from scipy import sparse
 
-from .times import csr_keep_zeros
+from .times import csr_keep_zeros, sorted_indices
 
 DEFAULT_STEPS = ((10.0, 1.0), (15.0, 2 / 3), (20.0, 1 / 3))  # (upper bound in minutes, weight)
 DEFAULT_MAX_MINUTES = 20.0
@@ -84,7 +84,7 @@ class Catchment:
 
     def __init__(self, weights: sparse.csr_matrix, params: dict | None = None, grow=None, built=None):
         self.weights = weights.tocsr()
-        self.weights_t = self.weights.T.tocsr()  # rows = supply communes: a column of W per row
+        self._weights_t = None  # rows = supply communes, built when a what-if first needs it
         self.n_demand, self.n_supply = self.weights.shape
         self.params = dict(params or {})
         self._base = None  # (supply, demand, denominators, ratios, apl) of the last apl() call
@@ -124,17 +124,22 @@ class Catchment:
 
         built = None
         if columns is not None:
-            columns = np.unique(np.asarray(columns, dtype=np.int64))
+            columns = sorted_indices(columns, n)
             built = np.zeros(n, dtype=bool)
             built[columns] = True
-        rows, cols, w = weighted(columns)
-        weights = csr_keep_zeros(n, n, rows, cols, w)
+        if hasattr(times, "weights_csr"):  # search and weights in one compiled pass
+            bounds = np.array([b for b, _ in steps])
+            values = np.array([w for _, w in steps] + [0.0])
+            weights = times.weights_csr(max_minutes, bounds, values, closed, columns)
+        else:
+            rows, cols, w = weighted(columns)
+            weights = csr_keep_zeros(n, n, rows, cols, w)
         params = {
             **getattr(times, "params", {}),
             "max_minutes": float(max_minutes),
             "steps": [list(s) for s in steps],
             "closed": closed,
-            "pairs": int(len(w)),
+            "pairs": int(weights.nnz),
         }
         if columns is not None:
             params["pruned_to_columns"] = int(len(columns))
@@ -146,7 +151,7 @@ class Catchment:
         the indices that were added."""
         if self.built is None or self._grow is None:
             return np.zeros(0, dtype=np.int64)
-        columns = np.unique(np.asarray(columns, dtype=np.int64))
+        columns = sorted_indices(columns, self.n_supply)
         with self._lock:
             missing = columns[~self.built[columns]]
             if not len(missing):
@@ -154,7 +159,7 @@ class Catchment:
             rows, cols, w = self._grow(missing)
             extra = csr_keep_zeros(self.n_demand, self.n_supply, rows, cols, w)
             self.weights = (self.weights + extra).tocsr()
-            self.weights_t = self.weights.T.tocsr()
+            self._weights_t = None
             self.built[missing] = True
             self.params["pairs"] = int(self.weights.nnz)
             if self._base is not None:  # the new columns' denominators, for whatif()
@@ -164,6 +169,16 @@ class Catchment:
                 self._base = (supply, demand, denominators, ratios, apl)
             return missing
 
+    def _transpose_product(self, demand) -> np.ndarray:
+        return self.weights.T @ demand  # a CSC view of W: no transposed copy
+
+    @property
+    def weights_t(self) -> sparse.csr_matrix:
+        """``Wᵀ`` as CSR (a column of ``W`` per row), for the column updates of :meth:`whatif`."""
+        if self._weights_t is None:
+            self._weights_t = self.weights.T.tocsr()
+        return self._weights_t
+
     @property
     def n_pairs(self) -> int:
         return int(self.weights.nnz)
@@ -171,13 +186,13 @@ class Catchment:
     def denominators(self, demand) -> np.ndarray:
         """Weighted demand reaching each supply commune: ``Σ_i w_ij D_i``."""
         demand = _check_vector("demand", demand, self.n_demand)
-        return self.weights_t @ demand
+        return self._transpose_product(demand)
 
     def apl(self, supply, demand) -> np.ndarray:
         """E2SFCA accessibility of every demand commune (raw ratio, supply units per demand unit)."""
         supply = _check_vector("supply", supply, self.n_supply)
         demand = _check_vector("demand", demand, self.n_demand)
-        denominators = self.weights_t @ demand
+        denominators = self._transpose_product(demand)
         ratios = np.zeros(self.n_supply)
         np.divide(supply, denominators, out=ratios, where=denominators > 0)
         result = self.weights @ ratios

@@ -25,6 +25,8 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from . import grid
+
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
 
@@ -137,6 +139,17 @@ def csr_keep_zeros(n_rows: int, n_cols: int, rows, cols, data) -> sparse.csr_mat
     return matrix
 
 
+def sorted_indices(indices, n: int) -> np.ndarray:
+    """Distinct indices into ``n`` items, in increasing order (a mask, O(n): no sort); refuses an
+    index outside ``[0, n)``."""
+    indices = np.asarray(indices, dtype=np.int64).ravel()
+    if len(indices) and (indices.min() < 0 or indices.max() >= n):
+        raise ValueError(f"indices must be in [0, {n})")
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
+    return np.flatnonzero(mask)
+
+
 def csr_pair_arrays(matrix: sparse.csr_matrix):
     """``(rows, cols, minutes)`` of every stored entry of a CSR matrix (explicit zeros included)."""
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
@@ -170,7 +183,6 @@ class StraightLineTimes:
         self.detour_factor = float(detour_factor)
         self.speed_kmh = float(speed_kmh)
         self._minutes_per_metre = minutes_per_metre(self.detour_factor, self.speed_kmh)
-        self._tree = cKDTree(xy) if self.n else None
         self.params = {
             "provider": self.provider,
             "detour_factor": self.detour_factor,
@@ -182,41 +194,61 @@ class StraightLineTimes:
         diff = self.xy[np.asarray(origins)] - self.xy[np.asarray(destinations)]
         return np.hypot(diff[:, 0], diff[:, 1]) * self._minutes_per_metre
 
+    def _radius_csr(self, max_minutes, columns, values_kind, bounds=None, weights=None, closed="left"):
+        targets = np.arange(self.n, dtype=np.int64) if columns is None else sorted_indices(columns, self.n)
+        max_minutes = float(max_minutes)
+        if not max_minutes > 0:
+            raise ValueError("max_minutes must be positive")
+        indptr, indices, values = grid.radius_csr(
+            self.xy,
+            targets,
+            max_minutes / self._minutes_per_metre,
+            self._minutes_per_metre,
+            max_minutes,
+            np.zeros(0) if bounds is None else np.asarray(bounds, dtype=float),
+            np.zeros(1) if weights is None else np.asarray(weights, dtype=float),
+            closed == "left",
+            values_kind,
+        )
+        return indptr, indices, values
+
     def pair_arrays(self, max_minutes: float, columns=None):
         """``(rows, cols, minutes)`` of every ordered pair within ``max_minutes`` (both directions,
-        and each commune with itself at 0 minutes). With ``columns`` (indices), only the pairs
-        whose destination is one of them: a KD-tree of those points queried against the tree of
-        all communes (``sparse_distance_matrix``), never the pairs of all communes."""
+        and each commune with itself at 0 minutes), in row-major order. With ``columns``
+        (indices), only the pairs whose destination is one of them: the search never looks at the
+        pairs of all communes (:mod:`.grid`)."""
         if self.n == 0 or (columns is not None and len(columns) == 0):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        radius = float(max_minutes) / self._minutes_per_metre
-        if columns is not None:
-            columns = np.asarray(columns, dtype=np.int64)
-            found = self._tree.sparse_distance_matrix(
-                cKDTree(self.xy[columns]), radius, output_type="ndarray"
-            )
-            rows = found["i"].astype(np.int64)
-            cols = columns[found["j"]]
-            minutes = found["v"] * self._minutes_per_metre  # the tree's Euclidean distances
-            keep = minutes <= max_minutes
-            return rows[keep], cols[keep], minutes[keep]
-        pairs = self._tree.query_pairs(radius, output_type="ndarray").astype(np.int64)
-        i, j = pairs[:, 0], pairs[:, 1]
-        minutes = self.minutes_between(i, j)
-        keep = minutes <= max_minutes  # the tree's radius test is in metres; re-check in minutes
-        i, j, minutes = i[keep], j[keep], minutes[keep]
-        diagonal = np.arange(self.n, dtype=np.int64)
-        rows = np.concatenate([i, j, diagonal])
-        cols = np.concatenate([j, i, diagonal])
-        data = np.concatenate([minutes, minutes, np.zeros(self.n)])
-        return rows, cols, data
+        indptr, indices, minutes = self._radius_csr(max_minutes, columns, grid.VALUE_MINUTES)
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(indptr))
+        return rows, indices.astype(np.int64), minutes
 
     def pairs_within(self, max_minutes: float, columns=None) -> sparse.csr_matrix:
         """``(n × n)`` CSR of minutes for pairs within ``max_minutes`` (inclusive); zero-minute
         pairs (self, shared points) are stored entries of value 0.0 — see the module docstring."""
-        rows, cols, data = self.pair_arrays(max_minutes, columns)
-        return csr_keep_zeros(self.n, self.n, rows, cols, data)
+        if self.n == 0 or (columns is not None and len(columns) == 0):
+            return csr_keep_zeros(self.n, self.n, [], [], [])
+        return _csr(self.n, *self._radius_csr(max_minutes, columns, grid.VALUE_MINUTES))
+
+    def weights_csr(self, max_minutes: float, bounds, weights, closed: str, columns=None):
+        """``(n × n)`` CSR of the step weights of the pairs inside the catchment (weight > 0),
+        computed in the same pass as the search (used by :meth:`Catchment.build`)."""
+        if self.n == 0 or (columns is not None and len(columns) == 0):
+            return csr_keep_zeros(self.n, self.n, [], [], [])
+        return _csr(
+            self.n,
+            *self._radius_csr(max_minutes, columns, grid.VALUE_WEIGHT, bounds, weights, closed),
+        )
+
+
+def _csr(n, indptr, indices, values) -> sparse.csr_matrix:
+    """A CSR matrix from the grid search's arrays: rows in order, no duplicates, columns of a row
+    in grid order (scipy's products do not need them sorted; ``sort_indices()`` orders them)."""
+    index_dtype = np.int32 if max(n, len(values)) < 2**31 - 1 else np.int64
+    return sparse.csr_matrix(
+        (values, indices.astype(index_dtype, copy=False), indptr.astype(index_dtype)), shape=(n, n)
+    )
 
 
 class MatrixTimes:
