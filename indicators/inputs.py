@@ -8,6 +8,7 @@ Nothing is counted twice.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -32,9 +33,13 @@ class Atoms:
     def codes(self):
         return self.frame["code"].to_numpy()
 
-    @property
+    @functools.cached_property
     def index(self) -> dict[str, int]:
         return {code: i for i, code in enumerate(self.frame["code"])}
+
+    def positions(self, codes) -> np.ndarray:
+        """Engine index of each code (-1 for a code that is not an atom), vectorised."""
+        return pd.Index(self.frame["code"]).get_indexer(pd.Index(codes, dtype=object))
 
     def __len__(self):
         return len(self.frame)
@@ -99,12 +104,11 @@ def without_parent_sums(frame):
     """Drop the rows of communes (75056…) whose arrondissements have their own rows: they are sums."""
     if frame.empty:
         return frame
-    arm_parents = dict(
-        Commune.objects.filter(
-            kind=Commune.Kind.ARRONDISSEMENT, code__in=list(frame["commune_code"])
-        ).values_list("code", "parent_id")
-    )
-    parents = set(arm_parents.values())
+    # The 45 arrondissements, not an IN list of every commune of the frame.
+    arrondissements = Commune.objects.filter(kind=Commune.Kind.ARRONDISSEMENT)
+    arm_parents = dict(arrondissements.values_list("code", "parent_id"))
+    listed = frame["commune_code"].isin(list(arm_parents))
+    parents = {arm_parents[code] for code in frame.loc[listed, "commune_code"]}
     return frame[~frame["commune_code"].isin(parents)].reset_index(drop=True)
 
 

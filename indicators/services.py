@@ -296,45 +296,63 @@ def supply_arrays(frame, atoms, exclude_aged_65_plus=False):
     gp = np.zeros(n)
     weighted60 = np.zeros(n)
     known60 = np.zeros(n)
-    index = atoms.index
     arm = atoms.frame[atoms.frame["parent"].notna()]
     children = {
         parent: (group.index.to_numpy(), group["population"].to_numpy())
         for parent, group in arm.groupby("parent")
     }
-    unmatched, excluded, ages_of = [], 0.0, {}
     has_ages = "ages" in frame.columns
     rows = frame.assign(**({} if has_ages else {"aged_65_plus": np.nan, "ages": None}))
-    for code, headcount, fte, share, aged_65_plus, by_age in rows[
-        ["commune_code", "headcount", "fte", "share_aged_60_plus", "aged_65_plus", "ages"]
-    ].itertuples(index=False):
-        amount = fte if fte is not None and not pd.isna(fte) else headcount
-        if amount is None or pd.isna(amount):
-            continue
-        if code in index:
-            targets, weights = np.array([index[code]]), np.array([1.0])
-        elif code in children:
-            targets, pops = children[code]
-            weights = pops / pops.sum() if pops.sum() else np.full(len(pops), 1 / len(pops))
-        else:
-            unmatched.append(code)
-            continue
-        unit = amount / headcount if headcount else 1.0  # FTE per head when FTE is known
-        if isinstance(by_age, dict) and by_age:
+
+    def numbers(column):
+        return pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+
+    headcount, fte, share, aged = (
+        numbers(c) for c in ("headcount", "fte", "share_aged_60_plus", "aged_65_plus")
+    )
+    codes = rows["commune_code"].astype(str).to_numpy()
+    amount = np.where(np.isnan(fte), headcount, fte)
+    position = atoms.positions(codes)  # -1: not an atom
+    spread = np.array([code in children for code in codes], dtype=bool) & (position < 0)
+    valid = ~np.isnan(amount)
+    unmatched = [str(c) for c in codes[valid & (position < 0) & ~spread]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = np.where(headcount != 0, amount / headcount, 1.0)  # FTE per head when FTE is known
+    removed = np.zeros(len(rows))
+    if exclude_aged_65_plus:
+        with_age = valid & ~np.isnan(aged)
+        removed[with_age] = np.minimum(aged[with_age] * unit[with_age], amount[with_age])
+    kept = np.where(valid, amount - removed, 0.0)
+    excluded = float(removed[valid].sum())
+    has_share = ~np.isnan(share)
+    direct = valid & (position >= 0)
+    gp += np.bincount(position[direct], weights=kept[direct], minlength=n)
+    shared = direct & has_share
+    weighted60 += np.bincount(position[shared], weights=kept[shared] * share[shared], minlength=n)
+    known60 += np.bincount(position[shared], weights=kept[shared], minlength=n)
+    targets_of = {}
+    for k in np.flatnonzero(valid & spread):  # supply given for Paris, Lyon or Marseille as a whole
+        targets, pops = children[codes[k]]
+        weights = pops / pops.sum() if pops.sum() else np.full(len(pops), 1 / len(pops))
+        targets_of[k] = (targets, weights)
+        gp[targets] += kept[k] * weights
+        if has_share[k]:
+            weighted60[targets] += kept[k] * weights * share[k]
+            known60[targets] += kept[k] * weights
+    ages_of = {}
+    if has_ages:
+        for k, by_age in enumerate(rows["ages"].to_numpy()):
+            if not (valid[k] and isinstance(by_age, dict) and by_age) or (
+                position[k] < 0 and k not in targets_of
+            ):
+                continue
+            targets, weights = targets_of.get(k, (np.array([position[k]]), np.array([1.0])))
             for target, weight in zip(targets, weights, strict=True):
                 bucket = ages_of.setdefault(int(target), {})
                 for age, count in by_age.items():
                     if exclude_aged_65_plus and int(age) >= RETIREMENT_AGE:
                         continue
-                    bucket[int(age)] = bucket.get(int(age), 0.0) + count * unit * weight
-        if exclude_aged_65_plus and aged_65_plus is not None and not pd.isna(aged_65_plus):
-            removed = min(float(aged_65_plus) * unit, amount)
-            amount -= removed
-            excluded += removed
-        gp[targets] += amount * weights
-        if share is not None and not pd.isna(share):
-            weighted60[targets] += amount * weights * share
-            known60[targets] += amount * weights
+                    bucket[int(age)] = bucket.get(int(age), 0.0) + count * unit[k] * weight
     with np.errstate(invalid="ignore", divide="ignore"):
         share60 = np.where(known60 > 0, weighted60 / np.where(known60 > 0, known60, 1), np.nan)
     share60[(gp == 0)] = np.nan
@@ -407,18 +425,28 @@ def land_groups(codes) -> np.ndarray:
 def aggregate(frame: pd.DataFrame, key: str, indicators: list[str]) -> pd.DataFrame:
     """Population-weighted mean of each indicator per value of ``key`` (NaN values left out).
 
-    One code path for every zone level: zones are sets of communes. Returns one row per zone with
-    ``<indicator>`` and ``<indicator>__pop`` (population of the communes that have a value).
+    One code path for every zone level: zones are sets of communes. The membership (commune →
+    zone) is factorised once per level; each indicator is then two weighted counts per zone
+    (``np.bincount``: the sparse product of the values by the membership matrix). Returns one
+    row per zone, sorted by code, with ``<indicator>`` and ``<indicator>__pop`` (population of the
+    communes that have a value).
     """
-    rows = frame[frame[key].notna()]
+    zone_of, zones = pd.factorize(frame[key], sort=True)  # -1: no zone
+    member = zone_of >= 0
+    zone_of = zone_of[member]
+    population = np.nan_to_num(frame["population"].to_numpy(dtype=float)[member])
     out = {}
     for name in indicators:
-        has = rows[name].notna()
-        weighted = (rows[name].where(has, 0.0) * rows["population"].where(has, 0.0)).groupby(rows[key]).sum()
-        pop = rows["population"].where(has, 0.0).groupby(rows[key]).sum()
-        out[name] = (weighted / pop.where(pop > 0)).astype(float)
-        out[f"{name}__pop"] = pop
-    return pd.DataFrame(out)
+        values = frame[name].to_numpy(dtype=float)[member]
+        has = ~np.isnan(values)
+        weight = np.where(has, population, 0.0)
+        total = np.bincount(zone_of, weights=weight, minlength=len(zones))
+        weighted = np.bincount(zone_of, weights=np.where(has, values, 0.0) * weight, minlength=len(zones))
+        mean = np.full(len(zones), np.nan)
+        np.divide(weighted, total, out=mean, where=total > 0)
+        out[name] = mean
+        out[f"{name}__pop"] = total
+    return pd.DataFrame(out, index=pd.Index(zones, name=key))
 
 
 def zone_values(atoms, values: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
@@ -439,13 +467,28 @@ def zone_values(atoms, values: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]
     return levels
 
 
-def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict) -> tuple[dict, dict]:
+def apl_classes(apl: np.ndarray, rule: ClassificationRule) -> np.ndarray:
+    """The rule's class of each APL (« inconnu » for NaN), as an array of class codes."""
+    labels = Classification.AplClass
+    return np.where(
+        np.isnan(apl),
+        labels.UNKNOWN.value,
+        np.where(
+            apl < rule.underserved_below,
+            labels.UNDERSERVED.value,
+            np.where(apl < rule.fragile_below, labels.FRAGILE.value, labels.SUFFICIENT.value),
+        ),
+    ).astype(object)
+
+
+def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict) -> tuple[pd.DataFrame, dict]:
     """The class of each commune's territoire de vie-santé, as the ARS zonage decides it.
 
     The APL of a TVS is the population-weighted mean of its communes' APL; the whole TVS is
     classed with the rule's thresholds. Without any TVS loaded, the bassin de vie 2022 stands in
-    (the stated approximation). Returns {commune code: (zone, APL, class)} and the description
-    stored on the run. The bassin de vie APL is the one ``levels`` already holds.
+    (the stated approximation). Returns a frame indexed by commune code (``mesh_zone``,
+    ``mesh_apl``, ``mesh_class``) and the description stored on the run. The bassin de vie APL is
+    the one ``levels`` already holds.
     """
     frame = atoms.frame[["code", "parent", "tvs", "bassin_de_vie", "population"]].copy()
     frame["apl_mg"] = apl
@@ -454,19 +497,25 @@ def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict)
         means = aggregate(frame, source, ["apl_mg"])["apl_mg"]
     else:
         means = levels["bassin-de-vie"]["apl_mg"]
-    apl_of = {zone: (None if pd.isna(v) else float(v)) for zone, v in means.items()}
-    result = {}
-    for code, zone in zip(frame["code"], frame[source], strict=True):
-        if zone is not None and not pd.isna(zone) and zone in apl_of:
-            result[code] = (str(zone), apl_of[zone], rule.classify_apl(apl_of[zone]))
+    zone = frame[source]
+    known = zone.isin(means.index).to_numpy()
+    mesh = pd.DataFrame(
+        {
+            "mesh_zone": zone[known].astype(str).to_numpy(),
+            "mesh_apl": zone[known].map(means).to_numpy(dtype=float),
+        },
+        index=pd.Index(frame["code"][known].to_numpy(), name="code"),
+    )
     # A commune with arrondissements (Paris, Lyon, Marseille) takes the mesh of its arrondissements
     # when they share one.
-    arrondissements = frame[frame["parent"].notna()]
-    for parent, zones in arrondissements.groupby("parent")[source]:
-        distinct = set(zones.dropna())
-        if len(distinct) == 1:
-            zone = distinct.pop()
-            result[parent] = (str(zone), apl_of.get(zone), rule.classify_apl(apl_of.get(zone)))
+    shared = frame[frame["parent"].notna()].groupby("parent")[source].agg(lambda z: set(z.dropna()))
+    shared = shared[shared.map(len) == 1].map(lambda z: next(iter(z)))
+    parents = pd.DataFrame(
+        {"mesh_zone": shared.astype(str).to_numpy(), "mesh_apl": shared.map(means).to_numpy(dtype=float)},
+        index=pd.Index(shared.index.to_numpy(), name="code"),
+    )
+    mesh = pd.concat([mesh, parents])
+    mesh["mesh_class"] = apl_classes(mesh["mesh_apl"].to_numpy(dtype=float), rule)
     described = {
         "rule_version": rule.version,
         "underserved_below": rule.underserved_below,
@@ -476,51 +525,69 @@ def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict)
         "mesh_text": "territoire de vie-santé"
         if source == "tvs"
         else "bassin de vie 2022 (approximation des territoires de vie-santé, non importés)",
-        "mesh_zones": len(apl_of),
-        "communes_without_mesh": int(len(frame) - sum(1 for c in frame["code"] if c in result)),
+        "mesh_zones": len(means),
+        "communes_without_mesh": int((~known).sum()),
     }
-    return result, described
+    return mesh, described
 
 
-def classify(levels, rule: ClassificationRule, zoning: dict, mesh: dict | None = None):
-    """Classification rows per level (commune and every zone level), vectorised per level.
+CLASS_COLUMNS = [
+    "level",
+    "zone_code",
+    "apl_class",
+    "emergency_far",
+    "ars_zone",
+    "zrr",
+    "mesh_zone",
+    "mesh_apl",
+    "mesh_class",
+]
 
-    Commune rows carry the class of their TVS (``mesh``); with a rule whose mesh is « tvs » that
-    class is the commune's class too (its own APL stays stored beside)."""
-    mesh = mesh or {}
+
+def classify(levels, rule: ClassificationRule, zoning: dict, mesh: pd.DataFrame | None = None):
+    """Classification rows of every level (commune and every zone level), vectorised per level:
+    one frame with the columns of ``Classification`` (``CLASS_COLUMNS``).
+
+    Commune rows carry the class of their TVS (``mesh``, see :func:`mesh_classes`); with a rule
+    whose mesh is « tvs » that class is the commune's class too (its own APL stays stored)."""
     on_tvs = rule.mesh == ClassificationRule.Mesh.TVS
-    labels = Classification.AplClass
-    result = []
+    parts = []
     for level, frame in levels.items():
-        codes = [str(code) for code in frame.index]
-        apl = frame["apl_mg"].to_numpy(dtype=float)
-        classes = np.where(
-            np.isnan(apl),
-            labels.UNKNOWN,
-            np.where(
-                apl < rule.underserved_below,
-                labels.UNDERSERVED,
-                np.where(apl < rule.fragile_below, labels.FRAGILE, labels.SUFFICIENT),
-            ),
+        codes = frame.index.astype(str)
+        apl_class = apl_classes(frame["apl_mg"].to_numpy(dtype=float), rule)
+        if level == "commune":
+            measure = frame["temps_urgences"].to_numpy(dtype=float)
+            far = measure > rule.emergency_minutes
+        else:
+            measure = frame["part_pop_urgences_30min"].to_numpy(dtype=float)
+            far = measure >= rule.emergency_share
+        part = pd.DataFrame(
+            {
+                "level": level,
+                "zone_code": codes,
+                "apl_class": apl_class,
+                "emergency_far": np.where(np.isnan(measure), None, far).tolist(),  # Python bools
+                "ars_zone": "",
+                "zrr": "",
+                "mesh_zone": "",
+                "mesh_apl": np.nan,
+                "mesh_class": "",
+            }
         )
         if level == "commune":
-            measure, limit = frame["temps_urgences"].to_numpy(dtype=float), rule.emergency_minutes
-            far_values = measure > limit
-        else:
-            measure, limit = frame["part_pop_urgences_30min"].to_numpy(dtype=float), rule.emergency_share
-            far_values = measure >= limit
-        far = [None if np.isnan(m) else bool(f) for m, f in zip(measure, far_values, strict=True)]
-        for i, code in enumerate(codes):
-            apl_class = str(classes[i])
-            if level == "commune":
-                mesh_row = mesh.get(code, ("", None, ""))
-                if on_tvs and mesh_row[2]:
-                    apl_class = mesh_row[2]
-                zone, zrr = zoning.get(code, ("", ""))
-            else:
-                mesh_row, zone, zrr = ("", None, ""), "", ""
-            result.append((level, code, apl_class, far[i], zone or "", zrr or "", *mesh_row))
-    return result
+            if mesh is not None and len(mesh):
+                rows = mesh.reindex(codes)
+                found = rows["mesh_zone"].notna().to_numpy()
+                part.loc[found, "mesh_zone"] = rows["mesh_zone"].to_numpy()[found]
+                part.loc[found, "mesh_apl"] = rows["mesh_apl"].to_numpy()[found]
+                part.loc[found, "mesh_class"] = rows["mesh_class"].to_numpy()[found]
+                if on_tvs:
+                    part.loc[found, "apl_class"] = rows["mesh_class"].to_numpy()[found]
+            zoned = [zoning.get(code, ("", "")) for code in codes]
+            part["ars_zone"] = [zone or "" for zone, _ in zoned]
+            part["zrr"] = [zrr or "" for _, zrr in zoned]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)[CLASS_COLUMNS]
 
 
 def _count_basis(sites: pd.DataFrame, basis: str) -> int:
@@ -839,28 +906,11 @@ def _write(run, levels, classes):
     On PostgreSQL the rows go through one COPY per table (the ≈ 190,000 values of all France);
     elsewhere (SpatiaLite) one prepared INSERT run for every row. Never through model instances."""
     values = _value_frame(run, levels)
-    class_rows = [
-        (run.pk, level, code, c, far, z, zrr, mesh_zone, _num(mesh_apl), mesh_class)
-        for level, code, c, far, z, zrr, mesh_zone, mesh_apl, mesh_class in classes
-    ]
+    classes_frame = classes.copy()
+    classes_frame.insert(0, "run_id", run.pk)
     with transaction.atomic():
         IndicatorValue.objects.filter(run=run).delete()
         Classification.objects.filter(run=run).delete()
-        classes_frame = pd.DataFrame(
-            class_rows,
-            columns=[
-                "run_id",
-                "level",
-                "zone_code",
-                "apl_class",
-                "emergency_far",
-                "ars_zone",
-                "zrr",
-                "mesh_zone",
-                "mesh_apl",
-                "mesh_class",
-            ],
-        )
         write = _copy if connection.vendor == "postgresql" else _insert_many
         write(IndicatorValue, list(values.columns), values)
         write(Classification, list(classes_frame.columns), classes_frame)

@@ -27,7 +27,7 @@ Access times built on these sites are estimates, not the official list of author
 
 import numpy as np
 import pandas as pd
-from django.db.models import Q
+from django.db.models import Exists, F, FloatField, Func, OuterRef, Q
 
 from territories.models import Commune, Dataset
 
@@ -49,11 +49,10 @@ POLE_COLUMNS = ["commune_code", "name", "establishments", "lon", "lat"]
 def current_gp_dataset() -> Dataset | None:
     """The latest successful GP-supply dataset holding rows, a real RPPS import winning over the
     SIRENE proxy (a synthetic RPPS sample never wins)."""
+    # EXISTS, not a join with DISTINCT: the datasets' reports are large JSON documents.
     candidates = (
-        Dataset.objects.filter(
-            source__in=GP_SOURCES, status=Dataset.Status.SUCCEEDED, gp_supply__isnull=False
-        )
-        .distinct()
+        Dataset.objects.filter(source__in=GP_SOURCES, status=Dataset.Status.SUCCEEDED)
+        .filter(Exists(GPSupply.objects.filter(dataset=OuterRef("pk"))))
         .order_by("-started_at", "-pk")
     )
     real = [d for d in candidates if d.source == "rpps-annuaire-sante" and not d.is_synthetic]
@@ -90,6 +89,12 @@ def current_hospital_activity_dataset() -> Dataset | None:
     ) or latest_hospital_activity_dataset(SIRENE.source)
 
 
+def _coordinate(function, field):
+    """A point's longitude (ST_X) or latitude (ST_Y) read as a number by the database (PostGIS and
+    SpatiaLite alike), not through a GEOS object per row; NULL without a point."""
+    return Func(F(field), function=function, output_field=FloatField())
+
+
 def hospital_poles(min_establishments: int = POLE_HOSPITALIER_MIN_ESTABLISHMENTS) -> pd.DataFrame:
     """Communes counting at least ``min_establishments`` SIRENE establishments 86.10Z (proxy).
 
@@ -104,15 +109,10 @@ def hospital_poles(min_establishments: int = POLE_HOSPITALIER_MIN_ESTABLISHMENTS
                 dataset=dataset, establishments__gte=min_establishments, commune__is_active=True
             )
             .order_by("commune_id")
-            .values_list("commune_id", "commune__name", "establishments", "commune__point")
+            .annotate(lon=_coordinate("ST_X", "commune__point"), lat=_coordinate("ST_Y", "commune__point"))
+            .values_list("commune_id", "commune__name", "establishments", "lon", "lat")
         )
-    frame = pd.DataFrame(
-        [
-            (code, name, n, *((point.x, point.y) if point is not None else (np.nan, np.nan)))
-            for code, name, n, point in rows
-        ],
-        columns=POLE_COLUMNS,
-    )
+    frame = pd.DataFrame(rows, columns=POLE_COLUMNS)
     frame["lon"] = frame["lon"].astype(np.float64)
     frame["lat"] = frame["lat"].astype(np.float64)
     frame["establishments"] = frame["establishments"].astype(np.int64)
@@ -148,10 +148,11 @@ def emergency_sites(include_hospital_poles: bool = True) -> pd.DataFrame:
     ``basis`` is the registry's ``emergency_basis`` or ``"sirene_pole"``.
     """
     offers = registry_emergency_offers().order_by("pk")
-    records = [
-        (o.pk, o.name, o.commune_id, o.location.x, o.location.y, o.location_precision, o.emergency_basis)
-        for o in offers.only("pk", "name", "commune_id", "location", "location_precision", "emergency_basis")
-    ]
+    records = list(
+        offers.annotate(lon=_coordinate("ST_X", "location"), lat=_coordinate("ST_Y", "location")).values_list(
+            "pk", "name", "commune_id", "lon", "lat", "location_precision", "emergency_basis"
+        )
+    )
     if include_hospital_poles:
         covered = {r[2] for r in records}
         poles = hospital_poles()
@@ -200,11 +201,9 @@ def current_zoning() -> dict[str, tuple[str, bool | None]]:
     arrondissements share the same classification.
     """
     zoning = current_zoning_rows()
-    parents = dict(
-        Commune.objects.filter(code__in=list(zoning), kind=Commune.Kind.ARRONDISSEMENT).values_list(
-            "code", "parent_id"
-        )
-    )
+    arrondissements = Commune.objects.filter(kind=Commune.Kind.ARRONDISSEMENT)
+    arrondissements = arrondissements.values_list("code", "parent_id")
+    parents = {code: parent for code, parent in arrondissements if code in zoning}
     by_parent = {}
     for code, parent in parents.items():
         by_parent.setdefault(parent, set()).add(zoning[code])
