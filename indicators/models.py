@@ -224,10 +224,13 @@ class ComputationRun(models.Model):
 class IndicatorValue(models.Model):
     """The value of one indicator for one zone (commune or any zone level), computed by one run."""
 
-    # ≈ 190,000 rows per run for all of France, written by COPY: no per-row foreign-key trigger and
-    # no index beyond the unique key (whose prefix serves every lookup by run, level and zone).
-    # Integrity is the run's: its rows are written in one transaction under its id, deleted with it
-    # (Django's cascade), and the indicator codes are the seeded definitions.
+    # ≈ 190,000 rows per run for all of France. The key (run, level, zone, indicator) is the primary
+    # key, whose prefix serves every lookup by run, level and zone; no other index, no per-row
+    # foreign-key trigger. On PostgreSQL each run's rows are one partition of the table, written by
+    # COPY into a fresh table attached when complete (indicators/partitions.py). Integrity is the
+    # run's: its rows are written in one transaction under its id, deleted with it, and the
+    # indicator codes are the seeded definitions.
+    pk = models.CompositePrimaryKey("run", "level", "zone_code", "indicator")
     run = models.ForeignKey(
         ComputationRun, on_delete=models.CASCADE, related_name="values", db_constraint=False, db_index=False
     )
@@ -246,11 +249,6 @@ class IndicatorValue(models.Model):
     class Meta:
         verbose_name = "valeur d’indicateur"
         verbose_name_plural = "valeurs d’indicateurs"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "level", "zone_code", "indicator"], name="indicator_value_unique"
-            )
-        ]
 
     def __str__(self):
         return f"{self.indicator_id} {self.level}:{self.zone_code} = {self.value}"
@@ -265,6 +263,7 @@ class Classification(models.Model):
         SUFFICIENT = "non_deficitaire", "non déficitaire"
         UNKNOWN = "inconnu", "non calculé"
 
+    pk = models.CompositePrimaryKey("run", "level", "zone_code")  # partitioned by run, as the values
     run = models.ForeignKey(
         ComputationRun,
         on_delete=models.CASCADE,
@@ -289,9 +288,6 @@ class Classification(models.Model):
     class Meta:
         verbose_name = "classement"
         verbose_name_plural = "classements"
-        constraints = [
-            models.UniqueConstraint(fields=["run", "level", "zone_code"], name="classification_unique")
-        ]
 
     def __str__(self):
         return f"{self.level}:{self.zone_code} {self.label}"

@@ -10,7 +10,6 @@ marked failed and a fresh run retries it.
 
 import contextlib
 import importlib
-import io
 import logging
 import os
 import socket
@@ -26,7 +25,7 @@ from django.utils import timezone
 from offers.models import RETIREMENT_AGE
 from territories.models import Dataset
 
-from . import inputs
+from . import inputs, partitions
 from .models import Classification, ClassificationRule, ComputationRun, IndicatorValue
 
 logger = logging.getLogger(__name__)
@@ -207,7 +206,6 @@ def computation_lock():
     """Serialise computations across workers and processes: a PostgreSQL advisory lock (session
     level, released at the end even on error); SQLite serialises writers itself (embedded default,
     one process)."""
-    from django.db import connection
 
     if connection.vendor != "postgresql":
         yield
@@ -867,10 +865,11 @@ def prune_old_runs(keep=None) -> int:
     old = [r for r in successful.exclude(pk__in=kept) if not r.summary.get("pruned")]
     for run in old:
         with transaction.atomic():
-            IndicatorValue.objects.filter(run=run).delete()
-            Classification.objects.filter(run=run).delete()
+            partitions.drop_run_rows([run.pk])  # its partitions dropped (PostgreSQL), not 228,000 DELETEs
             run.summary = {**run.summary, "pruned": True}
             run.save(update_fields=["summary"])
+    with transaction.atomic():
+        partitions.drop_orphan_partitions()
     return len(old)
 
 
@@ -903,39 +902,15 @@ def _finite(series) -> np.ndarray:
 def _write(run, levels, classes):
     """Write values and classes under the run id; on failure nothing of this run stays.
 
-    On PostgreSQL the rows go through one COPY per table (the ≈ 190,000 values of all France);
-    elsewhere (SpatiaLite) one prepared INSERT run for every row. Never through model instances."""
+    On PostgreSQL each table gets the run's rows as a new partition (one binary COPY into a fresh
+    table, its key built by one sort, then attached: indicators/partitions.py); on SpatiaLite one
+    prepared INSERT run for every row. Never through model instances."""
     values = _value_frame(run, levels)
     classes_frame = classes.copy()
     classes_frame.insert(0, "run_id", run.pk)
     with transaction.atomic():
-        IndicatorValue.objects.filter(run=run).delete()
-        Classification.objects.filter(run=run).delete()
-        write = _copy if connection.vendor == "postgresql" else _insert_many
-        write(IndicatorValue, list(values.columns), values)
-        write(Classification, list(classes_frame.columns), classes_frame)
-
-
-def _insert_many(model, columns, frame: pd.DataFrame):
-    """One prepared INSERT executed for every row (SQLite / SpatiaLite): no model instances."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
-
-
-def _copy(model, columns, frame: pd.DataFrame):
-    """COPY a frame (columns named as the table's) as one CSV stream (quoting done by pandas);
-    NULL for NaN / None, an empty string stays empty."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
-            copy.write(buffer.getvalue())
+        partitions.write_run_rows(IndicatorValue._meta.db_table, run.pk, values)
+        partitions.write_run_rows(Classification._meta.db_table, run.pk, classes_frame)
 
 
 def compute_diff(previous, run, limit=2000) -> dict:
