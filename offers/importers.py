@@ -836,6 +836,7 @@ def _import_gp(dataset, path, reader, partial=False, ignore_unknown=False) -> Sy
         list(totals),
         partial=partial,
         consequence=" ; importé tel quel, il retirerait l’offre de médecins de tous les autres départements",
+        uploadable=True,
     )
     unknown, outside = split_unknown(unmatched, loaded=coverage.loaded)
     if unknown and not ignore_unknown:
@@ -1093,7 +1094,7 @@ def _import_zonage(dataset, path, partial=False, ignore_unknown=False) -> SyncCo
             break
     if problems:
         raise ImportRejected(problems)
-    coverage = check_coverage(name, [c for c in resolved if c], partial=partial)
+    coverage = check_coverage(name, [c for c in resolved if c], partial=partial, uploadable=True)
     unmatched = {
         code: int(line)
         for code, line, target in zip(frame["code_insee"], frame["_line"], resolved, strict=True)

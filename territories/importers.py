@@ -184,11 +184,12 @@ class Coverage:
         }
 
 
-def check_coverage(name: str, codes, *, partial: bool, consequence: str = "") -> Coverage:
+def check_coverage(name: str, codes, *, partial: bool, consequence: str = "", uploadable=False) -> Coverage:
     """Compare the départements of the commune ``codes`` of a file with those loaded.
 
     A file missing loaded départements is refused unless ``partial`` is given; then only the
-    départements it covers are updated. The first import (nothing loaded) is national.
+    départements it covers are updated. The first import (nothing loaded) is national. The refusal
+    names the upload page's box only for files that page takes (``uploadable``).
     """
     loaded = loaded_departements()
     in_file = {departement_of(c) for c in codes if c}
@@ -202,7 +203,8 @@ def check_coverage(name: str, codes, *, partial: bool, consequence: str = "") ->
         raise ImportRejected.single(
             name,
             f"ce fichier couvre {len(covered & loaded)} département{plural} sur {len(loaded)}"
-            f"{f' ({shown})' if shown else ''} : utilisez --partiel (case « fichier partiel » du dépôt) "
+            f"{f' ({shown})' if shown else ''} : utilisez --partiel"
+            f"{' (case « fichier partiel » du dépôt)' if uploadable else ''} "
             f"pour ne mettre à jour que ceux-ci{consequence}",
         )
     return Coverage(loaded, covered & loaded, True)

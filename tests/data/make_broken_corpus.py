@@ -423,7 +423,7 @@ CASES = [
         (
             "communes_23_48.json.xz",
             "ce fichier couvre 2 départements sur 3 (23, 48)",
-            "--partiel",
+            "utilisez --partiel pour ne mettre à jour que ceux-ci",  # imported by command only
             "marquerait obsolètes 21 communes (75 : 21)",
         ),
         what="COG de la Creuse et de la Lozère seules",
@@ -465,7 +465,12 @@ CASES = [
         "sirene_48.csv",
         lambda: keep_lines(sirene_text(), lambda line: line.startswith("48")),
         "refused",
-        ("sirene_48.csv", "ce fichier couvre 1 département sur 3 (48)", "retirerait l’offre"),
+        (
+            "sirene_48.csv",
+            "ce fichier couvre 1 département sur 3 (48)",
+            "utilisez --partiel (case « fichier partiel » du dépôt)",  # the upload page takes it
+            "retirerait l’offre",
+        ),
         what="offre de médecins de la Lozère seule",
     ),
     Case(
