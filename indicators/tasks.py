@@ -5,9 +5,22 @@ With no broker configured (``CELERY_TASK_ALWAYS_EAGER``) they run in-process. ``
 then marks the interrupted run failed and retries it in a fresh run (see ``services.execute``).
 """
 
+import threading
+
 from celery import shared_task
+from celery.signals import worker_process_init
 
 from . import services
+
+
+@worker_process_init.connect
+def load_engine(**kwargs):
+    """A worker process loads the compiled catchment kernel as it starts (≈ 0.3 s from numba's
+    cache; several seconds to compile after an install), in a thread: Celery expects a new process
+    to report alive within seconds, and a run arriving meanwhile simply waits for the same load."""
+    from .engine import grid
+
+    threading.Thread(target=grid.warm_up, name="engine-warm-up", daemon=True).start()
 
 
 @shared_task(

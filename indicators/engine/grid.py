@@ -170,3 +170,12 @@ def radius_csr(
                 at += 1
         indptr[i + 1] = at
     return indptr, indices[:at].copy(), values[:at].copy()
+
+
+def warm_up() -> None:
+    """Load (or, after an install, compile) the kernel for the argument types the engine passes,
+    so that the first run of a process does not wait for it."""
+    xy = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    bounds, weights = np.array([10.0]), np.array([1.0, 0.0])
+    for kind in (VALUE_MINUTES, VALUE_WEIGHT):
+        radius_csr(xy, np.arange(2, dtype=np.int64), 15000.0, 0.0013, 20.0, bounds, weights, True, kind)
