@@ -7,8 +7,8 @@ Needs the base loaded (``manage.py load_all``). Each repetition is what an admin
 import: read the inputs, build the catchment, compute every indicator of every commune, aggregate
 every zone, classify, write the values, compare with the current run and switch. The catchment
 cache is cleared before each run (a cold engine); the compiled kernel is loaded first, as a Celery
-worker process does when it starts, and that load is printed apart. Runs created here are published like any other
-(same inputs: the values do not change).
+worker process does when it starts, and that load is printed apart. Runs created here are
+published like any other (same inputs: the values do not change).
 
 Prints the total (median) and, beside it, the stage times stored by the run (``stage_seconds``);
 « bascule » is the rest: diff with the previous run and the atomic switch.
