@@ -180,8 +180,27 @@ def run_detail(request, pk):
             "flags": estimate_flags(run) if run.status == ComputationRun.Status.SUCCEEDED else {},
             "zonage": zonage_tables(run),
             "zone_labels": [ZONE_LABELS[z] for z in ZONES],
+            "stages": stage_times(run),
         },
     )
+
+
+STAGE_LABELS = {
+    "lecture": "lecture des données",
+    "aire": "aire de 20 minutes",
+    "calcul": "indicateurs des communes",
+    "agregation": "agrégation par zone",
+    "classement": "classement",
+    "ecriture": "écriture",
+}
+
+
+def stage_times(run) -> str:
+    """« lecture des données 0,5 s ; … » from the stage times stored by the run ("" before they
+    were stored)."""
+    stages = (run.summary or {}).get("stage_seconds") or {}
+    parts = [f"{STAGE_LABELS[k]} {stages[k]:.2f} s".replace(".", ",") for k in STAGE_LABELS if k in stages]
+    return " ; ".join(parts)
 
 
 def zonage_tables(run) -> list[dict]:

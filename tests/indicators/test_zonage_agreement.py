@@ -106,3 +106,11 @@ def test_command_and_run_page_show_the_agreement(client, zoned_run):
     page = client.get(zoned_run.get_absolute_url()).content.decode()
     assert "Accord avec le zonage ARS médecins" in page
     assert f"kappa de Cohen {kappa:.3f}".replace(".", ",") in page
+
+
+def test_run_page_shows_the_stage_times(client, zoned_run):
+    stages = zoned_run.summary["stage_seconds"]
+    assert set(stages) == {"lecture", "aire", "calcul", "agregation", "classement", "ecriture"}
+    page = client.get(zoned_run.get_absolute_url()).content.decode()
+    assert f"agrégation par zone {stages['agregation']:.2f} s".replace(".", ",") in page
+    assert f"écriture {stages['ecriture']:.2f} s".replace(".", ",") in page
