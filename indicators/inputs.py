@@ -12,10 +12,9 @@ import functools
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, FloatField, Func
 
 from offers.models import GPSupply
-from territories.models import Commune, Dataset
+from territories.models import Commune, Dataset, lon_lat
 
 from .models import TravelTime
 
@@ -51,8 +50,7 @@ def load_atoms() -> Atoms:
     rows = list(
         Commune.objects.filter(is_active=True, point__isnull=False)
         .order_by("code")
-        .annotate(lon=Func(F("point"), function="ST_X", output_field=FloatField()))
-        .annotate(lat=Func(F("point"), function="ST_Y", output_field=FloatField()))
+        .annotate(**lon_lat("point"))
         .values_list(
             "code",
             "name",

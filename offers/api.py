@@ -27,9 +27,9 @@ Access times built on these sites are estimates, not the official list of author
 
 import numpy as np
 import pandas as pd
-from django.db.models import Exists, F, FloatField, Func, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 
-from territories.models import Commune, Dataset
+from territories.models import Commune, Dataset, lon_lat
 
 from .importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
 from .models import (
@@ -89,12 +89,6 @@ def current_hospital_activity_dataset() -> Dataset | None:
     ) or latest_hospital_activity_dataset(SIRENE.source)
 
 
-def _coordinate(function, field):
-    """A point's longitude (ST_X) or latitude (ST_Y) read as a number by the database (PostGIS and
-    SpatiaLite alike), not through a GEOS object per row; NULL without a point."""
-    return Func(F(field), function=function, output_field=FloatField())
-
-
 def hospital_poles(min_establishments: int = POLE_HOSPITALIER_MIN_ESTABLISHMENTS) -> pd.DataFrame:
     """Communes counting at least ``min_establishments`` SIRENE establishments 86.10Z (proxy).
 
@@ -109,7 +103,7 @@ def hospital_poles(min_establishments: int = POLE_HOSPITALIER_MIN_ESTABLISHMENTS
                 dataset=dataset, establishments__gte=min_establishments, commune__is_active=True
             )
             .order_by("commune_id")
-            .annotate(lon=_coordinate("ST_X", "commune__point"), lat=_coordinate("ST_Y", "commune__point"))
+            .annotate(**lon_lat("commune__point"))
             .values_list("commune_id", "commune__name", "establishments", "lon", "lat")
         )
     frame = pd.DataFrame(rows, columns=POLE_COLUMNS)
@@ -149,7 +143,7 @@ def emergency_sites(include_hospital_poles: bool = True) -> pd.DataFrame:
     """
     offers = registry_emergency_offers().order_by("pk")
     records = list(
-        offers.annotate(lon=_coordinate("ST_X", "location"), lat=_coordinate("ST_Y", "location")).values_list(
+        offers.annotate(**lon_lat("location")).values_list(
             "pk", "name", "commune_id", "lon", "lat", "location_precision", "emergency_basis"
         )
     )

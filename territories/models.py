@@ -6,10 +6,20 @@ custom perimeters hold an explicit set. Reference tables are keyed by official c
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import Sum
+from django.db.models import F, FloatField, Func, Sum
 from django.urls import reverse
 
 from .constants import WGS84
+
+
+def lon_lat(field: str) -> dict:
+    """Annotations ``lon`` and ``lat`` of a point field read as numbers by the database (ST_X /
+    ST_Y, PostGIS and SpatiaLite alike; NULL without a point), never through a GEOS object per row:
+    ``queryset.annotate(**lon_lat("point"))``."""
+    return {
+        "lon": Func(F(field), function="ST_X", output_field=FloatField()),
+        "lat": Func(F(field), function="ST_Y", output_field=FloatField()),
+    }
 
 
 class Dataset(models.Model):
