@@ -245,7 +245,8 @@ class Catchment:
             full[index] = d_ratio
             result += self.weights @ full
             return result
-        indptr, indices, data = self.weights_t.indptr, self.weights_t.indices, self.weights_t.data
+        transposed = self.weights_t  # one matrix, even if a concurrent what-if grows the catchment
+        indptr, indices, data = transposed.indptr, transposed.indices, transposed.data
         for j, dr in zip(index, d_ratio, strict=True):
             if dr != 0.0:
                 start, end = indptr[j], indptr[j + 1]
