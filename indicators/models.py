@@ -6,6 +6,7 @@ classification rule version, its status, progress, duration and its diff with th
 A run becomes *current* only once complete (atomic switch): pages read the current run only.
 """
 
+import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -103,6 +104,20 @@ class ClassificationRule(models.Model):
         if apl < self.fragile_below:
             return Classification.AplClass.FRAGILE
         return Classification.AplClass.SUFFICIENT
+
+    def classify_apls(self, apl) -> np.ndarray:
+        """:meth:`classify_apl` of a whole array at once (NaN: « inconnu »), as class codes."""
+        apl = np.asarray(apl, dtype=float)
+        labels = Classification.AplClass
+        return np.where(
+            np.isnan(apl),
+            labels.UNKNOWN.value,
+            np.where(
+                apl < self.underserved_below,
+                labels.UNDERSERVED.value,
+                np.where(apl < self.fragile_below, labels.FRAGILE.value, labels.SUFFICIENT.value),
+            ),
+        ).astype(object)
 
     def as_dict(self):
         return {

@@ -465,20 +465,6 @@ def zone_values(atoms, values: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]
     return levels
 
 
-def apl_classes(apl: np.ndarray, rule: ClassificationRule) -> np.ndarray:
-    """The rule's class of each APL (« inconnu » for NaN), as an array of class codes."""
-    labels = Classification.AplClass
-    return np.where(
-        np.isnan(apl),
-        labels.UNKNOWN.value,
-        np.where(
-            apl < rule.underserved_below,
-            labels.UNDERSERVED.value,
-            np.where(apl < rule.fragile_below, labels.FRAGILE.value, labels.SUFFICIENT.value),
-        ),
-    ).astype(object)
-
-
 def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict) -> tuple[pd.DataFrame, dict]:
     """The class of each commune's territoire de vie-santé, as the ARS zonage decides it.
 
@@ -513,7 +499,7 @@ def mesh_classes(atoms, apl: np.ndarray, rule: ClassificationRule, levels: dict)
         index=pd.Index(shared.index.to_numpy(), name="code"),
     )
     mesh = pd.concat([mesh, parents])
-    mesh["mesh_class"] = apl_classes(mesh["mesh_apl"].to_numpy(dtype=float), rule)
+    mesh["mesh_class"] = rule.classify_apls(mesh["mesh_apl"])
     described = {
         "rule_version": rule.version,
         "underserved_below": rule.underserved_below,
@@ -552,7 +538,7 @@ def classify(levels, rule: ClassificationRule, zoning: dict, mesh: pd.DataFrame 
     parts = []
     for level, frame in levels.items():
         codes = frame.index.astype(str)
-        apl_class = apl_classes(frame["apl_mg"].to_numpy(dtype=float), rule)
+        apl_class = rule.classify_apls(frame["apl_mg"])
         if level == "commune":
             measure = frame["temps_urgences"].to_numpy(dtype=float)
             far = measure > rule.emergency_minutes

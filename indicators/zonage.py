@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from territories.models import Commune
 
-from .models import Classification, IndicatorValue, PublishedZoneValue
+from .models import Classification, ClassificationRule, IndicatorValue, PublishedZoneValue
 from .values import fixed_fr
 
 CLASSES = ["sous_dense", "fragile", "non_deficitaire"]
@@ -96,13 +96,23 @@ class Agreement:
     zoned: int = 0  # communes (atoms) with a zone
 
 
-def _classify(value, limits):
-    if value is None:
-        return None
-    underserved, fragile = limits
-    if value < underserved:
-        return "sous_dense"
-    return "fragile" if value < fragile else "non_deficitaire"
+def _tabulate(zones, communes, value_of, rule):
+    """Count the zoned communes by (class of ``value_of(code, commune)``, zone), in communes and in
+    population; communes the source gives no value are counted apart."""
+    by_communes, by_population = Table(), Table()
+    without = 0
+    for code, zone in zones.items():
+        commune = communes.get(code)
+        if commune is None or zone not in ZONES:
+            continue
+        value = value_of(code, commune)
+        if value is None:
+            without += 1
+            continue
+        cls = rule.classify_apl(value).value
+        by_communes.counts[cls][zone] += 1
+        by_population.counts[cls][zone] += commune["population"] or 0
+    return by_communes, by_population, without
 
 
 def zoned_atoms(run) -> dict[str, str]:
@@ -119,7 +129,7 @@ def agreement(run, mesh="commune", source="run") -> Agreement:
 
     if mesh not in MESHES or source not in SOURCES:
         raise ValueError(f"maille {mesh!r} ou source {source!r} inconnue")
-    limits = (run.rule.underserved_below, run.rule.fragile_below) if run.rule else (2.5, 4.0)
+    rule = run.rule or ClassificationRule()  # a run without a rule: the default thresholds
     zones = zoned_atoms(run)
     communes = {
         c["code"]: c
@@ -129,7 +139,7 @@ def agreement(run, mesh="commune", source="run") -> Agreement:
     }
     millesime = None
     if mesh == "tvs":
-        return _tvs_agreement(run, source, zones, communes, limits)
+        return _tvs_agreement(run, source, zones, communes, rule)
     level = "commune" if mesh == "commune" else "bassin-de-vie"
     if mesh == "commune":  # the communes themselves, and the commune of an arrondissement
         needed = set(communes) | {c["parent_id"] for c in communes.values() if c["parent_id"]}
@@ -153,27 +163,18 @@ def agreement(run, mesh="commune", source="run") -> Agreement:
                 zone_code__in=sorted(filter(None, needed)),
             ).values_list("zone_code", "value")
         )
-    by_communes, by_population = Table(), Table()
-    without = 0
-    for code, zone in zones.items():
-        commune = communes.get(code)
-        if commune is None or zone not in ZONES:
-            continue
+
+    def value_of(code, commune):
         if mesh == "commune":
             # an arrondissement without its own published figure takes its commune's
-            value = values.get(code, values.get(commune["parent_id"]))
-        else:
-            value = values.get(commune["bassin_de_vie_id"] or commune["parent__bassin_de_vie_id"])
-        cls = _classify(value, limits)
-        if cls is None:
-            without += 1
-            continue
-        by_communes.counts[cls][zone] += 1
-        by_population.counts[cls][zone] += commune["population"] or 0
-    return Agreement(mesh, source, millesime, by_communes, by_population, without, len(zones))
+            return values.get(code, values.get(commune["parent_id"]))
+        return values.get(commune["bassin_de_vie_id"] or commune["parent__bassin_de_vie_id"])
+
+    tables = _tabulate(zones, communes, value_of, rule)
+    return Agreement(mesh, source, millesime, *tables, len(zones))
 
 
-def _tvs_agreement(run, source, zones, communes, limits) -> Agreement:
+def _tvs_agreement(run, source, zones, communes, rule) -> Agreement:
     """At the mesh of the run's classification: the TVS (or the bassin de vie standing in for it).
 
     The run stored each commune's TVS, its population-weighted APL and class; for the DREES APL the
@@ -215,16 +216,5 @@ def _tvs_agreement(run, source, zones, communes, limits) -> Agreement:
                 sums[zone] = (total + value * population, weight + population)
         apl_of = {zone: total / weight for zone, (total, weight) in sums.items() if weight}
         stored = {code: (zone, apl_of.get(zone)) for code, (zone, _apl) in stored.items()}
-    by_communes, by_population = Table(), Table()
-    without = 0
-    for code, zone in zones.items():
-        commune = communes.get(code)
-        if commune is None or zone not in ZONES:
-            continue
-        cls = _classify(stored.get(code, ("", None))[1], limits)
-        if cls is None:
-            without += 1
-            continue
-        by_communes.counts[cls][zone] += 1
-        by_population.counts[cls][zone] += commune["population"] or 0
-    return Agreement("tvs", source, millesime, by_communes, by_population, without, len(zones))
+    tables = _tabulate(zones, communes, lambda code, _commune: stored.get(code, ("", None))[1], rule)
+    return Agreement("tvs", source, millesime, *tables, len(zones))
