@@ -149,14 +149,14 @@ def registry_count(code: str, zone=None) -> Measurement:
 def measure(code: str, zone=None) -> Measurement | None:
     if code in REGISTRY_COUNTS:
         return registry_count(code, zone)
-    from .values import computed_measurement  # implemented with the computation runs
+    from indicators.values import computed_measurement  # implemented with the computation runs
 
     return computed_measurement(code, zone)
 
 
 def measure_many(codes, zone=None, cache=None) -> dict[str, Measurement | None]:
     """``measure`` for several codes of one zone in a few queries; share ``cache`` across zones."""
-    from .values import computed_measurements
+    from indicators.values import computed_measurements
 
     cache = cache if cache is not None else {}
     codes = list(dict.fromkeys(codes))

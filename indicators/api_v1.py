@@ -29,10 +29,10 @@ from territories.api_common import (
 from territories.api_v1 import Level, TerritoryRef, ref
 from territories.zones import get_zone, parent_zones
 
-from .dashboard import RUN_CODES, member_levels, ranking
-from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
-from .published import official_apl, official_commune_classes
-from .values import atoms_of_zone, computed_measurements, supply_is_proxy
+from indicators.dashboard import RUN_CODES, member_levels, ranking
+from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+from indicators.published import official_apl, official_commune_classes
+from indicators.values import atoms_of_zone, computed_measurements, supply_is_proxy
 
 router = Router(tags=["Indicateurs"])
 SUPPLY_CODES = ("densite_mg", "apl_mg")  # the indicators that count the GP supply
@@ -496,7 +496,7 @@ def zone_map(request, level: Level, code: str, indicateur: MapIndicator = "apl")
     l’indicateur choisi (``apl`` : l’APL officielle quand elle est publiée)."""
     zone = get_zone(level, code)
     atoms = atoms_of_zone(zone)  # a région at most: about 5,000 communes
-    from .views import classes_payload
+    from indicators.views import classes_payload
 
     data = classes_payload(atoms)
     values = {}

@@ -6,7 +6,7 @@ Building a model reads the run's own inputs (its supply dataset, its travel-time
 
 import threading
 
-from . import inputs
+from indicators import inputs
 
 _models: dict[int, dict] = {}
 _lock = threading.Lock()
@@ -17,7 +17,7 @@ def model_for(run) -> dict:
         model = _models.get(run.pk)
     if model is not None:
         return model
-    from .services import build_model
+    from indicators.services import build_model
 
     params = run.parameters
     atoms = inputs.load_atoms()

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from territories.zones import parent_zones
 
-from .models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
-from .published import official_apl
-from .values import FRANCE, estimate_flags, key_of, perimeter_value, values_for
-from .values import fixed_fr as fr
+from indicators.models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
+from indicators.published import official_apl
+from indicators.values import FRANCE, estimate_flags, key_of, perimeter_value, values_for
+from indicators.values import fixed_fr as fr
 
 RUN_CARDS = [  # (order, indicator code, decimals)
     (30, "densite_mg", 0),
@@ -260,7 +260,7 @@ def key_figure_cards(request, zone):
     if key is not None and cards:
         from django.utils.http import urlencode
 
-        from .dashboard import member_levels
+        from indicators.dashboard import member_levels
 
         actions = [
             ("Comparer avec…", reverse("indicators:compare") + "?" + urlencode({"t": f"{key[0]}:{key[1]}"}))

@@ -8,8 +8,8 @@ import numpy as np
 
 from offers.models import GPSupply
 
-from .models import ComputationRun, IndicatorValue, PublishedIndicatorValue
-from .published import APL, MAIN_VARIANT, apl_class, thresholds
+from indicators.models import ComputationRun, IndicatorValue, PublishedIndicatorValue
+from indicators.published import APL, MAIN_VARIANT, apl_class, thresholds
 
 
 @dataclass

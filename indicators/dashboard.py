@@ -12,9 +12,9 @@ from django.db.models import Sum
 
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
 
-from .models import Classification, ComputationRun, PublishedZoneValue
-from .published import APL, MAIN_VARIANT, apl_class, official_commune_classes, thresholds
-from .values import estimate_flags, keys_condition, supply_is_proxy, values_for
+from indicators.models import Classification, ComputationRun, PublishedZoneValue
+from indicators.published import APL, MAIN_VARIANT, apl_class, official_commune_classes, thresholds
+from indicators.values import estimate_flags, keys_condition, supply_is_proxy, values_for
 
 RUN_CODES = ["densite_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]
 LEVEL_LABELS = {
@@ -167,7 +167,7 @@ def member_keys(zone, member_level) -> list[tuple[str, str, str]]:
     communes is in it."""
     communes = zone.communes() if not isinstance(zone, Commune) else Commune.objects.filter(pk=zone.pk)
     if member_level == "commune":
-        from .values import atoms_of_zone
+        from indicators.values import atoms_of_zone
 
         atoms = atoms_of_zone(zone)
         return [

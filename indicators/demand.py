@@ -24,7 +24,7 @@ import pandas as pd
 
 from territories.models import Dataset
 
-from .models import AgePopulation, AgeWeight
+from indicators.models import AgePopulation, AgeWeight
 
 RAW_TEXT = "population municipale (non standardisée par âge : {reason})"
 

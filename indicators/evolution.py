@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from territories.zones import level_of
 
-from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue, PublishedZoneValue
-from .published import APL, MAIN_VARIANT
-from .values import key_of
+from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue, PublishedZoneValue
+from indicators.published import APL, MAIN_VARIANT
+from indicators.values import key_of
 
 MAX_RUNS = 12
 RUN_CODES = ["apl_mg", "densite_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]

@@ -14,10 +14,10 @@ from territories.models import Commune
 from territories.sections import render_fiche_blocks
 from territories.zones import level_of, parent_zones
 
-from .dashboard import columns, figures, official_millesimes
-from .models import ComputationRun
-from .published import official_commune_classes, official_datasets
-from .values import FRANCE, atoms_of_zone
+from indicators.dashboard import columns, figures, official_millesimes
+from indicators.models import ComputationRun
+from indicators.published import official_commune_classes, official_datasets
+from indicators.values import FRANCE, atoms_of_zone
 
 CLASS_COLORS = {
     "sous_dense": "#b2182b",
@@ -78,7 +78,7 @@ def _perimeter_rows(zone, request):
     at read time by the same rules), with the comparisons each card carries."""
     from territories.sections import render_cards
 
-    from .dashboard import Column
+    from indicators.dashboard import Column
 
     cards = [c for c in render_cards(request, zone) if c.get("value") is not None]
     labels = [label for label, _ in cards[0]["comparisons"]] if cards else []
@@ -96,7 +96,7 @@ def _perimeter_rows(zone, request):
 
 
 def fiche_context(zone, request=None):
-    from .values import key_of
+    from indicators.values import key_of
 
     if key_of(zone) is None:
         rows, places = _perimeter_rows(zone, request)
@@ -121,7 +121,7 @@ def fiche_context(zone, request=None):
     cols = [c for c in columns(run, millesimes) if c.label]
     rows = [{"column": c, "cells": [data[k].get(c.key) for k in keys]} for c in cols]
     official = official_datasets(millesimes)
-    from .cards import zone_label
+    from indicators.cards import zone_label
 
     return {
         "zone": zone,

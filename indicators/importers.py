@@ -14,7 +14,7 @@ from territories.importers import CodeResolver
 from territories.importing import ImportRejected, Problem, SourceInfo, run_import, sync_rows
 from territories.readers import read_bytes, read_csv
 
-from .models import AgePopulation, AgeWeight, TravelTime
+from indicators.models import AgePopulation, AgeWeight, TravelTime
 
 
 def matrix_source(
@@ -132,7 +132,7 @@ def normalize_header(text) -> str:
 
 def _column_role(header: str) -> str | None:
     """Role of a normalised DREES header: code, name, an APL variant, or a population."""
-    from .models import PublishedIndicatorValue as P
+    from indicators.models import PublishedIndicatorValue as P
 
     if not header:
         return None
@@ -334,7 +334,7 @@ def _is_unit_row(row, columns) -> bool:
 def _import_drees_apl(dataset, path, table, year):
     from territories.models import Commune
 
-    from .models import PublishedIndicatorValue
+    from indicators.models import PublishedIndicatorValue
 
     where, columns, header = table["where"], table["columns"], table["header"]
     resolver = CodeResolver.load()
@@ -495,7 +495,7 @@ def _import_drees_apl(dataset, path, table, year):
         obsolete_missing=True,
         scope={"indicator_code": APL_CODE, "millesime": year},
     )
-    from .published import aggregate_published
+    from indicators.published import aggregate_published
 
     dataset.report["zones_agregees"] = aggregate_published(APL_CODE, year, dataset)
     return counts
@@ -818,7 +818,7 @@ def import_drees_age_weights(path: Path, *, millesime=None, dry_run=False):
         return run_import(info, [path], refuse, dry_run=dry_run)
 
     def work(dataset):
-        from .models import AgeWeight
+        from indicators.models import AgeWeight
 
         dataset.rows_read = len(rows)
         dataset.report = {

@@ -16,7 +16,7 @@ import pandas as pd
 from offers.models import GPSupply
 from territories.models import Commune, Dataset, lon_lat
 
-from .models import TravelTime
+from indicators.models import TravelTime
 
 
 @dataclasses.dataclass

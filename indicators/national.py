@@ -15,9 +15,9 @@ from territories.constants import NATIONAL_COORD_PRECISION, NATIONAL_SIMPLIFY_TO
 from territories.geojson import feature, feature_collection
 from territories.models import Departement
 
-from .models import ComputationRun, IndicatorValue, PublishedZoneValue
-from .published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
-from .values import estimate_flags
+from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
+from indicators.published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
+from indicators.values import estimate_flags
 
 RUN_INDICATORS = ["densite_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]
 # (key, label, unit, decimals, higher is better, official) — the choices of the map

@@ -25,11 +25,11 @@ from django.db.models import Q
 
 from territories.models import Commune
 
-from .cache import model_for
-from .models import PublishedIndicatorValue, PublishedZoneValue
-from .published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
-from .values import fixed_fr
-from .whatif import LEVEL_MODELS, Change, WhatIf, WhatIfError
+from indicators.cache import model_for
+from indicators.models import PublishedIndicatorValue, PublishedZoneValue
+from indicators.published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
+from indicators.values import fixed_fr
+from indicators.whatif import LEVEL_MODELS, Change, WhatIf, WhatIfError
 
 NEW_GP_CONSULTATIONS = 5_400  # DREES: activity imputed to a GP without a previous year
 OPEN_GPS = "official_add"

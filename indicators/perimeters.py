@@ -19,9 +19,9 @@ from territories.search import search
 from territories.sections import render_cards
 from territories.selection import parse_communes
 
-from .dashboard import ranking
-from .perms import can_build_perimeter, can_edit_perimeter, can_view_perimeter
-from .values import atoms_of_zone
+from indicators.dashboard import ranking
+from indicators.perms import can_build_perimeter, can_edit_perimeter, can_view_perimeter
+from indicators.values import atoms_of_zone
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
@@ -167,7 +167,7 @@ def perimeter_detail(request, pk):
 
 @require_GET
 def perimeter_export(request, pk, fmt):
-    from .views import _export
+    from indicators.views import _export
 
     if fmt not in ("csv", "xlsx"):
         raise Http404("Format inconnu")
@@ -188,7 +188,7 @@ def perimeter_export(request, pk, fmt):
 
 @require_GET
 def perimeter_geojson(request, pk):
-    from .views import classes_payload
+    from indicators.views import classes_payload
 
     perimeter = get_object_or_404(Perimeter, pk=pk)
     if not can_view_perimeter(request.user, perimeter):
@@ -200,7 +200,7 @@ def perimeter_geojson(request, pk):
 def perimeter_fiche(request, pk):
     from django.http import HttpResponse
 
-    from .fiche import fiche_pdf
+    from indicators.fiche import fiche_pdf
 
     perimeter = get_object_or_404(Perimeter, pk=pk)
     if not can_view_perimeter(request.user, perimeter):

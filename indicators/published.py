@@ -19,8 +19,8 @@ from django.db.models import Q
 
 from territories.models import Commune
 
-from .models import ClassificationRule, PublishedIndicatorValue, PublishedZoneValue
-from .values import FRANCE, atoms_of_zone, key_of
+from indicators.models import ClassificationRule, PublishedIndicatorValue, PublishedZoneValue
+from indicators.values import FRANCE, atoms_of_zone, key_of
 
 APL = "apl_mg"
 MAIN_VARIANT = PublishedIndicatorValue.Variant.NO_AGE_LIMIT
@@ -337,7 +337,7 @@ def published_apl(zone=None, indicator=APL):
     """Backward-compatible summary used by the definition page: the latest millésime's variants
     of a zone (France when ``zone`` is None)."""
     if zone is None:
-        from .values import FRANCE as _FR
+        from indicators.values import FRANCE as _FR
 
         rows = PublishedZoneValue.objects.filter(
             indicator_code=indicator, level=_FR[0], zone_code=_FR[1]

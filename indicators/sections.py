@@ -13,10 +13,10 @@ from territories.models import Commune
 from territories.text import normalize_name
 from territories.zones import level_of, parent_zones
 
-from .models import ComputationRun, IndicatorDefinition, IndicatorValue
-from .perms import can_simulate
-from .published import official_apl
-from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, unit_label, values_for
+from indicators.models import ComputationRun, IndicatorDefinition, IndicatorValue
+from indicators.perms import can_simulate
+from indicators.published import official_apl
+from indicators.values import FRANCE, atoms_of_zone, classes_for, estimate_flags, key_of, unit_label, values_for
 
 # Above this many communes the table twin of the map is summarised (counts per class) and
 # the commune-by-commune table is left to the smaller zones' pages.

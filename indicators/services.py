@@ -25,8 +25,8 @@ from django.utils import timezone
 from offers.models import RETIREMENT_AGE
 from territories.models import Dataset
 
-from . import inputs, partitions
-from .models import Classification, ClassificationRule, ComputationRun, IndicatorValue
+from indicators import inputs, partitions
+from indicators.models import Classification, ClassificationRule, ComputationRun, IndicatorValue
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def _progress(run, percent, step, delay):
 
 def build_model(params, atoms, supply_frame, rule=None):
     """Everything the engine needs for one run: times, catchment, supply and demand arrays."""
-    from .engine import Catchment, MatrixTimes, StraightLineTimes, to_metric
+    from indicators.engine import Catchment, MatrixTimes, StraightLineTimes, to_metric
 
     index = atoms.index
     xy = to_metric(atoms.frame["lon"].to_numpy(), atoms.frame["lat"].to_numpy())
@@ -258,7 +258,7 @@ def build_model(params, atoms, supply_frame, rule=None):
         steps=tuple(tuple(s) for s in apl["steps"]),
         columns=np.flatnonzero(gp > 0),
     )
-    from .demand import demand_for
+    from indicators.demand import demand_for
 
     population = atoms.frame["population"].to_numpy(dtype=float)
     # The population, or its age-standardised version (indicators/demand.py).
@@ -361,7 +361,7 @@ def supply_arrays(frame, atoms, exclude_aged_65_plus=False):
 
 
 def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
-    from .engine import nearest_minutes, nearest_minutes_matrix, to_metric
+    from indicators.engine import nearest_minutes, nearest_minutes_matrix, to_metric
 
     params = model["params"]
     population = model.get("population", model["demand"])
@@ -583,7 +583,7 @@ def ensure_reference_data():
     restored here, idempotently, if a flushed database lost them)."""
     from django.apps import apps
 
-    from .models import IndicatorDefinition
+    from indicators.models import IndicatorDefinition
 
     migration = importlib.import_module("indicators.migrations.0002_seed_definitions_and_rule")
     missing = set(d["code"] for d in migration.DEFINITIONS) - set(
@@ -656,7 +656,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
             "provider": "matrix",
             "dataset_id": matrix.pk,
         }
-    from . import demand as demand_module
+    from indicators import demand as demand_module
 
     choice = demand_module.choose()
     params["apl"] = {
@@ -763,7 +763,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
         run.finished_at = timezone.now()
         run.save()
         run.datasets.set(used)
-    from .cache import forget_other_runs
+    from indicators.cache import forget_other_runs
 
     forget_other_runs(run.pk)
     prune_old_runs()
@@ -826,7 +826,7 @@ def publish_run(run, *, user=None) -> ComputationRun:
             f"publié{' par ' + user.get_username() if user else ''} le {timezone.localtime():%d/%m/%Y %H:%M}"
         )
         run.save()
-    from .cache import forget_other_runs
+    from indicators.cache import forget_other_runs
 
     forget_other_runs(run.pk)
     return run

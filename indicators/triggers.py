@@ -8,7 +8,7 @@ import logging
 
 from django.db import transaction
 
-from .models import ComputationRun
+from indicators.models import ComputationRun
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def defer(active: bool) -> bool:
 
 def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> ComputationRun:
     """Create a pending run and send the task once the current transaction commits."""
-    from . import services
-    from .tasks import recompute_indicators
+    from indicators import services
+    from indicators.tasks import recompute_indicators
 
     run = services.create_run(trigger, user=user, dataset=dataset)
 

@@ -29,7 +29,7 @@ from offers.importers import import_finess, import_gp_supply, import_hospitals, 
 from territories.importing import ImportRejected, file_checksum
 from territories.models import Dataset
 
-from .importers import (
+from indicators.importers import (
     age_structure_source,
     age_weights_source,
     import_age_structure,
@@ -39,7 +39,7 @@ from .importers import (
     is_synthetic_name,
     matrix_source,
 )
-from .models import DatasetUpload
+from indicators.models import DatasetUpload
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import perimeters, views
+from indicators import perimeters, views
 
 app_name = "indicators"
 urlpatterns = [

@@ -7,7 +7,7 @@ from django.utils import timezone
 from territories.models import Commune
 from territories.zones import LEVELS, zone_key
 
-from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 
 FRANCE = ("france", "FR")
 
@@ -166,7 +166,7 @@ def computed_measurements(codes, zone=None, cache=None) -> dict:
 
 
 def _measurement(run, definition, value, zone, run_datasets):
-    from .api import Measurement
+    from indicators.api import Measurement
 
     code = definition.code
     is_estimate = estimate_flags(run).get(code, run.is_estimate)

@@ -21,17 +21,17 @@ from territories.models import Commune
 from territories.text import normalize_name
 from territories.zones import get_zone, level_of
 
-from . import services, triggers
-from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
-from .official_whatif import ACTIONS as OFFICIAL_ACTIONS
-from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
-from .perms import can_simulate, can_trigger_run, can_upload_dataset
-from .published import latest_official, official_commune_classes, published_apl
-from .sections import access_section
-from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
-from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
-from .zonage import MESHES, ZONE_LABELS, ZONES
-from .zonage import agreement as zonage_agreement
+from indicators import services, triggers
+from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+from indicators.official_whatif import ACTIONS as OFFICIAL_ACTIONS
+from indicators.official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
+from indicators.perms import can_simulate, can_trigger_run, can_upload_dataset
+from indicators.published import latest_official, official_commune_classes, published_apl
+from indicators.sections import access_section
+from indicators.values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
+from indicators.whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
+from indicators.zonage import MESHES, ZONE_LABELS, ZONES
+from indicators.zonage import agreement as zonage_agreement
 
 
 @require_GET
@@ -301,7 +301,7 @@ def classes_payload(atoms):
 @cached(limit=False)
 def france_geojson(request):
     """The national map layer (départements with every indicator), cached per run and import."""
-    from .national import france_layer
+    from indicators.national import france_layer
 
     return HttpResponse(france_layer(), content_type="application/json")
 
@@ -429,10 +429,10 @@ def _require_upload_permission(request):
 @require_http_methods(["GET", "POST"])
 def upload_list(request):
     """Upload a data file: saved under MEDIA_ROOT/imports/<uuid>/, imported by a Celery task."""
-    from .forms import DatasetUploadForm
-    from .models import DatasetUpload
-    from .tasks import import_uploaded_file
-    from .uploads import absolute_path, start_in_background, store_upload
+    from indicators.forms import DatasetUploadForm
+    from indicators.models import DatasetUpload
+    from indicators.tasks import import_uploaded_file
+    from indicators.uploads import absolute_path, start_in_background, store_upload
 
     denied = _require_upload_permission(request)
     if denied:
@@ -501,7 +501,7 @@ def upload_list(request):
 
 @require_GET
 def upload_detail(request, pk):
-    from .models import DatasetUpload
+    from indicators.models import DatasetUpload
 
     denied = _require_upload_permission(request)
     if denied:
@@ -515,7 +515,7 @@ def upload_status(request, pk):
     """The state of an import, polled by its page until it ends (then the page reloads)."""
     from django.utils import timezone
 
-    from .models import DatasetUpload
+    from indicators.models import DatasetUpload
 
     if not can_upload_dataset(request.user):
         return JsonResponse({"error": "réservé aux administrateurs qui importent"}, status=403)
@@ -538,7 +538,7 @@ MAX_COMPARED = 5
 
 
 def _export_sources(run, millesimes, columns):
-    from .published import official_datasets
+    from indicators.published import official_datasets
 
     sources = [
         (f"{d.title} — {d.publisher}", d.millesime, d.licence, "valeurs publiées")
@@ -576,7 +576,7 @@ def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):
 
 @require_GET
 def ranking_view(request, level, code):
-    from .dashboard import LEVEL_LABELS, member_levels, ranking
+    from indicators.dashboard import LEVEL_LABELS, member_levels, ranking
 
     zone = get_zone(level, code)
     levels = member_levels(zone)
@@ -652,7 +652,7 @@ def compare_view(request):
 
     from territories.search import search
 
-    from .dashboard import columns, figures, official_millesimes
+    from indicators.dashboard import columns, figures, official_millesimes
 
     zones, errors = _parse_compared(request.GET.getlist("t"))
     query = request.GET.get("ajouter", "").strip()
@@ -758,7 +758,7 @@ def _neighbours(zone, exclude, limit=6):
 def evolution_export(request, level, code, fmt):
     from territories.exports import csv_response, xlsx_response
 
-    from .evolution import evolution_rows
+    from indicators.evolution import evolution_rows
 
     if fmt not in ("csv", "xlsx"):
         raise Http404("Format inconnu")
@@ -768,8 +768,8 @@ def evolution_export(request, level, code, fmt):
     if fmt == "csv":
         return csv_response(rows, columns, name + ".csv")
     run = ComputationRun.current()
-    from .dashboard import columns as dashboard_columns
-    from .dashboard import official_millesimes
+    from indicators.dashboard import columns as dashboard_columns
+    from indicators.dashboard import official_millesimes
 
     millesimes = official_millesimes()
     sources, notes = _export_sources(run, millesimes, dashboard_columns(run, millesimes))
@@ -798,7 +798,7 @@ def key_figures_export(request, level, code, fmt):
     """The key figures of a territory beside its parent zones and France, as CSV or XLSX."""
     from territories.zones import parent_zones
 
-    from .dashboard import columns, figures, official_millesimes
+    from indicators.dashboard import columns, figures, official_millesimes
 
     if fmt not in ("csv", "xlsx"):
         raise Http404("Format inconnu")
@@ -822,7 +822,7 @@ def fiche_view(request, level, code):
     """The one-page PDF fiche of a territory (WeasyPrint)."""
     from django.http import HttpResponse
 
-    from .fiche import fiche_pdf
+    from indicators.fiche import fiche_pdf
 
     zone = get_zone(level, code)
     response = HttpResponse(

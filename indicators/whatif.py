@@ -12,9 +12,9 @@ import pandas as pd
 
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
 
-from .cache import model_for
-from .models import Classification
-from .services import ZONE_LEVELS, aggregate
+from indicators.cache import model_for
+from indicators.models import Classification
+from indicators.services import ZONE_LEVELS, aggregate
 
 ADD_MSP = "add_msp"
 RETIRE_60 = "retire_60"

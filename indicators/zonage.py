@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from territories.models import Commune
 
-from .models import Classification, ClassificationRule, IndicatorValue, PublishedZoneValue
-from .values import fixed_fr
+from indicators.models import Classification, ClassificationRule, IndicatorValue, PublishedZoneValue
+from indicators.values import fixed_fr
 
 CLASSES = ["sous_dense", "fragile", "non_deficitaire"]
 CLASS_LABELS = {"sous_dense": "sous-dense", "fragile": "fragile", "non_deficitaire": "non déficitaire"}
@@ -125,7 +125,7 @@ def zoned_atoms(run) -> dict[str, str]:
 
 def agreement(run, mesh="commune", source="run") -> Agreement:
     """The cross-table of one run (or of the DREES APL) against the zonage the run read."""
-    from .published import APL, MAIN_VARIANT, latest_official
+    from indicators.published import APL, MAIN_VARIANT, latest_official
 
     if mesh not in MESHES or source not in SOURCES:
         raise ValueError(f"maille {mesh!r} ou source {source!r} inconnue")
@@ -179,7 +179,7 @@ def _tvs_agreement(run, source, zones, communes, rule) -> Agreement:
 
     The run stored each commune's TVS, its population-weighted APL and class; for the DREES APL the
     TVS APL is the population-weighted mean of the published commune APL of its members."""
-    from .published import APL, MAIN_VARIANT, latest_official
+    from indicators.published import APL, MAIN_VARIANT, latest_official
 
     stored = {
         code: (zone, apl)

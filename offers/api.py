@@ -31,8 +31,8 @@ from django.db.models import Exists, OuterRef, Q
 
 from territories.models import Commune, Dataset, lon_lat
 
-from .importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
-from .models import (
+from offers.importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
+from offers.models import (
     POLE_HOSPITALIER_BASIS,
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
     GPSupply,

@@ -21,7 +21,7 @@ from territories.api_common import (
     tabular,
 )
 
-from .models import Offer
+from offers.models import Offer
 
 router = Router(tags=["Offre de soins"])
 

@@ -34,13 +34,13 @@ class OffersConfig(AppConfig):
     def ready(self):
         from territories import bootstrap, sections
 
-        from . import api_v1  # noqa: F401 (registers its part of the API cache key)
-        from .cards import offer_cards
-        from .sections import offer_section
+        from offers import api_v1  # noqa: F401 (registers its part of the API cache key)
+        from offers.cards import offer_cards
+        from offers.sections import offer_section
 
         sections.register(offer_section)
         sections.register_cards(offer_cards)
-        from .staff import agent_home, nav_links
+        from offers.staff import agent_home, nav_links
 
         sections.register_nav(nav_links)
         from territories.reports import register_terms
@@ -50,8 +50,8 @@ class OffersConfig(AppConfig):
 
         from territories.models import Dataset
 
-        from .models import Offer
-        from .registry import forget_loaded_regions
+        from offers.models import Offer
+        from offers.registry import forget_loaded_regions
 
         for model in (Offer, Dataset):
             post_save.connect(

@@ -9,8 +9,8 @@ from territories.constants import WGS84
 from territories.models import Commune
 from territories.picker import TerritoryField
 
-from . import perms
-from .models import Offer
+from offers import perms
+from offers.models import Offer
 
 PROFESSIONS = [
     ("medecin_generaliste", "Médecins généralistes"),

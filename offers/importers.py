@@ -34,8 +34,8 @@ from territories.importing import ImportRejected, Problem, SourceInfo, SyncCount
 from territories.models import Commune, Dataset
 from territories.readers import open_payload, parse_numbers, read_csv, sniff_text
 
-from .finess import finess_problem, normalize_finess
-from .models import (
+from offers.finess import finess_problem, normalize_finess
+from offers.models import (
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
     RETIREMENT_AGE,
     DoctorZoning,

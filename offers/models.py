@@ -16,7 +16,7 @@ from simple_history.signals import pre_create_historical_record
 from territories.constants import WGS84
 from territories.models import Commune, Dataset, Region
 
-from .finess import validate_finess
+from offers.finess import validate_finess
 
 
 class PerimeterSnapshot(models.Model):

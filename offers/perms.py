@@ -13,7 +13,7 @@ def agent_region_codes(user) -> set[str]:
         return set()
     cache = getattr(user, "_offers_region_codes", None)
     if cache is None:
-        from .models import ARSAgent
+        from offers.models import ARSAgent
 
         cache = set(
             ARSAgent.objects.filter(user=user).values_list("regions__code", flat=True).exclude(regions=None)

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from territories.models import Commune, Departement, Region
 
-from .models import Offer
+from offers.models import Offer
 
 # Sources that describe the MSP / CPTS / centres de santé / ESP of a région.
 REGISTRY_SOURCES = ("finess-etalab",)

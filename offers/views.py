@@ -16,12 +16,12 @@ from territories.models import Commune, Departement, Region
 from territories.text import normalize_name
 from territories.zones import get_zone
 
-from . import perms
-from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
-from .importers import apply_value
-from .models import ImportConflict, Offer
-from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
-from .staff import open_conflict_count, open_conflicts
+from offers import perms
+from offers.forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
+from offers.importers import apply_value
+from offers.models import ImportConflict, Offer
+from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from offers.staff import open_conflict_count, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
 
@@ -125,7 +125,7 @@ def offer_detail(request, pk):
 
 
 def _professionals(offer):
-    from .forms import PROFESSIONS
+    from offers.forms import PROFESSIONS
 
     labels = dict(PROFESSIONS)
     return [(labels.get(k, k), v) for k, v in offer.professionals.items()]
@@ -267,7 +267,7 @@ def _perimeter_change(old, new):
 
 def _display(field, value):
     """A history value as a person reads it: labels, names of related records, no raw pk or dict."""
-    from .forms import PROFESSION_LABELS
+    from offers.forms import PROFESSION_LABELS
 
     if value in (None, "", {}):
         return "—"

@@ -24,9 +24,9 @@ from territories.api_common import (
 )
 from territories.api_v1 import TerritoryRef, ref
 
-from .indicators import indicator_label
-from .models import Contribution, Measure, Programme
-from .outcomes import outcome
+from proposals.indicators import indicator_label
+from proposals.models import Contribution, Measure, Programme
+from proposals.outcomes import outcome
 
 router = Router(tags=["Programmes et contributions"])
 # Published and retained: public and not refused (a discarded contribution stays readable on its

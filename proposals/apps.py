@@ -14,8 +14,8 @@ class ProposalsConfig(AppConfig):
     def ready(self):
         from territories import bootstrap, sections
 
-        from . import api_v1  # noqa: F401 (registers its part of the API cache key)
-        from .sections import fiche_measures, home_consultations, territory_section
+        from proposals import api_v1  # noqa: F401 (registers its part of the API cache key)
+        from proposals.sections import fiche_measures, home_consultations, territory_section
 
         sections.register(territory_section)
         sections.register_fiche(fiche_measures)

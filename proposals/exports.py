@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from territories.exports import csv_response
 
-from .models import Contribution, Measure
+from proposals.models import Contribution, Measure
 
 CSV_COLUMNS = [
     ("id", "Identifiant"),

@@ -188,7 +188,7 @@ class Measure(models.Model):
         return self.target_value is not None
 
     def clean(self):
-        from .indicators import is_known_indicator
+        from proposals.indicators import is_known_indicator
 
         if self.indicator_code and not is_known_indicator(self.indicator_code):
             raise ValidationError({"indicator_code": "Indicateur inconnu du portail."})

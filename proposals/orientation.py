@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch, Q
 from django.utils import timezone
 
-from .models import (
+from proposals.models import (
     Amendment,
     AmendmentSupport,
     Contribution,

@@ -13,8 +13,8 @@ from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory
 from territories.zones import level_of
 
-from . import exports, orientation, perms
-from .forms import (
+from proposals import exports, orientation, perms
+from proposals.forms import (
     AmendmentDecisionForm,
     AmendmentForm,
     OrientationTextForm,
@@ -22,7 +22,7 @@ from .forms import (
     SectionForm,
     VoteForm,
 )
-from .models import (
+from proposals.models import (
     Amendment,
     Consultation,
     Contribution,
@@ -31,7 +31,7 @@ from .models import (
     SectionVersion,
     TextSection,
 )
-from .views import limited_posting, refuse
+from proposals.views import limited_posting, refuse
 
 VIEW_REFUSAL = (
     "Le texte d’orientation en préparation est réservé aux membres du groupe et des groupes appelés à "

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from .indicators import indicator_label, measure, measure_many
-from .models import Measure
+from proposals.indicators import indicator_label, measure, measure_many
+from proposals.models import Measure
 
 
 @dataclass

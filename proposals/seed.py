@@ -18,8 +18,8 @@ from django.conf import settings
 
 from territories.importing import ImportRejected, Problem, SourceInfo, SyncCounts, file_checksum, run_import
 
-from .indicators import is_known_indicator
-from .models import Axis, Consultation, Fact, Measure, Programme, SourceDocument, WorkingGroup
+from proposals.indicators import is_known_indicator
+from proposals.models import Axis, Consultation, Fact, Measure, Programme, SourceDocument, WorkingGroup
 
 SEED_DIR = Path(settings.FIXTURES_DIR) / "proposals"
 SEED_FILE = SEED_DIR / "programmes.json"

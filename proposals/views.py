@@ -16,11 +16,11 @@ from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory
 from territories.zones import level_of
 
-from . import exports, orientation, perms
-from .consultations import member_consultations, phase_order
-from .forms import CommentForm, ConsultationForm, ContributionForm, ModerationForm
-from .indicators import indicator_label
-from .models import (
+from proposals import exports, orientation, perms
+from proposals.consultations import member_consultations, phase_order
+from proposals.forms import CommentForm, ConsultationForm, ContributionForm, ModerationForm
+from proposals.indicators import indicator_label
+from proposals.models import (
     Comment,
     Consultation,
     Contribution,
@@ -32,7 +32,7 @@ from .models import (
     Support,
     WorkingGroup,
 )
-from .outcomes import outcome, outcome_rows
+from proposals.outcomes import outcome, outcome_rows
 
 RATE_GROUP = "proposals-post"
 # Comparison rows: the installation debate reads incitation, then régulation, then salariat.
@@ -145,7 +145,7 @@ def _fact_row(fact):
 
 
 def outcome_for_code(code, zone=None):
-    from .indicators import measure
+    from proposals.indicators import measure
 
     return measure(code, zone)
 
@@ -193,7 +193,7 @@ def measure_detail(request, slug, number):
 @require_GET
 def source_document(request, key):
     document = get_object_or_404(SourceDocument, key=key)
-    from .seed import SOURCES_DIR
+    from proposals.seed import SOURCES_DIR
 
     path = SOURCES_DIR / document.file_name
     if not path.is_file():

@@ -35,9 +35,9 @@ from ninja import Field, Schema
 from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 
-from .exports import csv_response
-from .models import Commune, Dataset
-from .zones import LEVELS, get_zone
+from territories.exports import csv_response
+from territories.models import Commune, Dataset
+from territories.zones import LEVELS, get_zone
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100

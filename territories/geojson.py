@@ -2,7 +2,7 @@
 
 import json
 
-from .constants import MAP_COORD_PRECISION
+from territories.constants import MAP_COORD_PRECISION
 
 
 def _round(coords, ndigits):

@@ -16,8 +16,8 @@ import numpy as np
 import shapely
 from django.conf import settings
 
-from .constants import MAP_SIMPLIFY_TOLERANCE, WGS84
-from .importing import (
+from territories.constants import MAP_SIMPLIFY_TOLERANCE, WGS84
+from territories.importing import (
     ImportRejected,
     Problem,
     SourceInfo,
@@ -26,9 +26,9 @@ from .importing import (
     run_import,
     sync_rows,
 )
-from .models import EPCI, BassinDeVie, Commune, CommuneCodeAlias, Departement, Region, TerritoireVieSante
-from .readers import check_entries, parse_count, parse_numbers, read_csv, read_geo, read_json_array
-from .text import normalize_name
+from territories.models import EPCI, BassinDeVie, Commune, CommuneCodeAlias, Departement, Region, TerritoireVieSante
+from territories.readers import check_entries, parse_count, parse_numbers, read_csv, read_geo, read_json_array
+from territories.text import normalize_name
 
 logger = logging.getLogger(__name__)
 

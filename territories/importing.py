@@ -23,8 +23,8 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Dataset
-from .signals import dataset_imported
+from territories.models import Dataset
+from territories.signals import dataset_imported
 
 logger = logging.getLogger(__name__)
 

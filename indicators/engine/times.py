@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from . import grid
+from indicators.engine import grid
 
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"

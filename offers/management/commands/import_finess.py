@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from offers.importers import import_finess
 
-from ._base import ImportCommand
+from offers.management.commands._base import ImportCommand
 
 
 class Command(ImportCommand):

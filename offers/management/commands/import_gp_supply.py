@@ -4,7 +4,7 @@
 
 from offers.importers import DEFAULT_DIR, SIRENE_FILE, import_gp_supply
 
-from ._base import ImportCommand
+from offers.management.commands._base import ImportCommand
 
 
 class Command(ImportCommand):

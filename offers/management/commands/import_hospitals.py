@@ -2,7 +2,7 @@
 
 from offers.importers import DEFAULT_DIR, HOSPITALS_FILE, import_hospitals
 
-from ._base import ImportCommand
+from offers.management.commands._base import ImportCommand
 
 
 class Command(ImportCommand):
