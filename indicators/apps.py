@@ -6,17 +6,15 @@ class IndicatorsConfig(AppConfig):
     verbose_name = "Indicateurs"
 
     def ready(self):
-        from territories import bootstrap, sections
+        from indicators.api import v1  # noqa: F401 (registers its part of the API cache key)
+        from indicators.dashboard.cards import key_figure_cards
+        from indicators.dashboard.evolution import evolution_section
+        from indicators.dashboard.national import home_map_section
+        from indicators.dashboard.sections import access_section
+        from indicators.runs import triggers
+        from territories.importing import bootstrap
         from territories.signals import dataset_imported
-
-        from indicators import (
-            api_v1,  # noqa: F401 (registers its part of the API cache key)
-            triggers,
-        )
-        from indicators.cards import key_figure_cards
-        from indicators.evolution import evolution_section
-        from indicators.national import home_map_section
-        from indicators.sections import access_section
+        from territories.web import sections
 
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)

@@ -3,9 +3,15 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from indicators import uploads
+from indicators.importers import uploads
+from indicators.importers.uploads import (
+    EXTENSIONS,
+    MAX_UPLOAD_SIZE,
+    NO_SYNTHETIC_FLAG,
+    WITH_COVERAGE,
+    WITH_MILLESIME,
+)
 from indicators.models import DatasetUpload
-from indicators.uploads import EXTENSIONS, MAX_UPLOAD_SIZE, NO_SYNTHETIC_FLAG, WITH_COVERAGE, WITH_MILLESIME
 
 
 def _extensions_text():

@@ -13,10 +13,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from offers.finess import validate_finess
 from territories.constants import WGS84
 from territories.models import Commune, Dataset, Region
-
-from offers.finess import validate_finess
 
 
 class PerimeterSnapshot(models.Model):

@@ -2,9 +2,6 @@
 
 from django.db.models import Count, Q, Sum
 
-from territories.models import Commune
-from territories.zones import level_of
-
 from offers.api import current_gp_dataset, current_hospital_activity_dataset, registry_emergency_offers
 from offers.importers import current_zoning_rows
 from offers.models import (
@@ -17,6 +14,8 @@ from offers.models import (
     Offer,
 )
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from territories.models import Commune
+from territories.zones import level_of
 
 MAX_LISTED = 100
 

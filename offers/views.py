@@ -11,17 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from territories.geojson import feature, feature_collection
-from territories.models import Commune, Departement, Region
-from territories.text import normalize_name
-from territories.zones import get_zone
-
 from offers import perms
 from offers.forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from offers.importers import apply_value
 from offers.models import ImportConflict, Offer
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
 from offers.staff import open_conflict_count, open_conflicts
+from territories.models import Commune, Departement, Region
+from territories.text import normalize_name
+from territories.web.geojson import feature, feature_collection
+from territories.zones import get_zone
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
 
@@ -117,7 +116,7 @@ def offer_detail(request, pk):
         )["total"]
         context["members"] = offer.members.order_by("name")
         # the key figures of the perimeter, by the same code path as any zone
-        from territories.sections import render_cards
+        from territories.web.sections import render_cards
         from territories.zones import CommuneSet
 
         context["cards"] = render_cards(request, CommuneSet(offer.name, offer.perimeter.all()))

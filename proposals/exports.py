@@ -10,9 +10,8 @@ from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
-from territories.exports import csv_response
-
 from proposals.models import Contribution, Measure
+from territories.web.exports import csv_response
 
 CSV_COLUMNS = [
     ("id", "Identifiant"),

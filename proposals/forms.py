@@ -1,7 +1,5 @@
 from django import forms
 
-from territories.picker import TerritoryField, TerritoryListField, stored_key, stored_label
-
 from proposals.models import (
     Amendment,
     Comment,
@@ -13,6 +11,7 @@ from proposals.models import (
     WorkingGroup,
 )
 from proposals.rendering import MAX_BODY_LENGTH, MAX_COMMENT_LENGTH
+from territories.picker import TerritoryField, TerritoryListField, stored_key, stored_label
 
 TERRITORY_HELP = (
     "Facultatif. Tapez un nom (« Creuse », « Guéret », « CA du Grand Guéret »), un code postal ou un "

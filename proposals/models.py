@@ -2,7 +2,7 @@
 
 Seed programmes come from ``fixtures/proposals/programmes.json`` (loaded by ``load_programmes``);
 each measure cites the source document it is written from. A measure links to what measures its
-progress by an indicator code of ``indicators.api`` (stored as a string, read at display time).
+progress by an indicator code of ``indicators.api.measures`` (stored as a string, read at display time).
 """
 
 from django.conf import settings

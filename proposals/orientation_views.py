@@ -8,11 +8,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from territories.picker import TerritoryError, stored_key, stored_label
-from territories.picker import label as territory_label
-from territories.picker import resolve as resolve_territory
-from territories.zones import level_of
-
 from proposals import exports, orientation, perms
 from proposals.forms import (
     AmendmentDecisionForm,
@@ -32,6 +27,10 @@ from proposals.models import (
     TextSection,
 )
 from proposals.views import limited_posting, refuse
+from territories.picker import TerritoryError, stored_key, stored_label
+from territories.picker import label as territory_label
+from territories.picker import resolve as resolve_territory
+from territories.zones import level_of
 
 VIEW_REFUSAL = (
     "Le texte d’orientation en préparation est réservé aux membres du groupe et des groupes appelés à "

@@ -16,10 +16,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-from territories.importing import ImportRejected, Problem, SourceInfo, SyncCounts, file_checksum, run_import
-
 from proposals.indicators import is_known_indicator
 from proposals.models import Axis, Consultation, Fact, Measure, Programme, SourceDocument, WorkingGroup
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    SourceInfo,
+    SyncCounts,
+    file_checksum,
+    run_import,
+)
 
 SEED_DIR = Path(settings.FIXTURES_DIR) / "proposals"
 SEED_FILE = SEED_DIR / "programmes.json"

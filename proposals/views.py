@@ -11,11 +11,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from territories.picker import TerritoryError
-from territories.picker import label as territory_label
-from territories.picker import resolve as resolve_territory
-from territories.zones import level_of
-
 from proposals import exports, orientation, perms
 from proposals.consultations import member_consultations, phase_order
 from proposals.forms import CommentForm, ConsultationForm, ContributionForm, ModerationForm
@@ -33,6 +28,10 @@ from proposals.models import (
     WorkingGroup,
 )
 from proposals.outcomes import outcome, outcome_rows
+from territories.picker import TerritoryError
+from territories.picker import label as territory_label
+from territories.picker import resolve as resolve_territory
+from territories.zones import level_of
 
 RATE_GROUP = "proposals-post"
 # Comparison rows: the installation debate reads incitation, then régulation, then salariat.

@@ -6,7 +6,8 @@ from typing import Literal
 from django.db.models import Count, Max, Sum
 from ninja import Query, Router, Schema
 
-from territories.api_common import (
+from territories.search import search
+from territories.web.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
@@ -17,7 +18,6 @@ from territories.api_common import (
     communes_within,
     tabular,
 )
-from territories.search import search
 from territories.zones import get_zone, level_of, parent_zones
 
 router = Router(tags=["Territoires"])

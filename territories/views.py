@@ -5,11 +5,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from territories.api_common import cached_page
-from territories.geojson import feature, feature_collection
 from territories.models import Commune, Dataset, Departement, Region
 from territories.search import search
-from territories.sections import render_cards, render_home, render_sections
+from territories.web.api_common import cached_page
+from territories.web.geojson import feature, feature_collection
+from territories.web.sections import render_cards, render_home, render_sections
 from territories.zones import LEVELS, get_zone, level_of, parent_zones
 
 

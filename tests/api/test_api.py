@@ -12,10 +12,10 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import caches
 from django.test import override_settings
 
-from indicators import services
-from indicators.api import measure
-from indicators.dashboard import ranking
+from indicators.api.measures import measure
+from indicators.dashboard.figures import ranking
 from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
+from indicators.runs import services
 from offers.models import Offer
 from proposals.models import Contribution
 from territories.models import Commune

@@ -4,8 +4,8 @@ key, a failed one does not."""
 
 import pytest
 
-from indicators import services
 from indicators.models import ComputationRun
+from indicators.runs import services
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

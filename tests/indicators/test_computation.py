@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators import services
-from indicators.api import measure
+from indicators.api.measures import measure
 from indicators.models import Classification, ClassificationRule, ComputationRun, IndicatorValue
+from indicators.runs import services
 from offers.models import GPSupply
 from territories.models import Commune, Dataset, Departement
 

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from territories import importers
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 pytestmark = pytest.mark.django_db
@@ -195,8 +195,8 @@ def test_compression_bombs_are_refused_while_streaming(tmp_path, monkeypatch):
 
     import psutil
 
-    from territories import readers
-    from territories.importing import ImportRejected
+    from territories.importing import readers
+    from territories.importing.contract import ImportRejected
 
     bomb = tmp_path / "bombe.csv.gz"
     with gzip.open(bomb, "wb", compresslevel=9) as out:

@@ -4,7 +4,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.importers import age_weights_source, import_age_weights, is_synthetic_name
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.contract import ImportRejected, dataset_summary
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.importers import import_drees_apl
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.contract import ImportRejected, dataset_summary
 
 
 class Command(BaseCommand):

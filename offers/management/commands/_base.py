@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
+from territories.importing.contract import ImportRejected, add_coverage_arguments, dataset_summary
 
 
 class ImportCommand(BaseCommand):

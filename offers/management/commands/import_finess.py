@@ -3,7 +3,6 @@
 from django.core.management.base import CommandError
 
 from offers.importers import import_finess
-
 from offers.management.commands._base import ImportCommand
 
 

@@ -3,7 +3,6 @@
 """
 
 from offers.importers import DEFAULT_DIR, SIRENE_FILE, import_gp_supply
-
 from offers.management.commands._base import ImportCommand
 
 

@@ -1,7 +1,6 @@
 """python manage.py import_hospitals [FILE | --file FILE] [--dry-run]"""
 
 from offers.importers import DEFAULT_DIR, HOSPITALS_FILE, import_hospitals
-
 from offers.management.commands._base import ImportCommand
 
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from proposals.seed import SEED_FILE, SOURCES_DIR, load_programmes
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.contract import ImportRejected, dataset_summary
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from territories import importers
-from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
+from territories.importing.contract import ImportRejected, add_coverage_arguments, dataset_summary
 
 STEPS = {
     "cog": importers.import_cog,
