@@ -190,10 +190,6 @@ class Offer(models.Model):
     def region(self) -> Region:
         return self.commune.departement.region
 
-    @property
-    def general_practitioners(self):
-        return self.professionals.get("medecin_generaliste")
-
     def current_perimeter_codes(self) -> list[str]:
         return sorted(self.perimeter.values_list("code", flat=True)) if self.pk else []
 

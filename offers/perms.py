@@ -30,11 +30,6 @@ def is_ars_agent(user) -> bool:
     return bool(getattr(user, "is_active", False) and agent_region_codes(user))
 
 
-def can_view_offers(user) -> bool:
-    """The registry is public information: everyone reads it."""
-    return True
-
-
 def region_code_of_commune(commune: Commune | str | None) -> str | None:
     if commune is None:
         return None
@@ -60,10 +55,6 @@ def can_edit_offer(user, offer) -> bool:
     if not is_ars_agent(user) or offer is None or offer.commune_id is None:
         return False
     return region_code_of_commune(offer.commune) in agent_region_codes(user)
-
-
-def can_close_offer(user, offer) -> bool:
-    return can_edit_offer(user, offer)
 
 
 def can_restore_offer(user, offer) -> bool:

@@ -300,7 +300,7 @@ def offer_restore(request, pk, history_id):
     perimeter = record.perimeter_codes  # None: not recorded in that row, left as it is
     if perimeter is not None:
         perimeter = sorted(Commune.objects.filter(pk__in=perimeter).values_list("code", flat=True))
-        if perms.communes_outside_editable_regions(request.user, perimeter):
+        if not perms.can_set_perimeter(request.user, perimeter):
             raise PermissionDenied("Le périmètre de cette version comprend des communes hors de vos régions.")
     if old.cpts_id is not None and not Offer.objects.filter(pk=old.cpts_id, kind=Offer.Kind.CPTS).exists():
         old.cpts_id = None  # that CPTS was deleted since

@@ -183,10 +183,6 @@ class Measure(models.Model):
     def get_absolute_url(self):
         return reverse("proposals:measure", args=[self.programme.slug, self.number])
 
-    @property
-    def has_quantified_target(self):
-        return self.target_value is not None
-
     def clean(self):
         from proposals.indicators import is_known_indicator
 

@@ -12,38 +12,14 @@ None for France entière. Registry counts are counted live from the registry (of
 indicators are read from the current successful computation run (never computed on read).
 """
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators.api import values
+from indicators.api.values import Measurement
 from offers.models import Offer
 from offers.registry import registry_state
-
-
-@dataclass(frozen=True)
-class Measurement:
-    indicator: str
-    label: str
-    value: float | None
-    unit: str
-    zone_label: str
-    measured_at: datetime
-    source: str  # human-readable: dataset or registry, millésime, licence, run
-    url: str | None = None  # link to the definition / run page
-    is_estimate: bool = False
-    note: str = ""  # a caveat shown with the value (e.g. an empty registry)
-    missing: str = ""  # why there is no value, shown instead of it (« registre non chargé »)
-    # The unit as shown to readers; ``unit`` stays stable for comparisons (e.g. with a target's
-    # unit), while this one says what was really counted (e.g. establishments of the SIRENE proxy).
-    unit_label: str = ""
-
-    def __post_init__(self):
-        if not self.unit_label:
-            object.__setattr__(self, "unit_label", self.unit)
-
 
 # Counts of the registry: code → (label, filter on Offer)
 REGISTRY_COUNTS = {
@@ -149,17 +125,13 @@ def registry_count(code: str, zone=None) -> Measurement:
 def measure(code: str, zone=None) -> Measurement | None:
     if code in REGISTRY_COUNTS:
         return registry_count(code, zone)
-    from indicators.api.values import computed_measurement  # implemented with the computation runs
-
-    return computed_measurement(code, zone)
+    return values.computed_measurement(code, zone)
 
 
 def measure_many(codes, zone=None, cache=None) -> dict[str, Measurement | None]:
     """``measure`` for several codes of one zone in a few queries; share ``cache`` across zones."""
-    from indicators.api.values import computed_measurements
-
     cache = cache if cache is not None else {}
     codes = list(dict.fromkeys(codes))
     out = registry_counts(codes, zone, cache)
-    out.update(computed_measurements([c for c in codes if c not in REGISTRY_COUNTS], zone, cache))
+    out.update(values.computed_measurements([c for c in codes if c not in REGISTRY_COUNTS], zone, cache))
     return {c: out.get(c) for c in codes}

@@ -1,5 +1,8 @@
 """Stored indicator values, read for pages and for other apps (never computed on read)."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +12,28 @@ from territories.models import Commune
 from territories.zones import LEVELS, zone_key
 
 FRANCE = ("france", "FR")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    indicator: str
+    label: str
+    value: float | None
+    unit: str
+    zone_label: str
+    measured_at: datetime
+    source: str  # human-readable: dataset or registry, millésime, licence, run
+    url: str | None = None  # link to the definition / run page
+    is_estimate: bool = False
+    note: str = ""  # a caveat shown with the value (e.g. an empty registry)
+    missing: str = ""  # why there is no value, shown instead of it (« registre non chargé »)
+    # The unit as shown to readers; ``unit`` stays stable for comparisons (e.g. with a target's
+    # unit), while this one says what was really counted (e.g. establishments of the SIRENE proxy).
+    unit_label: str = ""
+
+    def __post_init__(self):
+        if not self.unit_label:
+            object.__setattr__(self, "unit_label", self.unit)
 
 
 def key_of(zone) -> tuple[str, str] | None:
@@ -165,8 +190,6 @@ def computed_measurements(codes, zone=None, cache=None) -> dict:
 
 
 def _measurement(run, definition, value, zone, run_datasets):
-    from indicators.api.measures import Measurement
-
     code = definition.code
     is_estimate = estimate_flags(run).get(code, run.is_estimate)
     return Measurement(

@@ -7,6 +7,7 @@ Building a model reads the run's own inputs (its supply dataset, its travel-time
 import threading
 
 from indicators.runs import inputs
+from indicators.runs.model import build_model
 
 _models: dict[int, dict] = {}
 _lock = threading.Lock()
@@ -17,8 +18,6 @@ def model_for(run) -> dict:
         model = _models.get(run.pk)
     if model is not None:
         return model
-    from indicators.runs.services import build_model
-
     params = run.parameters
     atoms = inputs.load_atoms()
     dataset_id = params.get("supply", {}).get("dataset_id")

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from indicators.models import Classification
+from indicators.runs.aggregation import aggregate
 from indicators.runs.cache import model_for
-from indicators.runs.services import ZONE_LEVELS, aggregate
+from indicators.runs.parameters import ZONE_LEVELS
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
 
 ADD_MSP = "add_msp"

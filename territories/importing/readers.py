@@ -239,11 +239,6 @@ def sniff_text(name: str, raw: bytes, encodings=TEXT_ENCODINGS) -> tuple[str, st
     return text, encoding
 
 
-def decode_text(path: Path, raw: bytes, encodings=TEXT_ENCODINGS) -> str:
-    """Decode a text file (see :func:`sniff_text`)."""
-    return sniff_text(Path(path).name, raw, encodings)[0]
-
-
 def _check_line_lengths(name: str, text: str) -> None:
     start, line = 0, 1
     length = len(text)

@@ -272,7 +272,7 @@ def test_cache_is_invalidated_by_a_new_run_and_kept_after_a_failed_one(
         raise RuntimeError("panne simulée")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "zone_values", broken)
+        patch.setattr("indicators.runs.pipeline.zone_values", broken)
         with pytest.raises(RuntimeError):
             services.recompute(ComputationRun.Trigger.TEST)
     assert ComputationRun.objects.filter(status=ComputationRun.Status.FAILED).exists()

@@ -205,7 +205,7 @@ def test_failed_run_keeps_previous_current_run(computed, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(services, "zone_values", broken)
+    monkeypatch.setattr("indicators.runs.pipeline.zone_values", broken)
     with pytest.raises(RuntimeError):
         services.recompute(ComputationRun.Trigger.TEST)
     failed = ComputationRun.objects.exclude(pk=computed.pk).get()

@@ -155,7 +155,7 @@ def test_pages_never_compute(client, computed, monkeypatch):
         raise AssertionError("a page computed")
 
     monkeypatch.setattr(services, "compute", forbidden)
-    monkeypatch.setattr(services, "build_model", forbidden)
+    monkeypatch.setattr("indicators.runs.cache.build_model", forbidden)
     for url in [
         reverse("territories:zone", args=["departement", "23"]),
         reverse("indicators:index"),
