@@ -495,7 +495,7 @@ def zone_map(request, level: Level, code: str, indicateur: MapIndicator = "apl")
     l’indicateur choisi (``apl`` : l’APL officielle quand elle est publiée)."""
     zone = get_zone(level, code)
     atoms = atoms_of_zone(zone)  # a région at most: about 5,000 communes
-    from indicators.views import classes_payload
+    from indicators.views.maps import classes_payload
 
     data = classes_payload(atoms)
     values = {}

@@ -166,7 +166,7 @@ def perimeter_detail(request, pk):
 
 @require_GET
 def perimeter_export(request, pk, fmt):
-    from indicators.views import _export
+    from indicators.views.dashboard import _export
 
     if fmt not in ("csv", "xlsx"):
         raise Http404("Format inconnu")
@@ -187,7 +187,7 @@ def perimeter_export(request, pk, fmt):
 
 @require_GET
 def perimeter_geojson(request, pk):
-    from indicators.views import classes_payload
+    from indicators.views.maps import classes_payload
 
     perimeter = get_object_or_404(Perimeter, pk=pk)
     if not can_view_perimeter(request.user, perimeter):
