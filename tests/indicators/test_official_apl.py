@@ -29,7 +29,7 @@ def fast_workbook(monkeypatch):
             _TABLES[key] = real(path, sheet_name)
         return _TABLES[key]
 
-    monkeypatch.setattr(importers, "_read_drees_workbook", cached)
+    monkeypatch.setattr("indicators.importers.drees_apl._read_drees_workbook", cached)
 
 
 @pytest.fixture
