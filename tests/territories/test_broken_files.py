@@ -208,7 +208,7 @@ def test_compression_bombs_are_refused_while_streaming(tmp_path, monkeypatch):
     with pytest.raises(ImportRejected, match="taux de compression supérieur à 100"):
         readers.read_bytes(bomb)
     assert psutil.Process().memory_info().rss - before < 120 * 1024 * 1024  # stopped early
-    monkeypatch.setattr(readers, "MAX_DECOMPRESSED_BYTES", 4 * 1024 * 1024)
+    monkeypatch.setattr("territories.importing.files.MAX_DECOMPRESSED_BYTES", 4 * 1024 * 1024)
     small = tmp_path / "gros.json.xz"
     small.write_bytes(lzma.compress(bytes(range(256)) * 40_000))  # ≈ 10 MB, varied
     with pytest.raises(ImportRejected, match="dépasse 4 Mio"):
