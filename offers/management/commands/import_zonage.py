@@ -1,7 +1,7 @@
 """python manage.py import_zonage [FILE | --file FILE] [--millesime …] [--dry-run]"""
 
 from offers.importers import DEFAULT_DIR, ZONAGE_FILE, import_zonage
-from offers.management.commands._base import ImportCommand
+from territories.importing.commands import ImportCommand
 
 
 class Command(ImportCommand):
