@@ -18,9 +18,9 @@ from territories.web.api_common import (
     Page,
     ZoneFilters,
     communes_within,
-    register_state,
     tabular,
 )
+from territories.web.caching import register_state
 
 router = Router(tags=["Offre de soins"])
 

@@ -22,10 +22,10 @@ from territories.web.api_common import (
     WITHIN_PATTERN,
     Format,
     Page,
-    register_state,
     tabular,
     zone_of,
 )
+from territories.web.caching import register_state
 
 router = Router(tags=["Programmes et contributions"])
 # Published and retained: public and not refused (a discarded contribution stays readable on its

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from territories.models import Commune, Dataset, Departement, Region
 from territories.search import search
-from territories.web.api_common import cached_page
+from territories.web.caching import cached_page
 from territories.web.geojson import feature, feature_collection
 from territories.web.sections import render_cards, render_home, render_sections
 from territories.zones import LEVELS, get_zone, level_of, parent_zones

@@ -28,9 +28,9 @@ from territories.web.api_common import (
     Format,
     Page,
     paginate,
-    register_state,
     tabular,
 )
+from territories.web.caching import register_state
 from territories.zones import get_zone, parent_zones
 
 router = Router(tags=["Indicateurs"])

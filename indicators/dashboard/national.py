@@ -75,7 +75,7 @@ def departement_rows(run, official):
 
 def france_layer() -> str:
     """The national GeoJSON (départements), serialised; the view caches it under the data state
-    (``territories.web.api_common.cached``: a new run or import is seen at once)."""
+    (``territories.web.caching.cached``: a new run or import is seen at once)."""
     run, official = _state()
     rows = {r["code"]: r for r in departement_rows(run, official)}
     features = [

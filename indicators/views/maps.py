@@ -14,7 +14,7 @@ from indicators.api.values import (
 from indicators.models import Classification, ComputationRun, IndicatorValue
 from indicators.official.published import official_commune_classes
 from territories.models import Commune
-from territories.web.api_common import cached
+from territories.web.caching import cached
 from territories.web.geojson import feature, feature_collection
 from territories.zones import get_zone
 
