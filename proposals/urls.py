@@ -1,7 +1,7 @@
 from django.urls import include, path
 
-from proposals import orientation_views as text_views
 from proposals import views
+from proposals.views import texts as text_views
 
 app_name = "proposals"
 # The orientation text of a consultation, under consultations/<slug>/texte/.

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals import exports, orientation, perms
+from proposals import orientation, perms
 from proposals.forms import (
     AmendmentDecisionForm,
     AmendmentForm,
@@ -26,7 +26,7 @@ from proposals.models import (
     SectionVersion,
     TextSection,
 )
-from proposals.views import limited_posting, refuse
+from proposals.views import exports, limited_posting, refuse
 from territories.picker import TerritoryError, stored_key, stored_label
 from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from proposals import exports, orientation, perms
+from proposals import orientation, perms
 from proposals.consultations import member_consultations, phase_order
 from proposals.forms import CommentForm, ConsultationForm, ContributionForm, ModerationForm
 from proposals.indicators import indicator_label
@@ -28,6 +28,7 @@ from proposals.models import (
     WorkingGroup,
 )
 from proposals.outcomes import outcome, outcome_rows
+from proposals.views import exports
 from territories.picker import TerritoryError
 from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory
