@@ -1,21 +1,18 @@
-"""Pages of the orientation text: drafting, history, amendments, the vote, the adopted text, exports
-and the traceability page (measure or territory → contributions → sections → vote)."""
+"""Pages of the orientation text: drafting, sections and their history, the trace export and the
+traceability page (measure or territory → contributions → sections → vote). Amendments and the
+vote have their own modules (``amendments``, ``votes``); the access guard is here."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from proposals import orientation, perms
 from proposals.forms import (
-    AmendmentDecisionForm,
-    AmendmentForm,
     OrientationTextForm,
-    PointForm,
     SectionForm,
-    VoteForm,
 )
 from proposals.models import (
     Amendment,
@@ -36,6 +33,8 @@ VIEW_REFUSAL = (
     "Le texte d’orientation en préparation est réservé aux membres du groupe et des groupes appelés à "
     "voter ; il sera public une fois le résultat du vote proclamé."
 )
+
+
 EDIT_REFUSAL = (
     "Seuls les coordinateurs du groupe et les administrateurs rédigent le texte, tant qu’il n’est pas "
     "soumis au vote."
@@ -75,9 +74,6 @@ def _guard(view):
 
 def _report(request, exc):
     messages.error(request, str(exc))
-
-
-# The text -----------------------------------------------------------------------------------------
 
 
 @login_required
@@ -158,9 +154,6 @@ def text_detail(request, slug):
             "can_vote": vote is not None and perms.can_vote(user, vote),
         },
     )
-
-
-# Sections -----------------------------------------------------------------------------------------
 
 
 def _section(text, number):
@@ -257,311 +250,6 @@ def section_history(request, slug, number):
 
 def _version_dict(version: SectionVersion):
     return {key: getattr(version, key) for key in orientation.CHANGE_LABELS}
-
-
-# Amendments ---------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@limited_posting
-@_guard
-def amendment_create(request, slug, number):
-    text = _viewable_text(request, slug)
-    section = _section(text, number)
-    if not perms.can_amend(request.user, text):
-        return refuse(
-            request,
-            "Amender est réservé aux membres du groupe, pendant la période d’amendement "
-            f"(actuellement : {text.amendment_phase}).",
-        )
-    form = AmendmentForm(request.POST or None, initial={"body": section.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            amendment = orientation.propose_amendment(
-                section,
-                user=request.user,
-                body=form.cleaned_data["body"],
-                rationale=form.cleaned_data["rationale"],
-            )
-        except orientation.OrientationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Amendement n° {amendment.number} déposé.")
-            return redirect(amendment)
-    return render(
-        request,
-        "proposals/amendment_form.html",
-        {"form": form, "text": text, "consultation": text.consultation, "section": section},
-    )
-
-
-def _amendment(request, pk):
-    amendment = get_object_or_404(
-        Amendment.objects.select_related("text__consultation__group", "section", "author", "decided_by"),
-        pk=pk,
-    )
-    amendment.text = orientation.proclaim_if_due(amendment.text)
-    if not perms.can_view_text(request.user, amendment.text):
-        raise Refused(VIEW_REFUSAL)
-    return amendment
-
-
-@require_GET
-@_guard
-def amendment_detail(request, pk):
-    amendment = _amendment(request, pk)
-    user = request.user
-    base = amendment.section.versions.filter(number=amendment.base_version).first()
-    produced = SectionVersion.objects.filter(amendment=amendment).first()
-    return render(
-        request,
-        "proposals/amendment_detail.html",
-        {
-            "amendment": amendment,
-            "text": amendment.text,
-            "consultation": amendment.text.consultation,
-            "section": amendment.section,
-            "diff": orientation.diff_lines(base.body if base else "", amendment.body),
-            "produced": produced,
-            "fate": orientation.amendment_fate(amendment),
-            "support_total": amendment.supports.count(),
-            "has_supported": user.is_authenticated and amendment.supports.filter(user=user).exists(),
-            "can_support": perms.can_support_amendment(user, amendment),
-            "can_decide": perms.can_decide_amendment(user, amendment),
-            "decision_form": AmendmentDecisionForm(initial={"merged_body": amendment.body}),
-        },
-    )
-
-
-@login_required
-@require_POST
-@limited_posting
-@_guard
-def amendment_support(request, pk):
-    amendment = _amendment(request, pk)
-    if not perms.can_support_amendment(request.user, amendment):
-        return refuse(
-            request, "Soutien réservé aux autres membres du groupe, pendant la période d’amendement."
-        )
-    if orientation.support_amendment(amendment, request.user):
-        messages.success(request, "Votre soutien est enregistré.")
-    else:
-        messages.error(request, "Vous soutenez déjà cet amendement : un seul soutien par membre.")
-    return redirect(amendment)
-
-
-@login_required
-@require_POST
-@limited_posting
-@_guard
-def amendment_decide(request, pk):
-    amendment = _amendment(request, pk)
-    if not perms.can_decide_amendment(request.user, amendment):
-        return refuse(
-            request, "Décision réservée à la coordination, tant que le texte n’est pas soumis au vote."
-        )
-    form = AmendmentDecisionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            orientation.decide_amendment(
-                amendment,
-                user=request.user,
-                status=data["status"],
-                reason=data["reason"],
-                merged_body=data["merged_body"],
-            )
-        except orientation.OrientationError as exc:
-            _report(request, exc)
-        else:
-            amendment.refresh_from_db()
-            messages.success(
-                request, f"Amendement n° {amendment.number} : {orientation.amendment_fate(amendment)}."
-            )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect(amendment)
-
-
-# The vote -----------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@limited_posting
-@_guard
-def vote_prepare(request, slug):
-    text = _viewable_text(request, slug)
-    if not perms.can_edit_text(request.user, text):
-        return refuse(request, EDIT_REFUSAL)
-    vote = getattr(text, "vote", None)
-    initial = {"groups": [text.consultation.group]}
-    if vote is not None:
-        initial = {
-            "closes_at": vote.closes_at,
-            "quorum_percent": vote.quorum_percent,
-            "groups": vote.groups.all(),
-        }
-    form = VoteForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            orientation.prepare_vote(
-                text,
-                user=request.user,
-                closes_at=data["closes_at"],
-                quorum_percent=data["quorum_percent"],
-                groups=data["groups"],
-            )
-        except orientation.OrientationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Vote préparé : ajoutez les points en débat, puis ouvrez-le.")
-            return redirect("proposals:vote", slug)
-    return render(
-        request,
-        "proposals/vote_form.html",
-        {"form": form, "text": text, "consultation": text.consultation, "vote": vote},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-@limited_posting
-@_guard
-def point_create(request, slug):
-    text = _viewable_text(request, slug)
-    vote = getattr(text, "vote", None)
-    if vote is None or not perms.can_edit_text(request.user, text):
-        return refuse(request, EDIT_REFUSAL)
-    form = PointForm(request.POST or None, text=text)
-    if request.method == "POST" and form.is_valid():
-        try:
-            orientation.add_point(
-                vote,
-                section=form.cleaned_data["section"],
-                title=form.cleaned_data["title"],
-                options=form.options(),
-            )
-        except orientation.OrientationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Point ajouté au vote.")
-            return redirect("proposals:vote", slug)
-    return render(
-        request,
-        "proposals/point_form.html",
-        {"form": form, "text": text, "consultation": text.consultation, "vote": vote},
-    )
-
-
-@login_required
-@require_POST
-@_guard
-def vote_open(request, slug):
-    text = _viewable_text(request, slug)
-    vote = getattr(text, "vote", None)
-    if vote is None or not perms.can_edit_text(request.user, text):
-        return refuse(request, EDIT_REFUSAL)
-    try:
-        orientation.open_vote(vote)
-    except orientation.OrientationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, "Le vote est ouvert : le texte ne change plus.")
-    return redirect("proposals:vote", slug)
-
-
-@require_GET
-@_guard
-def vote_detail(request, slug):
-    text = _viewable_text(request, slug)
-    vote = getattr(text, "vote", None)
-    if vote is None:
-        raise Http404("Aucun vote n’est prévu pour ce texte.")
-    user = request.user
-    questions = list(vote.questions.prefetch_related("options").select_related("section"))
-    return render(
-        request,
-        "proposals/vote_detail.html",
-        {
-            "text": text,
-            "consultation": text.consultation,
-            "vote": vote,
-            "questions": questions,
-            "groups": vote.groups.all(),
-            "tally": orientation.tally(vote) if perms.can_view_turnout(user, vote) else None,
-            "can_view_results": perms.can_view_results(user, vote),
-            "can_vote": perms.can_vote(user, vote),
-            "has_voted": orientation.has_voted(user, vote),
-            "is_eligible": orientation.is_eligible(user, vote),
-            "can_edit": perms.can_edit_text(user, text),
-            "rule": orientation.QUORUM_RULE.format(quorum=vote.quorum_percent),
-        },
-    )
-
-
-@login_required
-@require_POST
-@limited_posting
-@_guard
-def vote_cast(request, slug):
-    """A ballot: one option per question (``q<question id>`` = option id). The confirmation names no
-    choice (messages live in the session, which administrators could read)."""
-    text = _viewable_text(request, slug)
-    vote = getattr(text, "vote", None)
-    if vote is None:
-        raise Http404("Aucun vote n’est prévu pour ce texte.")
-    choices = {}
-    for key, value in request.POST.items():
-        if key.startswith("q"):
-            try:
-                choices[int(key[1:])] = int(value)
-            except ValueError:
-                messages.error(request, "Bulletin non valable : une option ne correspond pas à ce vote.")
-                return redirect("proposals:vote", slug)
-    try:
-        orientation.cast_ballot(vote, request.user, choices)
-    except orientation.OrientationError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, "A voté : votre bulletin est enregistré. Il est secret et définitif.")
-    return redirect("proposals:vote", slug)
-
-
-# The adopted text, exports and traceability --------------------------------------------------------
-
-
-def _proclaimed(request, slug):
-    text = _text(slug)
-    if text.final_text is None:
-        raise Http404("Le résultat du vote n’est pas encore proclamé.")
-    return text
-
-
-@require_GET
-def adopted_text(request, slug, fmt="html"):
-    text = _proclaimed(request, slug)
-    if fmt == "pdf":
-        return exports.orientation_pdf(text, request.build_absolute_uri("/"))
-    if fmt != "html":
-        raise Http404("Format inconnu")
-    return render(
-        request,
-        "proposals/adopted_text.html",
-        {"text": text, "consultation": text.consultation, "final": text.final_text},
-    )
-
-
-@require_GET
-def tally_export(request, slug, fmt):
-    text = _proclaimed(request, slug)
-    if fmt not in ("csv", "json"):
-        raise Http404("Format inconnu")
-    return exports.tally_csv(text) if fmt == "csv" else exports.tally_json(text)
 
 
 @require_GET
