@@ -14,7 +14,7 @@ from proposals.models import (
     Amendment,
     SectionVersion,
 )
-from proposals.views import limited_posting, refuse
+from proposals.views.posting import limited_posting, refuse
 from proposals.views.texts import VIEW_REFUSAL, Refused, _guard, _report, _section, _viewable_text
 
 

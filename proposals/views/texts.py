@@ -23,7 +23,8 @@ from proposals.models import (
     SectionVersion,
     TextSection,
 )
-from proposals.views import exports, limited_posting, refuse
+from proposals.views import exports
+from proposals.views.posting import limited_posting, refuse
 from territories.picker import TerritoryError, stored_key, stored_label
 from territories.picker import label as territory_label
 from territories.picker import resolve as resolve_territory

@@ -13,7 +13,8 @@ from proposals.forms import (
     PointForm,
     VoteForm,
 )
-from proposals.views import exports, limited_posting, refuse
+from proposals.views import exports
+from proposals.views.posting import limited_posting, refuse
 from proposals.views.texts import EDIT_REFUSAL, _guard, _report, _text, _viewable_text
 
 
