@@ -142,11 +142,56 @@ def import_drees_apl(path: Path, *, sheet=None, millesime=None, dry_run=False, s
 
 def _read_drees_workbook(path: Path, sheet_name=None) -> dict:
     """Read the chosen sheet: header row (searched in the first rows), mapped columns, data rows."""
+    chosen, rows, years = _sheet_rows(path, sheet_name)
+    where = f"{path.name}, feuille « {chosen} »"
+    header_index = None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(_column_role(normalize_header(c)) == "code" for c in row if c is not None):
+            header_index = i
+            break
+    if header_index is None:
+        raise ImportRejected.single(
+            where,
+            "ligne d’en-tête introuvable : aucune colonne « Code commune » dans les "
+            f"{HEADER_SEARCH_ROWS} premières lignes",
+        )
+    header = rows[header_index]
+    columns, ignored, problems = _header_columns(where, header, header_index)
+    variants = [
+        r for r in columns if r not in ("code", "name", "population_standardisee", "population_totale")
+    ]
+    if not variants:
+        problems.append(
+            Problem(
+                where,
+                header_index + 1,
+                None,
+                "aucune colonne « APL aux médecins généralistes » dans l’en-tête",
+            )
+        )
+    if problems:
+        raise ImportRejected(problems)
+    year = years[chosen].group(0) if years.get(chosen) else None
+    return {
+        "sheet": chosen,
+        "where": where,
+        "year": year,
+        "header_line": header_index + 1,
+        "header": header,
+        "columns": columns,
+        "variants": variants,
+        "ignored": ignored,
+        "rows": [(header_index + 2 + k, row) for k, row in enumerate(rows[header_index + 1 :])],
+    }
+
+
+def _sheet_rows(path: Path, sheet_name=None):
+    """The rows of the chosen sheet (the given one, else the latest dated one), its name, and the
+    year found in each sheet name."""
     import re
     import zipfile
 
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not path.exists():
@@ -178,19 +223,13 @@ def _read_drees_workbook(path: Path, sheet_name=None) -> dict:
         rows = list(workbook[chosen].iter_rows(values_only=True))
     finally:
         workbook.close()
-    where = f"{path.name}, feuille « {chosen} »"
-    header_index = None
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(_column_role(normalize_header(c)) == "code" for c in row if c is not None):
-            header_index = i
-            break
-    if header_index is None:
-        raise ImportRejected.single(
-            where,
-            "ligne d’en-tête introuvable : aucune colonne « Code commune » dans les "
-            f"{HEADER_SEARCH_ROWS} premières lignes",
-        )
-    header = rows[header_index]
+    return chosen, rows, years
+
+
+def _header_columns(where, header, header_index):
+    """Column index of each role of the header, the ignored headers and the duplicated roles."""
+    from openpyxl.utils import get_column_letter
+
     columns, ignored, problems = {}, [], []
     for j, cell in enumerate(header):
         text = normalize_header(cell)
@@ -211,32 +250,7 @@ def _read_drees_workbook(path: Path, sheet_name=None) -> dict:
             )
             continue
         columns[role] = j
-    variants = [
-        r for r in columns if r not in ("code", "name", "population_standardisee", "population_totale")
-    ]
-    if not variants:
-        problems.append(
-            Problem(
-                where,
-                header_index + 1,
-                None,
-                "aucune colonne « APL aux médecins généralistes » dans l’en-tête",
-            )
-        )
-    if problems:
-        raise ImportRejected(problems)
-    year = years[chosen].group(0) if years.get(chosen) else None
-    return {
-        "sheet": chosen,
-        "where": where,
-        "year": year,
-        "header_line": header_index + 1,
-        "header": header,
-        "columns": columns,
-        "variants": variants,
-        "ignored": ignored,
-        "rows": [(header_index + 2 + k, row) for k, row in enumerate(rows[header_index + 1 :])],
-    }
+    return columns, ignored, problems
 
 
 def _is_unit_row(row, columns) -> bool:

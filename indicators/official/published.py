@@ -248,22 +248,7 @@ def official_apl(zone, parents=(), indicator=APL):
         if bv:
             bv_key = ("bassin-de-vie", bv)
             keys.append(bv_key)
-    condition = Q()
-    for level, code in set(keys):
-        condition |= Q(level=level, zone_code=code)
-    stored: dict[tuple, dict] = {}
-    datasets = {}
-    for z in PublishedZoneValue.objects.filter(condition, indicator_code=indicator).select_related("dataset"):
-        stored.setdefault((z.level, z.zone_code), {})[(z.millesime, z.variant)] = {
-            "value": z.value,
-            "population_standardised": z.population_standardised,
-            "population_total": z.population_total,
-            "population_underserved": z.population_underserved,
-            "population_fragile": z.population_fragile,
-            "communes": z.communes,
-        }
-        if z.dataset_id and (z.level, z.zone_code) == (key or ("", "")):
-            datasets[(z.millesime, z.dataset_id)] = z.dataset
+    stored, datasets = _stored_values(keys, key, indicator)
     own = stored.get(key) if key else _perimeter_values(zone, indicator, limits)
     if not own:
         return None
@@ -287,16 +272,7 @@ def official_apl(zone, parents=(), indicator=APL):
         comparisons.append((parent, entry["value"] if entry else None))
     france = stored.get(FRANCE, {}).get((latest, MAIN_VARIANT))
     is_commune = isinstance(zone, Commune) and key and main["communes"] == 1
-    # The class, as the ARS zonage decides it: on the APL of the wider area (the bassin de vie
-    # until territoires de vie-santé are loaded), not on one small commune's figure.
-    class_basis = None
-    if bv_key and stored.get(bv_key, {}).get((latest, MAIN_VARIANT)):
-        bv_entry = stored[bv_key][(latest, MAIN_VARIANT)]
-        bv_name = zone.bassin_de_vie.name if zone.bassin_de_vie_id else zone.parent.bassin_de_vie.name
-        zone_class = apl_class(bv_entry["value"], limits)
-        class_basis = (f"bassin de vie de {bv_name}", bv_entry["value"])
-    else:
-        zone_class = apl_class(main["value"], limits)
+    zone_class, class_basis = _zone_class(zone, bv_key, stored, latest, main, limits)
     variants = [
         (PublishedIndicatorValue.Variant(v).label, own[(m, v)]["value"])
         for (m, v) in sorted(own)
@@ -330,6 +306,42 @@ def official_apl(zone, parents=(), indicator=APL):
         "is_synthetic": any(d.is_synthetic for d in datasets.values()),
         "weight": WEIGHT_LABELS["population_standardisee"],
     }
+
+
+def _stored_values(keys, key, indicator):
+    """The stored aggregates of the zones ``keys`` (one query) by (millésime, variant), and the
+    datasets of the zone ``key`` by (millésime, dataset id)."""
+    condition = Q()
+    for level, code in set(keys):
+        condition |= Q(level=level, zone_code=code)
+    stored: dict[tuple, dict] = {}
+    datasets = {}
+    for z in PublishedZoneValue.objects.filter(condition, indicator_code=indicator).select_related("dataset"):
+        stored.setdefault((z.level, z.zone_code), {})[(z.millesime, z.variant)] = {
+            "value": z.value,
+            "population_standardised": z.population_standardised,
+            "population_total": z.population_total,
+            "population_underserved": z.population_underserved,
+            "population_fragile": z.population_fragile,
+            "communes": z.communes,
+        }
+        if z.dataset_id and (z.level, z.zone_code) == (key or ("", "")):
+            datasets[(z.millesime, z.dataset_id)] = z.dataset
+    return stored, datasets
+
+
+def _zone_class(zone, bv_key, stored, latest, main, limits):
+    """The class, as the ARS zonage decides it: on the APL of the wider area (the bassin de vie
+    until territoires de vie-santé are loaded), not on one small commune's figure."""
+    class_basis = None
+    if bv_key and stored.get(bv_key, {}).get((latest, MAIN_VARIANT)):
+        bv_entry = stored[bv_key][(latest, MAIN_VARIANT)]
+        bv_name = zone.bassin_de_vie.name if zone.bassin_de_vie_id else zone.parent.bassin_de_vie.name
+        zone_class = apl_class(bv_entry["value"], limits)
+        class_basis = (f"bassin de vie de {bv_name}", bv_entry["value"])
+    else:
+        zone_class = apl_class(main["value"], limits)
+    return zone_class, class_basis
 
 
 def published_apl(zone=None, indicator=APL):

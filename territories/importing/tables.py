@@ -113,6 +113,21 @@ def read_csv(
             "aucune ligne de données (fichier vide ou tronqué ?)",
             line=notes.get("_en_tete_ligne", 1) + 1,
         )
+    _check_field_lengths(frame, name, found)
+    filled = _restore_leading_zeros(frame, codes)
+    if filled:
+        notes["codes_completes_par_des_zeros"] = filled
+    problems = _empty_or_duplicated(frame, name, found, not_empty, unique)
+    if problems:
+        raise ImportRejected(problems)
+    note_reading(name, notes)
+    frame.attrs["name"] = name
+    frame.attrs["columns"] = found
+    return frame
+
+
+def _check_field_lengths(frame, name, found):
+    """Refuses a value longer than MAX_FIELD_CHARS (an unclosed quote swallows lines)."""
     problems = []
     for column in frame.columns:
         if column == "_line":
@@ -130,6 +145,10 @@ def read_csv(
             )
     if problems:
         raise ImportRejected(problems)
+
+
+def _restore_leading_zeros(frame, codes) -> int:
+    """INSEE codes a spreadsheet stripped of their leading zeros get them back; returns how many."""
     filled = 0
     widths = codes if isinstance(codes, dict) else dict.fromkeys(codes or [], 5)
     for column, width in widths.items():
@@ -137,8 +156,12 @@ def read_csv(
             short = frame[column].str.fullmatch(rf"\d{{1,{width - 1}}}")
             filled += int(short.sum())
             frame.loc[short, column] = frame.loc[short, column].str.zfill(width)
-    if filled:
-        notes["codes_completes_par_des_zeros"] = filled
+    return filled
+
+
+def _empty_or_duplicated(frame, name, found, not_empty, unique) -> list:
+    """Problems of the columns that must be filled and of the keys that must be unique."""
+    problems = []
     for column in not_empty or []:
         empty = frame[frame[column] == ""]
         problems += [
@@ -160,12 +183,7 @@ def read_csv(
                     f"code en double « {value} » (déjà vu ligne {first})",
                 )
             )
-    if problems:
-        raise ImportRejected(problems)
-    note_reading(name, notes)
-    frame.attrs["name"] = name
-    frame.attrs["columns"] = found
-    return frame
+    return problems
 
 
 def _csv_frame(payload: Payload, required, sep, encodings):
