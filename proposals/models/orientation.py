@@ -2,6 +2,8 @@
 secret vote (questions, options, participations).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -293,3 +295,20 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.user} a voté"
+
+
+class SealedBallot(models.Model):
+    """One ballot in the sealed box (``proposals.ballot_box``): a random identifier, the
+    vote, and the sealed choices — no author, no timestamp, no reference to an option. Opened and
+    deleted when the result is proclaimed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="sealed_ballots")
+    sealed = models.BinaryField("bulletin scellé")
+
+    class Meta:
+        verbose_name = "bulletin scellé"
+        verbose_name_plural = "bulletins scellés"
+
+    def __str__(self):
+        return "bulletin scellé"
