@@ -298,7 +298,7 @@ class Participation(models.Model):
 
 
 class SealedBallot(models.Model):
-    """One ballot in the sealed box (``proposals.ballot_box``): a random identifier, the
+    """One ballot in the sealed box (``proposals.orientation.ballot_box``): a random identifier, the
     vote, and the sealed choices — no author, no timestamp, no reference to an option. Opened and
     deleted when the result is proclaimed."""
 

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch, Q
 from django.utils import timezone
 
-from proposals import ballot_box
+from proposals.orientation import ballot_box
 from proposals.models import (
     Amendment,
     AmendmentSupport,
