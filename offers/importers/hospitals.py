@@ -44,46 +44,7 @@ def _import_hospitals(dataset, path) -> SyncCounts:
         unique="nofinesset",
         not_empty=["nofinesset", "rs", "code_insee"],
     )
-    resolver = CodeResolver.load()
-    problems, rows, repaired, remapped = [], [], [], {}
-    for r in frame.to_dict("records"):
-        r = _Row(r)
-        line = int(r._line)
-        et, ej = normalize_finess(r.nofinesset), normalize_finess(r.nofinessej)
-        if ej != r.nofinessej.strip():
-            repaired.append(r.nofinessej)
-        for field, number in (("nofinesset", et), ("nofinessej", ej)):
-            if number and (problem := finess_problem(number)):
-                problems.append(Problem(path.name, line, field, problem))
-        code = resolver.resolve(r.code_insee)
-        if code is None:
-            problems.append(Problem(path.name, line, "code_insee", f"commune inconnue « {r.code_insee} »"))
-        elif code != r.code_insee.strip():
-            remapped[r.code_insee.strip()] = code
-        if r.est_smur_ou_urgences_nom not in ("0", "1"):
-            problems.append(Problem(path.name, line, "est_smur_ou_urgences_nom", "0 ou 1 attendu"))
-        rows.append(
-            {
-                "finess_et": et,
-                "kind": Offer.Kind.HOSPITAL,
-                "subkind": "",
-                "name": (r.rslongue or r.rs).strip()[:255],
-                "finess_ej": ej,
-                "address": _address(
-                    r.numvoie, r.typvoie, r.voie, r.compvoie, r.lieuditbp, "—", r.ligneacheminement
-                ),
-                "commune": code,
-                "location": None,
-                "location_precision": Offer.LocationPrecision.COMMUNE,
-                "status": Offer.Status.OPEN,
-                "opened_on": None,
-                "emergency_basis": _emergency_basis(r),
-            }
-        )
-        if len(problems) >= 50:
-            break
-    if problems:
-        raise ImportRejected(problems)
+    rows, repaired, remapped = _hospital_rows(frame, path.name)
     points = _commune_points(r["commune"] for r in rows)
     arrondissements = set(
         Commune.objects.filter(
@@ -110,6 +71,52 @@ def _import_hospitals(dataset, path) -> SyncCounts:
         "localisation": "aucune coordonnée dans ce fichier : chaque site est placé au point de sa commune",
     }
     return sync_offers(dataset, rows, f"import FINESS hôpitaux publics (jeu n° {dataset.pk})")
+
+
+def _hospital_rows(frame, name):
+    """One offer row per site, at its commune of today; refuses bad FINESS numbers, unknown communes
+    and emergency flags other than 0 / 1. Also returns the repaired EJ numbers and remapped codes."""
+    resolver = CodeResolver.load()
+    problems, rows, repaired, remapped = [], [], [], {}
+    for r in frame.to_dict("records"):
+        r = _Row(r)
+        line = int(r._line)
+        et, ej = normalize_finess(r.nofinesset), normalize_finess(r.nofinessej)
+        if ej != r.nofinessej.strip():
+            repaired.append(r.nofinessej)
+        for field, number in (("nofinesset", et), ("nofinessej", ej)):
+            if number and (problem := finess_problem(number)):
+                problems.append(Problem(name, line, field, problem))
+        code = resolver.resolve(r.code_insee)
+        if code is None:
+            problems.append(Problem(name, line, "code_insee", f"commune inconnue « {r.code_insee} »"))
+        elif code != r.code_insee.strip():
+            remapped[r.code_insee.strip()] = code
+        if r.est_smur_ou_urgences_nom not in ("0", "1"):
+            problems.append(Problem(name, line, "est_smur_ou_urgences_nom", "0 ou 1 attendu"))
+        rows.append(
+            {
+                "finess_et": et,
+                "kind": Offer.Kind.HOSPITAL,
+                "subkind": "",
+                "name": (r.rslongue or r.rs).strip()[:255],
+                "finess_ej": ej,
+                "address": _address(
+                    r.numvoie, r.typvoie, r.voie, r.compvoie, r.lieuditbp, "—", r.ligneacheminement
+                ),
+                "commune": code,
+                "location": None,
+                "location_precision": Offer.LocationPrecision.COMMUNE,
+                "status": Offer.Status.OPEN,
+                "opened_on": None,
+                "emergency_basis": _emergency_basis(r),
+            }
+        )
+        if len(problems) >= 50:
+            break
+    if problems:
+        raise ImportRejected(problems)
+    return rows, repaired, remapped
 
 
 def _emergency_basis(row) -> str:

@@ -177,14 +177,7 @@ def _import_geometries(
             "point": "geometry_hash",
         },
     )
-    active = Commune.objects.filter(is_active=True)
-    if coverage.scope is not None:
-        active = active.filter(departement_id__in=sorted(coverage.scope))
-    without = sorted(
-        active.exclude(code__in=[c for c, p in zip(codes, has, strict=True) if p]).values_list(
-            "code", flat=True
-        )
-    )
+    active, without = _active_and_without_outline(coverage, codes, has)
     outlines = build_zone_outlines(
         {
             code: (geom, digest)
@@ -203,6 +196,19 @@ def _import_geometries(
         "contours_de_zones_recalcules": outlines,
     }
     return counts
+
+
+def _active_and_without_outline(coverage, codes, has):
+    """The active communes the import covers, and those of them left without an outline."""
+    active = Commune.objects.filter(is_active=True)
+    if coverage.scope is not None:
+        active = active.filter(departement_id__in=sorted(coverage.scope))
+    without = sorted(
+        active.exclude(code__in=[c for c, p in zip(codes, has, strict=True) if p]).values_list(
+            "code", flat=True
+        )
+    )
+    return active, without
 
 
 def _point_coordinates(points, points_name):

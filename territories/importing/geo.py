@@ -74,17 +74,7 @@ def read_geo(path: Path, *, required: list[str]):
     try:
         with tempfile.TemporaryDirectory() as directory:
             if payload.kind == "shapefile":
-                archive = zipfile.ZipFile(io.BytesIO(payload.data))
-                declared = sum(member.file_size for member in archive.infolist())
-                if declared > MAX_DECOMPRESSED_BYTES or declared > MAX_RATIO * max(
-                    len(payload.data), RATIO_FLOOR
-                ):
-                    raise ImportRejected.single(
-                        name,
-                        "archive refusée : son contenu décompressé dépasse les limites (archive piégée ?)",
-                    )
-                archive.extractall(directory)  # member paths are sanitised by zipfile
-                source = Path(directory) / payload.inner
+                source = _extract_shapefile(name, payload, directory)
             else:
                 suffix = {"gpkg": ".gpkg", "text": ".geojson"}.get(payload.kind, ".dat")
                 data = payload.data
@@ -141,3 +131,16 @@ def read_geo(path: Path, *, required: list[str]):
     note_reading(name, notes)
     frame.attrs["name"] = name
     return frame
+
+
+def _extract_shapefile(name, payload, directory) -> Path:
+    """The parts of a zipped Shapefile written to ``directory``, within the decompression limits."""
+    archive = zipfile.ZipFile(io.BytesIO(payload.data))
+    declared = sum(member.file_size for member in archive.infolist())
+    if declared > MAX_DECOMPRESSED_BYTES or declared > MAX_RATIO * max(len(payload.data), RATIO_FLOOR):
+        raise ImportRejected.single(
+            name,
+            "archive refusée : son contenu décompressé dépasse les limites (archive piégée ?)",
+        )
+    archive.extractall(directory)  # member paths are sanitised by zipfile
+    return Path(directory) / payload.inner
