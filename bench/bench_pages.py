@@ -127,10 +127,10 @@ def pages(anonymous):
 
 
 def main():
-    from indicators.cache import model_for
+    from indicators.api.values import atoms_of_zone
     from indicators.models import ComputationRun
-    from indicators.official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
-    from indicators.values import atoms_of_zone
+    from indicators.runs.cache import model_for
+    from indicators.simulate.official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
     from territories.models import Departement
 
     client = Client()
