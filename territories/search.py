@@ -17,6 +17,21 @@ CODE_RE = re.compile(r"^(\d[\dAB]\d{3}|2[AB]\d{3})$", re.IGNORECASE)
 POSTAL_RE = re.compile(r"^\d{5}$")
 DEP_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
 SIREN_RE = re.compile(r"^\d{9}$")
+# The longest name of a territory (an EPCI) is about 100 characters: a longer text cannot match
+# better, and its trigram comparison is what costs (4,000 characters took 30 s of PostgreSQL).
+MAX_QUERY = 120
+
+
+class QueryTooLong(ValueError):
+    """A French message: the text a visitor typed is longer than any search can use."""
+
+
+def bounded(text, limit: int = MAX_QUERY, field: str = "Recherche") -> str:
+    """``text`` stripped, or raise QueryTooLong before anything reaches the database."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise QueryTooLong(f"{field} trop longue : {len(text)} caractères, {limit} au plus.")
+    return text
 
 
 @dataclass
@@ -33,7 +48,9 @@ def _commune_detail(commune):
 
 
 def search(query: str, limit: int = 15) -> list[Hit]:
-    query = (query or "").strip()
+    """Ranked hits for ``query``; a text longer than MAX_QUERY is cut there (callers that show a
+    form call bounded() first to say so)."""
+    query = (query or "").strip()[:MAX_QUERY]
     if not query:
         return []
     hits: list[Hit] = []
@@ -103,11 +120,15 @@ def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
         return results
     taken = {z.pk for z, _ in results}
     if connection.vendor == "postgresql":
+        from django.contrib.postgres.lookups import TrigramSimilar
         from django.contrib.postgres.search import TrigramSimilarity
+        from django.db.models import F, Value
 
+        # « % » (trigram_similar, threshold 0.3) lets the GIN trigram index pick the candidates;
+        # a similarity() filter alone compares the query with every name.
         similar = (
-            queryset.annotate(similarity=TrigramSimilarity("name_normalized", normalized))
-            .filter(similarity__gte=0.3)
+            queryset.filter(TrigramSimilar(F("name_normalized"), Value(normalized)))
+            .annotate(similarity=TrigramSimilarity("name_normalized", normalized))
             .exclude(pk__in=taken)
             .order_by("-similarity")[:limit]
         )
