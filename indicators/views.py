@@ -239,7 +239,7 @@ def run_status(request, pk):
 
 
 @require_GET
-@cached(limit=False)
+@cached(limit="layers", params=())
 def classes_geojson(request, level, code):
     """The zone's computed communes coloured by class (official APL when published) (GeoJSON);
     cached under the data state (a new run or import), with ETag / Last-Modified."""
@@ -298,7 +298,7 @@ def classes_payload(atoms):
 
 
 @require_GET
-@cached(limit=False)
+@cached(limit="layers", params=())
 def france_geojson(request):
     """The national map layer (départements with every indicator), cached per run and import."""
     from .national import france_layer
@@ -468,11 +468,11 @@ def upload_list(request):
             messages.success(request, "Fichier déposé : l’import est en cours, cette page suit son état.")
             return redirect(upload)
         try:
-            result = import_uploaded_file.apply_async(kwargs=task_kwargs)
+            result = import_uploaded_file.apply_async(kwargs=task_kwargs, retry=False)
         except Exception as exc:  # broker unreachable: say so, keep the file for a retry
             DatasetUpload.objects.filter(pk=upload.pk).update(
                 status=DatasetUpload.Status.FAILED,
-                message=f"Tâche non envoyée ({type(exc).__name__}) : {exc}",
+                message=f"File d’attente indisponible : tâche non envoyée ({type(exc).__name__}) : {exc}",
             )
         else:
             DatasetUpload.objects.filter(pk=upload.pk).update(task_id=result.id or "")

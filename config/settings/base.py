@@ -125,13 +125,27 @@ MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=2 * 1024 * 1024)
 MAX_UPLOAD_BODY = env.int("MAX_UPLOAD_BODY", default=210 * 1024 * 1024)
 UPLOAD_PATHS = ["/indicateurs/imports/"]
 
-# A shared cache (Redis in production: CACHE_URL=redis://…/1) holds sessions, rate limits and the
-# cached map layers for every gunicorn worker; local memory in the embedded default.
+# Two shared caches for every gunicorn worker (local memory in the embedded default):
+# - "default" (CACHE_URL): cached pages, map layers and API answers — disposable, so in production
+#   a Redis of its own with a memory cap and LRU eviction (config/redis/cache.conf, port 6380);
+# - "sessions" (SESSION_CACHE_URL, default CACHE_URL): the session copies of cached_db and the
+#   rate-limit counters — a Redis database without eviction, apart from the Celery broker's.
+# On Redis both are fail-safe (territories.web.cache): an outage serves pages without cache and
+# reads sessions from PostgreSQL, never a 500.
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
+    "sessions": env.cache("SESSION_CACHE_URL", default=env.str("CACHE_URL", default="locmemcache://")),
 }
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "territories.web.cache.FailSafeRedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
+RATELIMIT_USE_CACHE = "sessions"
+# A counter that cannot be read (cache down) lets the request through rather than refusing every
+# visitor: an outage must not lock the owners out (the limits resume with the cache).
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 
 # Celery: unset broker → tasks run in-process (eager), same code path.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
@@ -219,6 +233,8 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Anonymous requests to the public API, per IP address (REMOTE_ADDR; behind a proxy, set
 # RATELIMIT_IP_META_KEY). A partner downloading every commune needs 36 pages of 1,000.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
+# Map layers of the pages (GeoJSON, cached): per client address; a visitor's page loads one or two.
+LAYER_RATE_LIMIT = env.str("LAYER_RATE_LIMIT", default="120/m")
 # Territory pages seen by anonymous visitors are cached under the data state (a new run, import,
 # registry edit or moderated contribution changes the key) for at most this many seconds.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
@@ -239,6 +255,6 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Django's own RedisCache increments atomically (django-ratelimit lists only django-redis).
 SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+if CACHES["sessions"]["BACKEND"].endswith("LocMemCache"):
     # Embedded default: one process, so a per-process cache counts right. prod.py refuses it.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]

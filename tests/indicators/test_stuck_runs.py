@@ -51,7 +51,7 @@ def test_beat_fails_runs_without_heartbeat_or_never_started():
         status=ComputationRun.Status.RUNNING, heartbeat_at=now - timedelta(minutes=20)
     )
     ComputationRun.objects.filter(pk=pending.pk).update(created_at=now - timedelta(hours=1))
-    assert fail_stale_runs() == {"failed": 2}
+    assert fail_stale_runs() == {"failed": 2, "imports": 0, "uploads": 0}
     running.refresh_from_db()
     pending.refresh_from_db()
     fresh.refresh_from_db()
