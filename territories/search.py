@@ -17,9 +17,10 @@ CODE_RE = re.compile(r"^(\d[\dAB]\d{3}|2[AB]\d{3})$", re.IGNORECASE)
 POSTAL_RE = re.compile(r"^\d{5}$")
 DEP_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
 SIREN_RE = re.compile(r"^\d{9}$")
-# The longest name of a territory (an EPCI) is about 100 characters: a longer text cannot match
-# better, and its trigram comparison is what costs (4,000 characters took 30 s of PostgreSQL).
-MAX_QUERY = 120
+# The longest name of a territory (an EPCI) is 57 characters and 13 words: a longer text cannot
+# match better, and its trigram comparison is what costs (4,000 characters took 30 s of PostgreSQL).
+MAX_QUERY = 100
+MAX_WORDS = 6  # distinct words compared by trigrams in a long text (the index reads a list per trigram)
 
 
 class QueryTooLong(ValueError):
@@ -54,7 +55,12 @@ def search(query: str, limit: int = 15) -> list[Hit]:
     if not query:
         return []
     hits: list[Hit] = []
-    communes = Commune.objects.filter(is_active=True).select_related("departement")
+    # outlines are never shown in a result list: not read (a région's outline weighs megabytes)
+    communes = (
+        Commune.objects.filter(is_active=True)
+        .select_related("departement")
+        .defer("geometry", "geometry_simplified", "point", "departement__geometry_simplified")
+    )
     if POSTAL_RE.match(query) or CODE_RE.match(query):
         by_code = communes.filter(code=query.upper())
         by_postal = communes.filter(postal_codes__contains=query)
@@ -81,7 +87,8 @@ def search(query: str, limit: int = 15) -> list[Hit]:
         ):
             # An exact département or région name ("Creuse") outranks a homonymous commune.
             exact_score = 1.25 if model in (Region, Departement) else 1.2
-            for zone, score in _fuzzy(model.objects.filter(is_active=True), normalized, 5, exact_score):
+            zones = model.objects.filter(is_active=True).defer("geometry_simplified")
+            for zone, score in _fuzzy(zones, normalized, 5, exact_score):
                 hits.append(Hit(zone, model.__name__.lower(), label or zone.get_kind_display(), score))
         for commune, score in _fuzzy(communes, normalized, limit):
             hits.append(Hit(commune, "commune", _commune_detail(commune), score))
@@ -110,6 +117,18 @@ def _name_score(query, name, **kwargs):
     return fuzz.ratio(query, name)
 
 
+def _trigram_words(normalized: str) -> list[str]:
+    """The words of a text compared by trigrams: each once (pg_trgm compares sets of trigrams, so
+    a repeated word changes nothing but the cost); in a text of more than four words, the short
+    ones (« de », « la », « sur ») — whose trigrams are in half the names — are left out, then
+    at most MAX_WORDS are kept. A text that long is matched in full by the exact and prefix
+    steps; this step only tolerates its typos."""
+    words = list(dict.fromkeys(normalized.split()))
+    if len(words) > 4:
+        words = [w for w in words if len(w) > 3] or words
+    return words[:MAX_WORDS]
+
+
 def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
     """(zone, score in 0..1.x): exact and prefix matches first, then trigram / edit-distance similarity."""
     exact = list(queryset.filter(name_normalized=normalized)[:limit])
@@ -125,10 +144,12 @@ def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
         from django.db.models import F, Value
 
         # « % » (trigram_similar, threshold 0.3) lets the GIN trigram index pick the candidates;
-        # a similarity() filter alone compares the query with every name.
+        # a similarity() filter alone compares the query with every name. pg_trgm compares sets
+        # of word trigrams, so a repeated word changes nothing but the cost: said once.
+        words = " ".join(_trigram_words(normalized))
         similar = (
-            queryset.filter(TrigramSimilar(F("name_normalized"), Value(normalized)))
-            .annotate(similarity=TrigramSimilarity("name_normalized", normalized))
+            queryset.filter(TrigramSimilar(F("name_normalized"), Value(words)))
+            .annotate(similarity=TrigramSimilarity("name_normalized", words))
             .exclude(pk__in=taken)
             .order_by("-similarity")[:limit]
         )
