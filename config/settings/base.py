@@ -4,6 +4,7 @@ Everything lives here; ``test.py`` and ``prod.py`` only override. With nothing c
 portal runs on an embedded SpatiaLite file under ``var/`` and Celery tasks run in-process.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -230,8 +231,13 @@ PERMISSIONS_POLICY = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-# Anonymous requests to the public API, per IP address (REMOTE_ADDR; behind a proxy, set
-# RATELIMIT_IP_META_KEY). A partner downloading every commune needs 36 pages of 1,000.
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated; e.g.
+# 127.0.0.1,::1 for nginx on the same host). Every rate limit keys on the client address they
+# report (territories.web.client); without them, on REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+RATELIMIT_IP_META_KEY = "territories.web.client.client_ip"
+# Anonymous requests to the public API, per client address. A partner downloading every commune
+# needs 36 pages of 1,000.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
 # Map layers of the pages (GeoJSON, cached): per client address; a visitor's page loads one or two.
 LAYER_RATE_LIMIT = env.str("LAYER_RATE_LIMIT", default="120/m")
@@ -250,6 +256,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo stops the start, never trusts all
 
 # Debian 12 ships GDAL 3.6: the portal never opens user-supplied spatial references through GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
