@@ -25,8 +25,9 @@ from . import services, triggers
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from .official_whatif import ACTIONS as OFFICIAL_ACTIONS
 from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
-from .perms import can_simulate, can_trigger_run, can_upload_dataset
+from .perms import can_see_run, can_simulate, can_trigger_run, can_upload_dataset
 from .published import latest_official, official_commune_classes, published_apl
+from .run_access import UNPUBLISHED_REFUSAL, visible_run
 from .sections import access_section
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate
@@ -58,10 +59,9 @@ def index(request):
 @require_GET
 def definition_detail(request, code):
     definition = get_object_or_404(IndicatorDefinition, code=code)
-    run_id = request.GET.get("calcul")
     run = None
-    if run_id and run_id.isdigit():
-        run = ComputationRun.objects.filter(pk=run_id, status=ComputationRun.Status.SUCCEEDED).first()
+    if request.GET.get("calcul"):
+        run = visible_run(request, request.GET["calcul"])
     run = run or ComputationRun.current()
     france = None
     datasets = []
@@ -157,6 +157,8 @@ def run_detail(request, pk):
     run = get_object_or_404(
         ComputationRun.objects.select_related("rule", "previous", "trigger_dataset", "triggered_by"), pk=pk
     )
+    if not can_see_run(request.user, run):
+        raise PermissionDenied(UNPUBLISHED_REFUSAL)
     changed = run.diff.get("changed", [])
     names = dict(Commune.objects.filter(code__in=[c["code"] for c in changed]).values_list("code", "name"))
     for row in changed:
@@ -873,6 +875,8 @@ def run_diff(request, pk):
     from territories.exports import csv_response
 
     run = get_object_or_404(ComputationRun, pk=pk)
+    if not can_see_run(request.user, run):
+        raise PermissionDenied(UNPUBLISHED_REFUSAL)
     previous = run.previous or ComputationRun.current()
     if previous is None or run.summary.get("pruned") or previous.summary.get("pruned"):
         raise Http404("Valeurs de ce calcul supprimées (anciens calculs) : seul le résumé reste.")

@@ -64,6 +64,11 @@ def test_permission_matrix(client, users, computed, role):
     can_trigger, can_sim = MATRIX[role]
     assert perms.can_trigger_run(user) is can_trigger
     assert perms.can_simulate(user) is can_sim
+    # a held or discarded run: staff only (the same predicate as triggering); a published one: all
+    for review in ("held", "discarded"):
+        assert perms.can_see_run(user, ComputationRun(review=review)) is can_trigger
+    assert perms.can_see_run(user, ComputationRun(review="published")) is True
+    assert perms.can_see_run(user, ComputationRun(review="")) is True
     if users[role]:
         client.force_login(users[role])
     runs_before = ComputationRun.objects.count()
