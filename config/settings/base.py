@@ -5,6 +5,7 @@ portal runs on an embedded SpatiaLite file under ``var/`` and Celery tasks run i
 """
 
 import ipaddress
+import os
 from pathlib import Path
 
 import environ
@@ -14,7 +15,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+# The developer's .env (ENV_FILE to read another). The test settings ignore it
+# (DJANGO_IGNORE_ENV_FILE): a copied .env.example must not change what the tests run.
+ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
+if ENV_FILE.exists() and not os.environ.get("DJANGO_IGNORE_ENV_FILE"):
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789abcdef")
