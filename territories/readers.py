@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .importing import ImportRejected, Problem, note_reading
+from .xlsx_caps import capped_rows, check_xlsx
 
 # Decompression bombs: a compressed file is read as a stream, in chunks, and refused as soon as
 # its content passes either cap (the shipped files expand at most ×15, to 25 MB).
@@ -101,6 +102,7 @@ def open_payload(path: Path) -> Payload:
             members = [m for m in archive.infolist() if not _is_noise(m.filename)]
             names = {m.filename for m in members}
             if "xl/workbook.xml" in names:
+                check_xlsx(name, raw)
                 return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
             shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
             if len(shapefiles) == 1 and all(
@@ -124,6 +126,7 @@ def open_payload(path: Path) -> Payload:
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise ImportRejected.single(name, f"archive zip illisible ou tronquée ({exc})") from exc
         if raw.startswith(ZIP_MAGIC) and b"xl/workbook.xml" in raw[:65536] + raw[-65536:]:
+            check_xlsx(name, raw)
             return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
     if raw.startswith(SQLITE_MAGIC):
         return Payload(name, inner, raw, "gpkg", {**notes, "format": "GeoPackage"})
@@ -512,7 +515,7 @@ def _xlsx_frame(payload: Payload, required, sheet):
         sheets = [workbook[sheet]] if sheet is not None else workbook.worksheets
         best_overall = None
         for worksheet in sheets:
-            rows = worksheet.iter_rows(values_only=True)
+            rows = capped_rows(payload.name, worksheet.iter_rows(values_only=True))
             head = []
             for row in rows:
                 head.append([_header_name(_xlsx_text(v)) for v in row])
