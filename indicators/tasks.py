@@ -58,7 +58,7 @@ def import_uploaded_file(
 def fail_stale_runs():
     """Beat, every few minutes: no run, import or upload stays « en cours » or « en attente »
     forever."""
-    from territories.reaper import mark_stale_imports
+    from territories.importing import mark_stale_imports
 
     from .uploads import mark_stale_uploads
 

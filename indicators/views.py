@@ -27,7 +27,7 @@ from .official_whatif import ACTIONS as OFFICIAL_ACTIONS
 from .official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
 from .perms import can_see_run, can_simulate, can_trigger_run, can_upload_dataset
 from .published import latest_official, official_commune_classes, published_apl
-from .run_access import UNPUBLISHED_REFUSAL, visible_run
+from .runs.access import UNPUBLISHED_REFUSAL, visible_run
 from .sections import access_section
 from .values import FRANCE, atoms_of_zone, classes_for, estimate_flags, supply_is_proxy, unit_label
 from .whatif import ACTIONS, ADD_MSP, WhatIfError, simulate

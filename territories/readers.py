@@ -34,8 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .importing import ImportRejected, Problem, note_reading
-from .xlsx_caps import capped_rows, check_xlsx
+from .importing import ImportRejected, Problem, capped_rows, check_xlsx, note_reading
 
 # Decompression bombs: a compressed file is read as a stream, in chunks, and refused as soon as
 # its content passes either cap (the shipped files expand at most ×15, to 25 MB).

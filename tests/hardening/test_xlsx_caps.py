@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from territories import xlsx_caps
+from territories import importing
 from territories.importing import ImportRejected
 from territories.readers import open_payload, read_csv
 from tests.conftest import TEST_DATA
@@ -49,8 +49,8 @@ def test_a_highly_compressed_sheet_is_refused(tmp_path):
 
 
 def test_a_workbook_unfolding_beyond_the_total_cap_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(xlsx_caps, "MAX_XLSX_BYTES", 3 * 1024 * 1024)
-    monkeypatch.setattr(xlsx_caps, "MAX_XLSX_RATIO", 10**9)
+    monkeypatch.setattr(importing, "MAX_XLSX_BYTES", 3 * 1024 * 1024)
+    monkeypatch.setattr(importing, "MAX_XLSX_RATIO", 10**9)
     with pytest.raises(ImportRejected, match="au-delà de la limite de 3 Mio"):
         open_payload(_bomb(tmp_path / "gros.xlsx", 4 * 1024 * 1024))
 
@@ -58,7 +58,7 @@ def test_a_workbook_unfolding_beyond_the_total_cap_is_refused(tmp_path, monkeypa
 def test_rows_and_cells_are_capped_while_reading(tmp_path, monkeypatch):
     path = _workbook(tmp_path / "t.xlsx", [("code", "nom")] + [(f"2309{i}", "x") for i in range(8)])
     assert len(read_csv(path, required=["code", "nom"])) == 8
-    monkeypatch.setattr(xlsx_caps, "MAX_XLSX_ROWS", 5)
+    monkeypatch.setattr(importing, "MAX_XLSX_ROWS", 5)
     with pytest.raises(ImportRejected, match="plus de 5 lignes"):
         read_csv(path, required=["code", "nom"])
     monkeypatch.undo()

@@ -2,8 +2,8 @@
 run, and for a run held « à valider » or « écarté » only staff (``perms.can_see_run``). A value
 that is not a plain number (« ² », « ① », 30 digits) is refused as unknown, never a 500."""
 
-from .models import ComputationRun
-from .perms import can_see_run
+from indicators.models import ComputationRun
+from indicators.perms import can_see_run
 
 UNPUBLISHED_REFUSAL = (
     "Ce calcul n’est pas publié (à valider ou écarté) : seule l’équipe du portail peut le consulter."
