@@ -20,7 +20,7 @@ SIREN_RE = re.compile(r"^\d{9}$")
 # The longest name of a territory (an EPCI) is 57 characters and 13 words: a longer text cannot
 # match better, and its trigram comparison is what costs (4,000 characters took 30 s of PostgreSQL).
 MAX_QUERY = 100
-MAX_WORDS = 6  # distinct words compared by trigrams in a long text (the index reads a list per trigram)
+MAX_WORDS = 4  # distinct words compared by trigrams in a long text (the index reads a list per trigram)
 
 
 class QueryTooLong(ValueError):
