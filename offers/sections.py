@@ -14,7 +14,7 @@ from offers.models import (
     Offer,
 )
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
-from territories.models import Commune
+from territories.models import Commune, Dataset
 from territories.zones import level_of
 
 MAX_LISTED = 100
@@ -26,7 +26,7 @@ def offer_section(request, zone):
     except KeyError:
         return None
     communes = zone.communes()
-    commune_codes = list(communes.values_list("code", flat=True))
+    commune_codes = communes.values("code")  # a subquery: no parameter per commune of the zone
     in_zone = Q(commune__in=commune_codes) | Q(commune__parent__in=commune_codes)
     offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
     by_kind = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
@@ -71,7 +71,9 @@ def offer_section(request, zone):
             "zrr": sum(1 for _z, zrr in zoning.values() if zrr),
             "communes": len(zoning),
             "single": zoning.get(zone.pk) if isinstance(zone, Commune) else None,
-            "datasets": DoctorZoning.objects.filter(commune__in=list(zoning))
+            "datasets": DoctorZoning.objects.filter(
+                commune__in=zoning_codes, dataset__status=Dataset.Status.SUCCEEDED
+            )
             .values_list("dataset__millesime", flat=True)
             .distinct(),
         }
@@ -99,7 +101,7 @@ def offer_section(request, zone):
             "cpts": cpts,
             "gp": gp,
             "zoning": zoning_summary,
-            "commune_count": len(commune_codes),
+            "commune_count": communes.count(),
             "poles": _hospital_poles(in_zone),
         },
     }

@@ -225,12 +225,47 @@ def atoms_of_zone(zone):
     if isinstance(zone, Commune):
         arms = list(zone.arrondissements.filter(is_active=True).values_list("code", flat=True))
         return arms or [zone.code]
-    communes = zone.communes()
-    codes = list(communes.values_list("code", flat=True))
-    arms = list(
-        Commune.objects.filter(
-            is_active=True, parent__in=codes, kind=Commune.Kind.ARRONDISSEMENT
-        ).values_list("code", "parent_id")
-    )
+    codes = list(zone.communes().values_list("code", flat=True))
+    arms = list(_arrondissements_of(zone).values_list("code", "parent_id"))
     parents = {p for _, p in arms}
     return [c for c in codes if c not in parents] + [c for c, _ in arms]
+
+
+def _arrondissements_of(zone):
+    # the zone's communes as a subquery: never a parameter per commune
+    return Commune.objects.filter(
+        is_active=True, parent__in=zone.communes().values("code"), kind=Commune.Kind.ARRONDISSEMENT
+    )
+
+
+def atom_codes(zone):
+    """The codes of ``atoms_of_zone`` as a subquery (a queryset of one column), to filter stored
+    values on the database side: a page never sends one parameter per commune of its zone."""
+    if isinstance(zone, Commune):
+        return atoms_of_zone(zone)  # a commune: itself or its few arrondissements
+    arms = _arrondissements_of(zone)
+    return Commune.objects.filter(
+        Q(pk__in=zone.communes().exclude(pk__in=arms.values("parent_id")).values("code"))
+        | Q(pk__in=arms.values("code"))
+    ).values("code")
+
+
+def classes_of_zone(run, zone) -> dict[tuple[str, str], Classification]:
+    """``classes_for`` the zone and each of its computed communes, the communes read by subquery."""
+    if run is None:
+        return {}
+    out = classes_for(run, [key_of(zone)])
+    rows = Classification.objects.filter(run=run, level="commune", zone_code__in=atom_codes(zone))
+    out.update({("commune", c.zone_code): c for c in rows})
+    return out
+
+
+def commune_values(run, zone, indicator) -> dict[str, float | None]:
+    """Commune code → the run's stored value of one indicator, for the zone's computed communes."""
+    if run is None:
+        return {}
+    return dict(
+        IndicatorValue.objects.filter(
+            run=run, level="commune", zone_code__in=atom_codes(zone), indicator_id=indicator
+        ).values_list("zone_code", "value")
+    )

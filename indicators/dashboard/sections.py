@@ -11,14 +11,16 @@ from django.urls import reverse
 
 from indicators.api.values import (
     FRANCE,
+    atom_codes,
     atoms_of_zone,
-    classes_for,
+    classes_of_zone,
+    commune_values,
     estimate_flags,
     key_of,
     unit_label,
     values_for,
 )
-from indicators.models import ComputationRun, IndicatorDefinition, IndicatorValue
+from indicators.models import ComputationRun, IndicatorDefinition
 from indicators.official.published import official_apl
 from indicators.perms import can_simulate
 from territories.models import Commune
@@ -66,15 +68,14 @@ def access_section(request, zone):
                 }
             )
         atoms = atoms_of_zone(zone)
-        commune_keys = [("commune", c) for c in atoms]
-        classes = classes_for(run, commune_keys + [key])
-        apl = {
-            v.zone_code: v.value
-            for v in IndicatorValue.objects.filter(
-                run=run, level="commune", zone_code__in=atoms, indicator_id="apl_mg"
-            )
-        }
-        names = dict(Commune.objects.filter(code__in=atoms).values_list("code", "name"))
+        classes = classes_of_zone(run, zone)
+        listed = len(atoms) <= TABLE_LIMIT  # the table (and its names, APL) of smaller zones only
+        apl = commune_values(run, zone, "apl_mg") if listed else {}
+        names = (
+            dict(Commune.objects.filter(code__in=atom_codes(zone)).values_list("code", "name"))
+            if listed
+            else {}
+        )
         counts = Counter(getattr(classes.get(("commune", c)), "label", "non calculé") for c in atoms)
         context.update(
             computed_apl=getattr(values.get(key, {}).get("apl_mg"), "value", None),

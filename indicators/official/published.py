@@ -381,21 +381,27 @@ def published_apl(zone=None, indicator=APL):
 CLASS_KEYS = {"sous-dense": "sous_dense", "fragile": "fragile", "non déficitaire": "non_deficitaire"}
 
 
-def official_commune_classes(codes, indicator=APL) -> tuple[dict, str | None]:
+def official_commune_classes(codes, indicator=APL, query=None) -> tuple[dict, str | None]:
     """For communes (or arrondissements): {code: (official APL, class key, class label)} with the
     class decided on the APL of their bassin de vie (the ARS level until territoires de
-    vie-santé are loaded), and the text saying which APL, level and millésime. Two queries."""
+    vie-santé are loaded), and the text saying which APL, level and millésime. Two queries.
+    ``query``: the same codes as a subquery (then no parameter per commune is sent)."""
     found = latest_official(indicator)
     if found is None:
         return {}, None
     latest = found[0]
     limits = thresholds()
-    bv_of = dict(Commune.objects.filter(code__in=codes).values_list("code", "bassin_de_vie_id"))
+    query = list(codes) if query is None else query
+    communes = Commune.objects.filter(code__in=query)
+    bv_of = dict(communes.values_list("code", "bassin_de_vie_id"))
     rows = PublishedZoneValue.objects.filter(
         indicator_code=indicator, millesime=latest, variant=MAIN_VARIANT
     ).filter(
-        Q(level="commune", zone_code__in=list(codes))
-        | Q(level="bassin-de-vie", zone_code__in=sorted({b for b in bv_of.values() if b}))
+        Q(level="commune", zone_code__in=query)
+        | Q(
+            level="bassin-de-vie",
+            zone_code__in=communes.exclude(bassin_de_vie=None).values("bassin_de_vie_id"),
+        )
     )
     commune_values, bv_values = {}, {}
     for level, code, value in rows.values_list("level", "zone_code", "value"):

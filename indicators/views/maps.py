@@ -7,12 +7,10 @@ import json
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from indicators.api.values import (
-    atoms_of_zone,
-    classes_for,
-)
+from indicators.api.values import atom_codes, atoms_of_zone
 from indicators.models import Classification, ComputationRun, IndicatorValue
 from indicators.official.published import official_commune_classes
+from territories.constants import MAP_COORD_PRECISION, REGION_COORD_PRECISION, REGION_SIMPLIFY_TOLERANCE
 from territories.models import Commune
 from territories.web.caching import cached
 from territories.web.geojson import feature, feature_collection
@@ -25,27 +23,42 @@ def classes_geojson(request, level, code):
     """The zone's computed communes coloured by class (official APL when published) (GeoJSON);
     cached under the data state (a new run or import), with ETag / Last-Modified."""
     zone = get_zone(level, code)
-    payload = json.dumps(classes_payload(atoms_of_zone(zone)), separators=(",", ":"), ensure_ascii=False)
+    detail = LAYER_DETAIL.get(level, {})
+    payload = json.dumps(
+        classes_payload(atoms_of_zone(zone), codes=atom_codes(zone), **detail),
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     return HttpResponse(payload, content_type="application/json")
 
 
-def classes_payload(atoms):
+# Each level's layer simplified to the zoom it is drawn at (a région: thousands of communes at
+# zoom 7–8); smaller zones keep the stored simplified outline.
+LAYER_DETAIL = {
+    "region": {"tolerance": REGION_SIMPLIFY_TOLERANCE, "precision": REGION_COORD_PRECISION},
+}
+
+
+def classes_payload(atoms, codes=None, tolerance=None, precision=MAP_COORD_PRECISION):
     """GeoJSON of communes with their class: the official APL and the class of its bassin de vie
-    when the DREES figure is loaded, else the current run's; emergency access from the run."""
+    when the DREES figure is loaded, else the current run's; emergency access from the run.
+    ``codes``: the same communes as a subquery (rows are then selected on the database side)."""
+    codes = atoms if codes is None else codes
     run = ComputationRun.current()
-    classes = classes_for(run, [("commune", c) for c in atoms]) if run else {}
+    classes = {}
     apl = {}
     if run:
-        apl = {
-            v.zone_code: v.value
-            for v in IndicatorValue.objects.filter(
-                run=run, level="commune", zone_code__in=atoms, indicator_id="apl_mg"
-            )
-        }
+        rows = Classification.objects.filter(run=run, level="commune", zone_code__in=codes)
+        classes = {("commune", c.zone_code): c for c in rows}
+        apl = dict(
+            IndicatorValue.objects.filter(
+                run=run, level="commune", zone_code__in=codes, indicator_id="apl_mg"
+            ).values_list("zone_code", "value")
+        )
     # The official APL and its class come first when the DREES figure is loaded.
-    official, basis = official_commune_classes(atoms)
+    official, basis = official_commune_classes(atoms, query=codes)
     features = []
-    for commune in Commune.objects.filter(code__in=atoms).only(
+    for commune in Commune.objects.filter(code__in=codes).only(
         "code", "name", "population", "geometry_simplified"
     ):
         cls = classes.get(("commune", commune.code))
@@ -64,6 +77,8 @@ def classes_payload(atoms):
         features.append(
             feature(
                 commune.geometry_simplified,
+                coord_precision=precision,
+                simplify_tolerance=tolerance,
                 code=commune.code,
                 name=commune.name,
                 population=commune.population,
