@@ -5,8 +5,8 @@
 
 Prints, from one run:
 
-* the size of the national map layer and of a département's communes layer, raw and gzipped
-  (targets: ≤ 300 kB and ≤ 100 kB gzipped);
+* the size of the national map layer, of a département's communes layer and of a région's,
+  raw and gzipped (targets: ≤ 300 kB, ≤ 100 kB and ≤ 300 kB gzipped);
 * the median server time (Django test client, whole request: URL routing, queries, template) of
   the pages of every level (home, commune Guéret, its EPCI and bassin de vie, the Creuse,
   Île-de-France, Nouvelle-Aquitaine, a ranking, a comparison, the registry), three ways: an
@@ -139,11 +139,12 @@ def main():
         ("national layer (départements)", "/indicateurs/carte/france.geojson"),
         ("Creuse communes (classes)", "/indicateurs/carte/departement/23/classes.geojson"),
         ("Creuse communes (outlines)", "/territoires/departement/23/geojson/"),
+        ("Nouvelle-Aquitaine communes (classes)", "/indicateurs/carte/region/75/classes.geojson"),
     ]:
         client.get(url)  # warm the cache
         body = client.get(url).content
         zipped = len(gzip.compress(body)) / 1024
-        print(f"  {label:<34} {len(body) / 1024:8.1f} kB raw {zipped:7.1f} kB gzipped")
+        print(f"  {label:<38} {len(body) / 1024:8.1f} kB raw {zipped:7.1f} kB gzipped")
 
     pages(client)
 

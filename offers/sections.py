@@ -15,7 +15,7 @@ from offers.models import (
 )
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
 from territories.models import Commune, Dataset
-from territories.zones import level_of
+from territories.zones import children_of, level_of
 
 MAX_LISTED = 100
 
@@ -27,7 +27,7 @@ def offer_section(request, zone):
         return None
     communes = zone.communes()
     commune_codes = communes.values("code")  # a subquery: no parameter per commune of the zone
-    in_zone = Q(commune__in=commune_codes) | Q(commune__parent__in=commune_codes)
+    in_zone = Q(commune__in=commune_codes) | Q(commune__in=children_of(commune_codes).values("code"))
     offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
     by_kind = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
     hospitals_from_finess = offers.filter(

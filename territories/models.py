@@ -6,7 +6,7 @@ custom perimeters hold an explicit set. Reference tables are keyed by official c
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import F, FloatField, Func, Sum
+from django.db.models import F, FloatField, Func, Q, Sum
 from django.urls import reverse
 
 from territories.constants import WGS84
@@ -278,7 +278,12 @@ class Commune(models.Model):
     class Meta:
         verbose_name = "commune"
         ordering = ["name"]
-        indexes = [models.Index(fields=["postal_codes"])]
+        indexes = [
+            models.Index(fields=["postal_codes"]),
+            # The few communes with a parent (arrondissements municipaux): pages find a zone's
+            # arrondissements without reading the whole parent index (NULL for every commune).
+            models.Index(fields=["parent"], name="commune_with_parent", condition=Q(parent__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.code})"

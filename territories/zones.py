@@ -41,6 +41,12 @@ def get_zone(level: str, code: str):
         raise Http404(f"Territoire introuvable : {none} {LEVEL_WORDS[level]} de code « {code} »") from exc
 
 
+def children_of(codes):
+    """The communes whose parent is in ``codes`` (a subquery or a list): the arrondissements
+    municipaux of Paris, Lyon and Marseille (read through their own small index)."""
+    return Commune.objects.filter(parent__isnull=False, parent__in=codes)
+
+
 def zone_key(zone) -> tuple[str, str]:
     """A stable (level, code) pair identifying a zone, used by other apps to store per-zone values."""
     return level_of(zone), zone.pk

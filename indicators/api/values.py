@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from territories.models import Commune
-from territories.zones import LEVELS, zone_key
+from territories.zones import LEVELS, children_of, zone_key
 
 FRANCE = ("france", "FR")
 
@@ -233,21 +233,19 @@ def atoms_of_zone(zone):
 
 def _arrondissements_of(zone):
     # the zone's communes as a subquery: never a parameter per commune
-    return Commune.objects.filter(
-        is_active=True, parent__in=zone.communes().values("code"), kind=Commune.Kind.ARRONDISSEMENT
+    return children_of(zone.communes().values("code")).filter(
+        is_active=True, kind=Commune.Kind.ARRONDISSEMENT
     )
 
 
-def atom_codes(zone):
-    """The codes of ``atoms_of_zone`` as a subquery (a queryset of one column), to filter stored
-    values on the database side: a page never sends one parameter per commune of its zone."""
+def atoms_condition(zone, field="zone_code") -> Q:
+    """``field`` is one of ``atoms_of_zone(zone)``, as a condition the database evaluates (the
+    zone's communes by subquery): a page never sends one parameter per commune of its zone."""
     if isinstance(zone, Commune):
-        return atoms_of_zone(zone)  # a commune: itself or its few arrondissements
+        return Q(**{f"{field}__in": atoms_of_zone(zone)})  # itself or its few arrondissements
     arms = _arrondissements_of(zone)
-    return Commune.objects.filter(
-        Q(pk__in=zone.communes().exclude(pk__in=arms.values("parent_id")).values("code"))
-        | Q(pk__in=arms.values("code"))
-    ).values("code")
+    communes = zone.communes().exclude(pk__in=arms.values("parent_id"))
+    return Q(**{f"{field}__in": communes.values("code")}) | Q(**{f"{field}__in": arms.values("code")})
 
 
 def classes_of_zone(run, zone) -> dict[tuple[str, str], Classification]:
@@ -255,7 +253,7 @@ def classes_of_zone(run, zone) -> dict[tuple[str, str], Classification]:
     if run is None:
         return {}
     out = classes_for(run, [key_of(zone)])
-    rows = Classification.objects.filter(run=run, level="commune", zone_code__in=atom_codes(zone))
+    rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
     out.update({("commune", c.zone_code): c for c in rows})
     return out
 
@@ -266,6 +264,6 @@ def commune_values(run, zone, indicator) -> dict[str, float | None]:
         return {}
     return dict(
         IndicatorValue.objects.filter(
-            run=run, level="commune", zone_code__in=atom_codes(zone), indicator_id=indicator
+            atoms_condition(zone), run=run, level="commune", indicator_id=indicator
         ).values_list("zone_code", "value")
     )

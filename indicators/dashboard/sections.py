@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from indicators.api.values import (
     FRANCE,
-    atom_codes,
+    atoms_condition,
     atoms_of_zone,
     classes_of_zone,
     commune_values,
@@ -72,7 +72,7 @@ def access_section(request, zone):
         listed = len(atoms) <= TABLE_LIMIT  # the table (and its names, APL) of smaller zones only
         apl = commune_values(run, zone, "apl_mg") if listed else {}
         names = (
-            dict(Commune.objects.filter(code__in=atom_codes(zone)).values_list("code", "name"))
+            dict(Commune.objects.filter(atoms_condition(zone, "code")).values_list("code", "name"))
             if listed
             else {}
         )

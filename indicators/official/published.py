@@ -381,23 +381,29 @@ def published_apl(zone=None, indicator=APL):
 CLASS_KEYS = {"sous-dense": "sous_dense", "fragile": "fragile", "non déficitaire": "non_deficitaire"}
 
 
-def official_commune_classes(codes, indicator=APL, query=None) -> tuple[dict, str | None]:
+def official_commune_classes(codes, indicator=APL, among=None) -> tuple[dict, str | None]:
     """For communes (or arrondissements): {code: (official APL, class key, class label)} with the
     class decided on the APL of their bassin de vie (the ARS level until territoires de
     vie-santé are loaded), and the text saying which APL, level and millésime. Two queries.
-    ``query``: the same codes as a subquery (then no parameter per commune is sent)."""
+    ``among(field)``: the same codes as a condition on ``field`` (then evaluated by the database,
+    no parameter per commune is sent)."""
     found = latest_official(indicator)
     if found is None:
         return {}, None
     latest = found[0]
     limits = thresholds()
-    query = list(codes) if query is None else query
-    communes = Commune.objects.filter(code__in=query)
+    if among is None:
+        codes = list(codes)
+
+        def among(field):
+            return Q(**{f"{field}__in": codes})
+
+    communes = Commune.objects.filter(among("code"))
     bv_of = dict(communes.values_list("code", "bassin_de_vie_id"))
     rows = PublishedZoneValue.objects.filter(
         indicator_code=indicator, millesime=latest, variant=MAIN_VARIANT
     ).filter(
-        Q(level="commune", zone_code__in=query)
+        Q(among("zone_code"), level="commune")
         | Q(
             level="bassin-de-vie",
             zone_code__in=communes.exclude(bassin_de_vie=None).values("bassin_de_vie_id"),

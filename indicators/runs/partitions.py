@@ -80,6 +80,9 @@ def write_run_rows(table: str, run_id: int, frame: pd.DataFrame) -> None:
         cursor.execute(f"ALTER TABLE {part} ADD CONSTRAINT {part}_run CHECK (run_id = {int(run_id)})")
         cursor.execute(f"ALTER TABLE {part} ADD PRIMARY KEY ({key})")
         cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES IN ({int(run_id)})")
+        # Pages read the partition as soon as the run is published: its statistics are taken now
+        # (autovacuum may be off or late), not guessed from an empty table.
+        cursor.execute(f"ANALYZE {part}")
 
 
 def drop_run_rows(run_ids) -> None:

@@ -4,10 +4,11 @@ data state).
 
 import json
 
+from django.db.models import Q
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from indicators.api.values import atom_codes, atoms_of_zone
+from indicators.api.values import atoms_condition, atoms_of_zone
 from indicators.models import Classification, ComputationRun, IndicatorValue
 from indicators.official.published import official_commune_classes
 from territories.constants import MAP_COORD_PRECISION, REGION_COORD_PRECISION, REGION_SIMPLIFY_TOLERANCE
@@ -25,7 +26,7 @@ def classes_geojson(request, level, code):
     zone = get_zone(level, code)
     detail = LAYER_DETAIL.get(level, {})
     payload = json.dumps(
-        classes_payload(atoms_of_zone(zone), codes=atom_codes(zone), **detail),
+        classes_payload(atoms_of_zone(zone), zone=zone, **detail),
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -39,26 +40,29 @@ LAYER_DETAIL = {
 }
 
 
-def classes_payload(atoms, codes=None, tolerance=None, precision=MAP_COORD_PRECISION):
+def classes_payload(atoms, zone=None, tolerance=None, precision=MAP_COORD_PRECISION):
     """GeoJSON of communes with their class: the official APL and the class of its bassin de vie
     when the DREES figure is loaded, else the current run's; emergency access from the run.
-    ``codes``: the same communes as a subquery (rows are then selected on the database side)."""
-    codes = atoms if codes is None else codes
+    ``zone``: the zone whose communes ``atoms`` are (rows are then selected by subquery)."""
+
+    def among(field):
+        return atoms_condition(zone, field) if zone is not None else Q(**{f"{field}__in": atoms})
+
     run = ComputationRun.current()
     classes = {}
     apl = {}
     if run:
-        rows = Classification.objects.filter(run=run, level="commune", zone_code__in=codes)
+        rows = Classification.objects.filter(among("zone_code"), run=run, level="commune")
         classes = {("commune", c.zone_code): c for c in rows}
         apl = dict(
             IndicatorValue.objects.filter(
-                run=run, level="commune", zone_code__in=codes, indicator_id="apl_mg"
+                among("zone_code"), run=run, level="commune", indicator_id="apl_mg"
             ).values_list("zone_code", "value")
         )
     # The official APL and its class come first when the DREES figure is loaded.
-    official, basis = official_commune_classes(atoms, query=codes)
+    official, basis = official_commune_classes(atoms, among=among)
     features = []
-    for commune in Commune.objects.filter(code__in=codes).only(
+    for commune in Commune.objects.filter(among("code")).only(
         "code", "name", "population", "geometry_simplified"
     ):
         cls = classes.get(("commune", commune.code))

@@ -135,3 +135,57 @@ def test_batched_reads_equal_one_by_one_reads(computed_run):
             assert many[code].note == one.note and many[code].is_estimate == one.is_estimate
             seen.add((code, one.value))
     assert ("nb_cpts", 1) in seen and ("nb_msp", 2) in seen and ("nb_cms", 1) in seen
+
+
+def _render_recording_parameters(client, url):
+    """Render ``url`` with the cache emptied; (number of queries, most parameters one query sent)."""
+    from django.core.cache import cache
+
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    cache.clear()
+    with connection.execute_wrapper(record):
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(sent), max(sent)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/territoires/region/75/",
+        "/territoires/departement/23/",
+        "/indicateurs/carte/region/75/classes.geojson",
+    ],
+)
+def test_region_page_reads_the_same_queries_whatever_the_number_of_its_communes(computed_run, url):
+    """Nothing on a zone page scales with the number of communes of the zone: a signed-in render
+    (no page cache) sends the same queries, none with a parameter per commune, after 300 more
+    communes join the Creuse (and so Nouvelle-Aquitaine)."""
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_user("elu-queries"))
+    client.get(url)  # warm per-process caches (content types, sessions) like a running server
+    count, most = _render_recording_parameters(client, url)
+    creuse = Commune.objects.filter(departement_id="23", kind=Commune.Kind.COMMUNE)
+    communes = creuse.count()
+    assert most < communes / 4, f"a query sent {most} parameters for {communes} communes"
+    model = creuse.get(code="23096")
+    Commune.objects.bulk_create(
+        Commune(
+            code=f"2Z{i:03d}",
+            name=f"Commune ajoutée {i}",
+            departement_id="23",
+            epci_id=model.epci_id,
+            bassin_de_vie_id=model.bassin_de_vie_id,
+            population=100,
+        )
+        for i in range(300)
+    )
+    assert creuse.count() == communes + 300
+    assert _render_recording_parameters(client, url) == (count, most)
