@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.urls import reverse
@@ -248,13 +249,33 @@ def atoms_condition(zone, field="zone_code") -> Q:
     return Q(**{f"{field}__in": communes.values("code")}) | Q(**{f"{field}__in": arms.values("code")})
 
 
-def classes_of_zone(run, zone) -> dict[tuple[str, str], Classification]:
-    """``classes_for`` the zone and each of its computed communes, the communes read by subquery."""
+class ClassLabel(NamedTuple):
+    """A commune's class read as two columns (no model instance): enough to count and label."""
+
+    apl_class: str
+    emergency_far: bool | None
+
+    @property
+    def label(self):
+        text = APL_CLASS_LABELS.get(self.apl_class, self.apl_class)
+        return text + " ; urgences éloignées" if self.emergency_far else text
+
+
+APL_CLASS_LABELS = dict(Classification.AplClass.choices)
+
+
+def classes_of_zone(run, zone, full=True) -> dict[tuple[str, str], Classification]:
+    """``classes_for`` the zone and each of its computed communes, the communes read by subquery;
+    ``full=False``: the communes' classes as ``ClassLabel`` (a région's thousands of communes)."""
     if run is None:
         return {}
     out = classes_for(run, [key_of(zone)])
     rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
-    out.update({("commune", c.zone_code): c for c in rows})
+    if full:
+        out.update({("commune", c.zone_code): c for c in rows})
+    else:
+        for code, apl_class, far in rows.values_list("zone_code", "apl_class", "emergency_far"):
+            out["commune", code] = ClassLabel(apl_class, far)
     return out
 
 

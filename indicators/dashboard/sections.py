@@ -68,8 +68,8 @@ def access_section(request, zone):
                 }
             )
         atoms = atoms_of_zone(zone)
-        classes = classes_of_zone(run, zone)
         listed = len(atoms) <= TABLE_LIMIT  # the table (and its names, APL) of smaller zones only
+        classes = classes_of_zone(run, zone, full=listed)
         apl = commune_values(run, zone, "apl_mg") if listed else {}
         names = (
             dict(Commune.objects.filter(atoms_condition(zone, "code")).values_list("code", "name"))

@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from django.db.models import Exists, OuterRef
 
 from offers.importers.sources import DEFAULT_DIR, RPPS, SIRENE, SIRENE_FILE, _mark_synthetic
 from offers.models import (
@@ -394,18 +395,24 @@ def _store_hospital_activity(dataset, records, resolver, scope=None) -> SyncCoun
 
 def latest_hospital_activity_dataset(source=SIRENE.source, include_synthetic=True):
     """The latest successful dataset of ``source`` holding HospitalActivity rows."""
+    # EXISTS, not a join made DISTINCT: one dataset row is never sorted once per row it holds.
     datasets = Dataset.objects.filter(
-        source=source, status=Dataset.Status.SUCCEEDED, hospital_activity__isnull=False
+        Exists(HospitalActivity.objects.filter(dataset=OuterRef("pk"))),
+        source=source,
+        status=Dataset.Status.SUCCEEDED,
     )
     if not include_synthetic:
         datasets = datasets.filter(is_synthetic=False)
-    return datasets.distinct().order_by("-started_at", "-pk").first()
+    return datasets.order_by("-started_at", "-pk").first()
 
 
 def _latest_gp_dataset(source):
     return (
-        Dataset.objects.filter(source=source, status=Dataset.Status.SUCCEEDED, gp_supply__isnull=False)
-        .distinct()
+        Dataset.objects.filter(
+            Exists(GPSupply.objects.filter(dataset=OuterRef("pk"))),
+            source=source,
+            status=Dataset.Status.SUCCEEDED,
+        )
         .order_by("-started_at", "-pk")
         .first()
     )
