@@ -26,8 +26,10 @@ def offer_section(request, zone):
     except KeyError:
         return None
     communes = zone.communes()
-    commune_codes = communes.values("code")  # a subquery: no parameter per commune of the zone
-    in_zone = Q(commune__in=commune_codes) | Q(commune__in=children_of(commune_codes).values("code"))
+    commune_codes = communes.order_by().values("code")  # a subquery: no parameter per commune
+    in_zone = Q(
+        commune__in=commune_codes.union(children_of(commune_codes).order_by().values("code"), all=True)
+    )
     offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
     by_kind = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
     hospitals_from_finess = offers.filter(
