@@ -46,7 +46,7 @@ def offer_section(request, zone):
         .order_by("name")
     )
     registry = registry_state(zone)
-    listed = offers.select_related("commune", "dataset").order_by("kind", "name")
+    listed = offers.select_related("commune", "dataset").order_by("kind", "name", "pk")
     dataset = current_gp_dataset()
     gp = None
     if dataset is not None:

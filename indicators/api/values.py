@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,8 +242,10 @@ def _arrondissements_of(zone):
 def atoms_condition(zone, field="zone_code") -> Q:
     """``field`` is one of ``atoms_of_zone(zone)``, as a condition the database evaluates (the
     zone's communes by subquery): a page never sends one parameter per commune of its zone."""
-    if isinstance(zone, Commune):
-        return Q(**{f"{field}__in": atoms_of_zone(zone)})  # itself or its few arrondissements
+    if isinstance(zone, Commune):  # its arrondissements, or itself when it has none
+        arms = zone.arrondissements.filter(is_active=True).order_by().values("code")
+        itself = Commune.objects.filter(pk=zone.pk).exclude(Exists(arms)).order_by().values("code")
+        return Q(**{f"{field}__in": itself.union(arms, all=True)})
     arms = _arrondissements_of(zone).order_by().values("code")
     communes = zone.communes().exclude(pk__in=arms.values("parent_id")).order_by().values("code")
     # one subquery (UNION ALL), not two ORed: the planner then reads the values by their key
@@ -270,13 +272,13 @@ def classes_of_zone(run, zone, full=True) -> dict[tuple[str, str], Classificatio
     ``full=False``: the communes' classes as ``ClassLabel`` (a région's thousands of communes)."""
     if run is None:
         return {}
+    if full:  # one query: the zone's own class and its communes'
+        condition = keys_condition([key_of(zone)]) | Q(atoms_condition(zone), level="commune")
+        return {(c.level, c.zone_code): c for c in Classification.objects.filter(condition, run=run)}
     out = classes_for(run, [key_of(zone)])
     rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
-    if full:
-        out.update({("commune", c.zone_code): c for c in rows})
-    else:
-        for code, apl_class, far in rows.values_list("zone_code", "apl_class", "emergency_far"):
-            out["commune", code] = ClassLabel(apl_class, far)
+    for code, apl_class, far in rows.values_list("zone_code", "apl_class", "emergency_far"):
+        out["commune", code] = ClassLabel(apl_class, far)
     return out
 
 
