@@ -18,6 +18,7 @@ from territories.models import Commune, Dataset
 from territories.zones import children_of, level_of
 
 MAX_LISTED = 100
+OUTLINES = ("commune__geometry", "commune__geometry_simplified")  # never shown by the section
 
 
 def offer_section(request, zone):
@@ -46,7 +47,7 @@ def offer_section(request, zone):
         .order_by("name")
     )
     registry = registry_state(zone)
-    listed = offers.select_related("commune", "dataset").order_by("kind", "name", "pk")
+    listed = offers.select_related("commune", "dataset").defer(*OUTLINES).order_by("kind", "name", "pk")
     dataset = current_gp_dataset()
     gp = None
     if dataset is not None:
@@ -123,6 +124,7 @@ def _hospital_poles(in_zone: Q) -> dict | None:
             commune__is_active=True,
         )
         .select_related("commune")
+        .defer(*OUTLINES)
         .order_by("commune__name", "commune_id")
     )
     covered = set(

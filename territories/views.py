@@ -32,7 +32,13 @@ def home(request):
 @cached_page
 def zone_detail(request, level, code):
     zone = get_zone(level, code)
-    communes = zone.communes().select_related("departement").order_by("name")
+    # the list shows code, name, population: never read the outlines of its 200 communes
+    communes = (
+        zone.communes()
+        .select_related("departement")
+        .defer("geometry", "geometry_simplified", "departement__geometry_simplified")
+        .order_by("name")
+    )
     stats = communes.aggregate(population=Sum("population"), count=Count("code"))
     context = {
         "zone": zone,
