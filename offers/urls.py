@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import demography_pages, views
 
 app_name = "offers"
 urlpatterns = [
     path("", views.offer_list, name="list"),
+    path("densites/", demography_pages.densities_view, name="densities"),
     path("nouvelle/", views.offer_create, name="create"),
     path("conflits/", views.conflict_list, name="conflicts"),
     path("synthetique/retirer/", views.synthetic_remove, name="synthetic_remove"),

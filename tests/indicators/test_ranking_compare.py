@@ -128,7 +128,7 @@ def test_key_figures_export_puts_the_territory_beside_its_parents_and_france(cli
     assert rows[0][:4] == ("Indicateur", "Unité", "Nature", "Guéret (Commune)") and rows[0][-1] == "France"
     apl_row = next(r for r in rows if r[0] == "APL DREES 2023")
     assert apl_row[3] == pytest.approx(2.95) and apl_row[-1] == pytest.approx(apl("france", "FR"))
-    density = next(r for r in rows if r[0] == "Densité de généralistes")
+    density = next(r for r in rows if r[0] == "Densité d’établissements de généralistes")
     assert "proxy" in density[2] and isinstance(density[3], float)
     html = client.get(reverse("territories:zone", args=["commune", "23096"])).content.decode()
     assert url in html
