@@ -20,7 +20,7 @@ from .values import fixed_fr as fr
 
 RUN_CARDS = [  # (order, indicator code, decimals)
     (30, "densite_mg", 0),
-    (40, "temps_mg", 0),
+    (40, "temps_mg", 1),
     (50, "part_pop_urgences_30min", 1),
 ]
 PROXY_DENSITY_SHORT = "établissements (proxy des médecins) pour 100 000 hab."
