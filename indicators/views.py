@@ -555,8 +555,20 @@ def _export_sources(run, millesimes, columns):
                     f"calcul n° {run.pk} du {run.finished_at:%d/%m/%Y}",
                 )
             )
-    notes = [f"{c.label} : {c.badge}" for c in columns if c.badge and c.badge != "officiel DREES"]
+    sources += density_sources(columns)
+    notes = [f"{c.label} : {c.badge}" for c in columns if c.badge and not c.badge.startswith("officiel")]
     return sources, notes
+
+
+def density_sources(columns):
+    """The Assurance Maladie dataset, when its official density is a column of the export."""
+    from offers.demography import dataset_of, latest_millesime
+
+    if not any(c.key == "densite_officielle_mg" for c in columns) or not latest_millesime():
+        return []
+    d = dataset_of(latest_millesime())
+    note = "publiée par département ; région et France : somme des effectifs sur somme des populations"
+    return [(f"{d.title} — {d.publisher}", d.millesime, d.licence, note)] if d else []
 
 
 def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):
@@ -567,7 +579,7 @@ def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):
         badge = f" [{c.badge}]" if c.badge else ""
         return c.label + unit + badge
 
-    cols = [*extra_columns] + [(c.key, header(c)) for c in columns if c.label]
+    cols = [*extra_columns] + [(c.key, header(c), c.decimals) for c in columns if c.label]  # as published
     if fmt == "csv":
         return csv_response(rows, cols, filename + ".csv")
     sources, notes = _export_sources(run, millesimes, columns)
@@ -783,6 +795,7 @@ def _table_export(rows, labelled, cols, run, millesimes, fmt, filename, title):
     table = []
     for row in rows:
         record = {"indicator": row["column"].label, "unit": row["column"].unit, "badge": row["column"].badge}
+        record["_decimals"] = row["column"].decimals  # rounded as published
         for (key, _label), cell in zip(labelled, row["cells"], strict=True):
             record[key] = cell["value"]
         table.append(record)

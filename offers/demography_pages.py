@@ -21,38 +21,54 @@ from . import demography as demo
 CARD_ORDER = 30
 
 
-def _source(millesime):
-    dataset = demo.dataset_of(millesime)
-    if dataset is None:
-        return f"Assurance Maladie, {millesime}"
+def _latest(request):
+    """(millésime, source text) of the latest import, read once per request (card and section)."""
+    cached = getattr(request, "_official_densities", None)
+    if cached is None:
+        row = demo.rows().order_by("-millesime").select_related("dataset").first()
+        cached = (row.millesime, _source_of(row.dataset)) if row else (None, "")
+        if request is not None:
+            request._official_densities = cached
+    return cached
+
+
+def _source_of(dataset):
     return f"{dataset.publisher.split(',')[0]}, millésime {dataset.millesime}, {dataset.licence}"
 
 
+def _source(millesime):
+    dataset = demo.dataset_of(millesime)
+    return _source_of(dataset) if dataset else f"Assurance Maladie, {millesime}"
+
+
+def _region_of(code):
+    return Departement.objects.filter(pk=code).values_list("region_id", "region__name").first()
+
+
 def _where(zone):
-    """(level, code, label) of the figures a zone shows and whether they are its own."""
+    """(level, code, label, own, (région code, name)) of the figures a zone shows."""
     if isinstance(zone, Region):
-        return "region", zone.pk, zone.name, True
+        return "region", zone.pk, zone.name, True, (zone.pk, zone.name)
     dep = demo.context_departement(zone)
     if dep is None:
         return None
-    return "departement", dep.pk, dep.name, isinstance(zone, Departement)
+    region = (dep.region_id, dep.region.name) if "region" in dep._state.fields_cache else _region_of(dep.pk)
+    return "departement", dep.pk, dep.name, isinstance(zone, Departement), region
 
 
 def gp_density_card(request, zone):
-    millesime = demo.latest_millesime()
+    millesime, source = _latest(request)
     where = _where(zone) if millesime else None
     if where is None:
         return []
-    level, code, name, own = where
+    level, code, name, own, region = where
     figures = demo.zone_figures(level, code, millesime).get(demo.GP)
     if figures is None:
         return []
     comparisons = []
-    if level == "departement":
-        region = Departement.objects.filter(pk=code).values_list("region_id", "region__name").first()
-        if region:
-            value = demo.densities_by("region", demo.GP, millesime, codes=[region[0]]).get(region[0])
-            comparisons.append((region[1], demo.fr(value[1]) if value else "—"))
+    if level == "departement" and region:
+        value = demo.densities_by("region", demo.GP, millesime, codes=[region[0]]).get(region[0])
+        comparisons.append((region[1], demo.fr(value[1]) if value else "—"))
     france = demo.densities_by("france", demo.GP, millesime).get("")
     comparisons.append(("France", demo.fr(france[1]) if france else "—"))
     lines = [f"{demo.fr(figures['headcount'], 0)} médecins généralistes libéraux"]
@@ -78,29 +94,24 @@ def gp_density_card(request, zone):
             "note": note,
             "href": "#professions-de-sante",
             "link_text": "Toutes les professions",
-            "source": _source(millesime),
+            "source": source,
             "distribution": None,
         }
     ]
 
 
 def professions_section(request, zone):
-    millesime = demo.latest_millesime()
+    millesime, source = _latest(request)
     where = _where(zone) if millesime else None
     if where is None:
         return None
-    level, code, name, own = where
+    level, code, name, own, region_ref = where
     figures = demo.zone_figures(level, code, millesime)
     if not figures:
         return None
-    region_code = (
-        code
-        if level == "region"
-        else Departement.objects.filter(pk=code).values_list("region_id", flat=True).first()
-    )
     region = {}
-    if level == "departement" and region_code:
-        region = demo.zone_figures("region", region_code, millesime)
+    if level == "departement" and region_ref:
+        region = demo.zone_figures("region", region_ref[0], millesime)
     france = demo.zone_figures("france", "", millesime)
     rows = [
         {
@@ -125,10 +136,8 @@ def professions_section(request, zone):
             "place": name,
             "level": level,
             "millesime": millesime,
-            "source": _source(millesime),
-            "region_name": Region.objects.filter(pk=region_code).values_list("name", flat=True).first()
-            if level == "departement"
-            else None,
+            "source": source,
+            "region_name": region_ref[1] if level == "departement" and region_ref else None,
         },
     }
 

@@ -2,7 +2,9 @@
 its communes (a département or bassin de vie sums its communes; a commune reads its own or its
 arrondissements'). Used by the class card of territory pages."""
 
-from territories.models import Commune
+from django.db.models import Q
+
+from territories.models import Commune, Dataset
 
 from .importers import current_zoning_rows
 from .models import DoctorZoning
@@ -12,12 +14,10 @@ SHORT = {"ZIP": "en ZIP", "ZAC": "en ZAC", "HZ": "hors zonage", "ZAR": "en ZAR"}
 
 def zoning_line(zone) -> str:
     if isinstance(zone, Commune):
-        codes = [zone.code, *zone.arrondissements.values_list("code", flat=True)]
-        total = 1
+        rows, total = _commune_rows(zone), 1
     else:
         codes = list(zone.communes().values_list("code", flat=True))
-        total = len(codes)
-    rows = current_zoning_rows(codes)
+        rows, total = current_zoning_rows(codes), len(codes)
     if not rows:
         return "zonage ARS médecins : non chargé pour ce territoire"
     labels = dict(DoctorZoning.Zone.choices)
@@ -36,3 +36,17 @@ def zoning_line(zone) -> str:
 
 def _n(number) -> str:
     return f"{number:,}".replace(",", "\u202f")
+
+
+def _commune_rows(commune) -> dict:
+    """The zonage of a commune and of its arrondissements, in one query (latest import wins, as
+    :func:`offers.importers.current_zoning_rows`)."""
+    rows = DoctorZoning.objects.filter(dataset__status=Dataset.Status.SUCCEEDED).filter(
+        Q(commune_id=commune.code) | Q(commune__parent_id=commune.code)
+    )
+    return {
+        code: (kind, zrr)
+        for code, kind, zrr in rows.order_by("dataset__started_at", "dataset_id").values_list(
+            "commune_id", "zone", "zrr"
+        )
+    }
