@@ -14,6 +14,7 @@ from territories.zones import parent_zones
 
 from .class_text import class_sentence, commune_alone
 from .models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
+from .perms import can_simulate
 from .published import official_apl
 from .values import FRANCE, estimate_flags, key_of, perimeter_value, values_for
 from .values import fixed_fr as fr
@@ -276,9 +277,13 @@ def key_figure_cards(request, zone):
 
         from .dashboard import member_levels
 
-        actions = [
+        actions = []
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or can_simulate(user):  # anonymous: sign in first
+            actions.append(("Simuler une installation", reverse("indicators:simulate", args=list(key))))
+        actions.append(
             ("Comparer avec…", reverse("indicators:compare") + "?" + urlencode({"t": f"{key[0]}:{key[1]}"}))
-        ]
+        )
         if member_levels(zone):
             actions.append(("Classer les communes", reverse("indicators:ranking", args=list(key))))
         actions.append(("Fiche PDF (une page A4)", reverse("indicators:fiche", args=list(key))))

@@ -236,8 +236,11 @@ def ranking(zone, member_level, sort_key="apl", descending=False, run=None):
     if all(r.get(OFFICIAL_DENSITY) is None for r in rows):  # communes, EPCI…: none published
         cols = [c for c in cols if c.key != OFFICIAL_DENSITY]
     known = [r for r in rows if isinstance(r.get(sort_key), int | float)]
+    from territories.text import normalize_name
+
     unknown = sorted(
-        (r for r in rows if not isinstance(r.get(sort_key), int | float)), key=lambda r: r["name"]
+        (r for r in rows if not isinstance(r.get(sort_key), int | float)),
+        key=lambda r: normalize_name(r["name"]),
     )
     known.sort(key=lambda r: r[sort_key], reverse=descending)
     for i, row in enumerate(known, start=1):

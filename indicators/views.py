@@ -696,8 +696,13 @@ def compare_view(request):
             {
                 "column": col,
                 "cells": [
-                    {"value": v, "best": v is not None and v == best, "worst": v is not None and v == worst}
-                    for v in values
+                    {
+                        "value": v,
+                        "label": z.name,  # the cell's label when the table stacks on a phone
+                        "best": v is not None and v == best,
+                        "worst": v is not None and v == worst,
+                    }
+                    for v, z in zip(values, zones, strict=True)
                 ],
             }
         )

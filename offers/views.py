@@ -78,7 +78,7 @@ def offer_list(request):
             ],
             "kinds": Offer.Kind.choices,
             "statuses": Offer.Status.choices,
-            "regions": Region.objects.filter(is_active=True).order_by("name"),
+            "regions": Region.objects.filter(is_active=True).order_by("name_normalized"),
             "departements": Departement.objects.filter(is_active=True).order_by("code"),
             "filters": {
                 "type": kind,

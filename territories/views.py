@@ -20,7 +20,7 @@ def home(request):
     hits = search(query) if query else []
     context = {"query": query, "hits": hits}
     if not query:
-        context["regions"] = Region.objects.filter(is_active=True).order_by("name")
+        context["regions"] = Region.objects.filter(is_active=True).order_by("name_normalized")
         context["home_sections"] = render_home(request)
     return render(request, "territories/home.html", context)
 
@@ -29,7 +29,9 @@ def home(request):
 @cached_page
 def zone_detail(request, level, code):
     zone = get_zone(level, code)
-    communes = zone.communes().select_related("departement").order_by("name")
+    communes = (
+        zone.communes().select_related("departement").order_by("name_normalized", "name")
+    )  # French order: « Bénévent » before « Bussière »
     stats = communes.aggregate(population=Sum("population"), count=Count("code"))
     context = {
         "zone": zone,

@@ -30,7 +30,11 @@
           var n = groups[kind].layer.getLayers().length;
           overlays['<span class="swatch offer-kind-' + SafeText.escape(kind) + '"></span> ' + SafeText.escape(groups[kind].label) + " (" + n + ")"] = groups[kind].layer;
         });
-        if (Object.keys(overlays).length) { L.control.layers(null, overlays, { collapsed: false }).addTo(map); }
+        if (Object.keys(overlays).length) {
+          // On a phone the open layer list would cover the zoom buttons: folded, at the bottom.
+          var narrow = window.matchMedia && window.matchMedia("(max-width: 40rem)").matches;
+          L.control.layers(null, overlays, { collapsed: narrow, position: narrow ? "bottomright" : "topright" }).addTo(map);
+        }
         section.dispatchEvent(new CustomEvent("offers:layers", { detail: { groups: groups } }));
         window.offerLayers = groups;
       });

@@ -75,3 +75,24 @@ def test_commune_whose_bassin_de_vie_decides_says_so(client, official, computed)
     alone = f"{figures['value']:.2f}".replace(".", ",")
     assert f"la commune seule (APL {alone}) serait « non déficitaire »" in first
     assert "fragile : l’APL du bassin de vie d’Aubusson" in first
+
+
+def test_simulate_is_among_the_main_actions_and_names_sort_in_french(client, official, computed):  # noqa: F811
+    html = client.get(reverse("territories:zone", args=["departement", "23"])).content.decode()
+    actions = html[html.index('class="key-actions"') :]
+    actions = actions[: actions.index("</ul>")]
+    assert reverse("indicators:simulate", args=["departement", "23"]) in actions
+    assert actions.index("Simuler une installation") < actions.index("Comparer avec")
+    # French collation: « Bénévent-l'Abbaye » (é read as e) before « Bussière-Saint-Georges »
+    communes = html[html.index('id="communes-title"') :]
+    assert communes.index("Bénévent-l") < communes.index("Bussière-Saint-Georges")
+
+
+def test_phone_tables_stack_with_labelled_cells(client, official, computed):  # noqa: F811
+    ranking = client.get(reverse("indicators:ranking", args=["departement", "23"])).content.decode()
+    assert 'class="ranking-table stack-table"' in ranking and 'data-label="APL DREES 2023' in ranking
+    compare = client.get(
+        reverse("indicators:compare"), {"t": ["commune:23096", "departement:23"]}
+    ).content.decode()
+    assert 'class="compare-table stack-table"' in compare
+    assert 'data-label="Guéret"' in compare and 'data-label="Creuse"' in compare
