@@ -16,7 +16,7 @@ from .models import (
     HospitalActivity,
     Offer,
 )
-from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
 
 MAX_LISTED = 100
 
@@ -45,6 +45,7 @@ def offer_section(request, zone):
         .order_by("name")
     )
     registry = registry_state(zone)
+    states = registry_states(zone, REGISTRY_KINDS)
     listed = offers.select_related("commune", "dataset").order_by("kind", "name")
     dataset = current_gp_dataset()
     gp = None
@@ -88,7 +89,8 @@ def offer_section(request, zone):
                     value,
                     kind_labels[value],
                     by_kind.get(value, 0),
-                    registry.text if value in REGISTRY_KINDS else "",
+                    states[value].text if value in REGISTRY_KINDS else "",
+                    states[value].caveat if value in REGISTRY_KINDS else "",
                 )
                 for value in Offer.Kind.values
             ],

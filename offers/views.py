@@ -20,7 +20,7 @@ from . import perms
 from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from .importers import apply_value
 from .models import ImportConflict, Offer
-from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
 from .staff import open_conflict_count, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
@@ -64,6 +64,7 @@ def offer_list(request):
     elif region:
         scope_zone = Region.objects.filter(pk=region).first()
     registry = registry_state(scope_zone)
+    states = registry_states(scope_zone, REGISTRY_KINDS)  # per région and per kind
     synthetic_total = Offer.objects.filter(SYNTHETIC).count() if perms.can_import(request.user) else 0
     params = request.GET.copy()
     params.pop("page", None)
@@ -73,7 +74,7 @@ def offer_list(request):
         {
             "page": Paginator(offers, 50).get_page(request.GET.get("page")),
             "counts": [
-                (label, counts.get(value, 0), registry.text if value in REGISTRY_KINDS else "")
+                (label, counts.get(value, 0), states[value].text if value in REGISTRY_KINDS else "")
                 for value, label in Offer.Kind.choices
             ],
             "kinds": Offer.Kind.choices,
@@ -452,6 +453,8 @@ def zone_offers_geojson(request, level, code):
     data = feature_collection(features)
     state = registry_state(zone)
     data["registry"] = {"loaded": state.loaded, "text": state.text, "note": state.note}
+    if state.synthetic:
+        data["registry"]["synthetic"] = True
     return JsonResponse(data)
 
 
