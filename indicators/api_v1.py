@@ -31,8 +31,8 @@ from territories.zones import get_zone, parent_zones
 
 from .dashboard import RUN_CODES, member_levels, ranking
 from .models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
+from .official.rounding import as_published, published_row
 from .published import official_apl, official_commune_classes
-from .rounding import as_published, published_row
 from .values import atoms_of_zone, computed_measurements, supply_is_proxy
 
 router = Router(tags=["Indicateurs"])

@@ -12,8 +12,8 @@ from django.urls import reverse
 from offers.zoning_text import zoning_line
 from territories.zones import parent_zones
 
-from .class_text import class_sentence, commune_alone
 from .models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
+from .official.class_text import class_sentence, commune_alone
 from .perms import can_simulate
 from .published import official_apl
 from .values import FRANCE, estimate_flags, key_of, perimeter_value, values_for

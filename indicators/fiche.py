@@ -122,7 +122,7 @@ def fiche_context(zone, request=None):
     rows = [{"column": c, "cells": [data[k].get(c.key) for k in keys]} for c in cols]
     official = official_datasets(millesimes)
     from .cards import zone_label
-    from .class_text import class_sentence, commune_alone
+    from .official.class_text import class_sentence, commune_alone
     from .published import official_apl
 
     apl = official_apl(zone, places[1:])

@@ -26,6 +26,7 @@ from offers.models import RETIREMENT_AGE
 from territories.models import Dataset
 
 from . import inputs, partitions
+from .engine.within import area_fill, within_minutes
 from .models import Classification, ClassificationRule, ComputationRun, IndicatorValue
 
 logger = logging.getLogger(__name__)
@@ -407,7 +408,7 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
                 time_er[mask], _ = nearest_minutes(
                     xy[mask], site_xy[in_group], tt["detour_factor"], tt["speed_kmh"]
                 )
-    within = within_minutes(model["atoms"].frame, tt)
+    within = within_minutes(model["atoms"].frame.get("area_km2"), tt)  # 2R/3 inside the commune
     time_gp = np.where(np.isfinite(time_gp), time_gp + within, np.nan)
     time_er = np.where(np.isfinite(time_er), time_er + within, np.nan)
     far = np.where(np.isnan(time_er), np.nan, (time_er > params["emergency_minutes"]) * 100.0)
@@ -418,26 +419,6 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
         "temps_urgences": time_er,
         "part_pop_urgences_30min": far,
     }
-
-
-def within_minutes(frame, tt) -> np.ndarray:
-    """The mean access inside each commune (2R/3 at the run's detour and speed); 0 when the run's
-    parameters predate it."""
-    from .engine.within import fill_areas, within_commune_minutes
-
-    factor = tt.get("within_commune_factor", 0.0)
-    if not factor or "area_km2" not in frame:
-        return np.zeros(len(frame))
-    areas, _fill = fill_areas(frame["area_km2"].to_numpy(dtype=float))
-    return within_commune_minutes(areas, tt.get("detour_factor", 1.3), tt.get("speed_kmh", 60.0), factor)
-
-
-def within_fill(frame) -> float | None:
-    """The area (km², median of the known ones) given to communes of unknown area."""
-    from .engine.within import fill_areas
-
-    fill = fill_areas(frame["area_km2"].to_numpy(dtype=float))[1] if "area_km2" in frame else None
-    return round(fill, 2) if fill is not None else None
 
 
 def land_groups(codes) -> np.ndarray:
@@ -718,7 +699,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
         params["apl"]["communes_not_standardised"] = len(atoms)
     _progress(run, 40, "APL, densité et temps d’accès", delay_per_step)
     values = commune_values(model, sites)
-    params["travel_time"]["within_commune_area_fill_km2"] = within_fill(atoms.frame)
+    params["travel_time"]["within_commune_area_fill_km2"] = area_fill(atoms.frame.get("area_km2"))
     stage("calcul")
     _progress(run, 55, "agrégation par zone", delay_per_step)
     levels = zone_values(atoms, values)

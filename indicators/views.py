@@ -555,20 +555,11 @@ def _export_sources(run, millesimes, columns):
                     f"calcul n° {run.pk} du {run.finished_at:%d/%m/%Y}",
                 )
             )
-    sources += density_sources(columns)
+    from offers.demography import export_sources
+
+    sources += export_sources([c.key for c in columns])
     notes = [f"{c.label} : {c.badge}" for c in columns if c.badge and not c.badge.startswith("officiel")]
     return sources, notes
-
-
-def density_sources(columns):
-    """The Assurance Maladie dataset, when its official density is a column of the export."""
-    from offers.demography import dataset_of, latest_millesime
-
-    if not any(c.key == "densite_officielle_mg" for c in columns) or not latest_millesime():
-        return []
-    d = dataset_of(latest_millesime())
-    note = "publiée par département ; région et France : somme des effectifs sur somme des populations"
-    return [(f"{d.title} — {d.publisher}", d.millesime, d.licence, note)] if d else []
 
 
 def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):

@@ -162,3 +162,13 @@ def ordered(figures: dict) -> list[tuple[str, dict]]:
     first = [(slug, figures[slug]) for slug in FIRST if slug in figures]
     rest = sorted(((s, f) for s, f in figures.items() if s not in FIRST), key=lambda item: item[0])
     return first + rest
+
+
+def export_sources(column_keys) -> list[tuple]:
+    """The « Sources » row of the Assurance Maladie dataset, when an export has its density."""
+    millesime = latest_millesime()
+    if "densite_officielle_mg" not in column_keys or not millesime:
+        return []
+    d = dataset_of(millesime)
+    note = "publiée par département ; région et France : somme des effectifs sur somme des populations"
+    return [(f"{d.title} — {d.publisher}", d.millesime, d.licence, note)] if d else []

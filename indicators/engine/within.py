@@ -33,3 +33,21 @@ def within_commune_minutes(
     metres of straight line × detour ÷ speed (areas must be known: see :func:`fill_areas`)."""
     radius_m = np.sqrt(np.asarray(area_km2, dtype=float) * 1e6 / np.pi)
     return factor * radius_m * minutes_per_metre(detour_factor, speed_kmh)
+
+
+def within_minutes(area_km2, tt: dict):
+    """The run's term (``travel_time`` parameters): 0 when the run predates it or no area is
+    known, else the mean access of each commune, unknown areas at the median."""
+    factor = tt.get("within_commune_factor", 0.0)
+    if not factor or area_km2 is None:
+        return 0.0
+    areas, _fill = fill_areas(np.asarray(area_km2, dtype=float))
+    return within_commune_minutes(areas, tt.get("detour_factor", 1.3), tt.get("speed_kmh", 60.0), factor)
+
+
+def area_fill(area_km2) -> float | None:
+    """The area (km²) given to communes of unknown area, stored with the run."""
+    if area_km2 is None:
+        return None
+    fill = fill_areas(np.asarray(area_km2, dtype=float))[1]
+    return round(fill, 2) if fill is not None else None

@@ -1,4 +1,5 @@
-"""The method text of the two access times says the mean access inside the commune (issue 27)."""
+"""The method text of the two access times says the mean access inside the commune (issue 27): for
+databases seeded before it (0002 now seeds the new text, which ensure_reference_data restores)."""
 
 from django.db import migrations
 

@@ -16,7 +16,7 @@ from indicators import services
 from indicators.api import measure
 from indicators.dashboard import ranking
 from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
-from indicators.rounding import as_published
+from indicators.official.rounding import as_published
 from offers.models import Offer
 from proposals.models import Contribution
 from territories.models import Commune
