@@ -34,6 +34,20 @@ FIRST = [
 ]
 
 
+# The producer divides these professions by a part of the population only (its « population
+# cible »); the share is the national ratio of the populations their densities imply to the
+# département's whole population, measured on the 2024 file (median over départements).
+TARGET_POPULATIONS = {
+    "pediatres": "pour 100 000 enfants (population cible, ≈ 16 % des habitants)",
+    "gynecologues-medicaux-et-obstetriciens": "pour 100 000 femmes (population cible, ≈ 44 % des habitants)",
+    "sages-femmes": "pour 100 000 femmes (population cible, ≈ 20 % des habitants)",
+}
+
+
+def unit_of(slug) -> str:
+    return TARGET_POPULATIONS.get(slug, "pour 100 000 habitants")
+
+
 def fr(value, decimals=1) -> str:
     """67.5 → « 67,5 »; thousands separated by a narrow no-break space."""
     if value is None:

@@ -8,12 +8,12 @@ département's figures, labelled « chiffre du département ».
 """
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from territories.exports import csv_response
 from territories.models import Departement, Region
 
 from . import demography as demo
@@ -122,6 +122,7 @@ def professions_section(request, zone):
             "region": demo.fr(region[slug]["density"]) if slug in region else None,
             "france": demo.fr(france[slug]["density"]) if slug in france else "—",
             "ranking": reverse("offers:densities") + "?" + urlencode({"profession": slug}),
+            "unit": demo.TARGET_POPULATIONS.get(slug, ""),
         }
         for slug, f in demo.ordered(figures)
     ]
@@ -181,7 +182,7 @@ def densities_view(request):
     rows = ranking_rows(slug, level, millesime, descending) if millesime else []
     label = dict((s, p["profession"]) for s, p in professions).get(slug, "")
     if request.GET.get("format") == "csv":
-        return _csv(rows, label, level, millesime)
+        return _csv(rows, label, level, millesime, slug)
     france = demo.densities_by("france", slug, millesime).get("") if millesime else None
     page = Paginator(rows, 120).get_page(request.GET.get("page"))
     for row in page.object_list:
@@ -201,30 +202,19 @@ def densities_view(request):
             "page": page,
             "millesime": millesime,
             "france": (demo.fr(france[0], 0), demo.fr(france[1])) if france else None,
+            "unit": demo.unit_of(slug),
             "source": _source(millesime) if millesime else "",
             "csv_url": "?" + urlencode({"profession": slug, "niveau": level, "format": "csv"}),
         },
     )
 
 
-def _csv(rows, label, level, millesime):
-    import csv
-
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="densites-{level}-{millesime}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [
-            "Rang",
-            "Code",
-            "Nom",
-            f"Effectif ({label}, {millesime})",
-            "Densité pour 100 000 hab. (officiel Assurance Maladie)",
-        ]
-    )
-    for r in rows:
-        writer.writerow(
-            [r["rank"], r["code"], r["name"], r["headcount"], demo.fr(r["density"]).replace("\u202f", "")]
-        )
-    return response
+def _csv(rows, label, level, millesime, slug):
+    columns = [
+        ("rank", "Rang"),
+        ("code", "Code"),
+        ("name", "Nom"),
+        ("headcount", f"Effectif ({label}, {millesime})", 0),
+        ("density", f"Densité {demo.unit_of(slug)} (officiel Assurance Maladie)", 1),
+    ]
+    return csv_response(rows, columns, f"densites-{slug}-{level}-{millesime}.csv")

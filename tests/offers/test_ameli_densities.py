@@ -137,6 +137,13 @@ def test_ranking_of_departements_by_profession(client):
     response = client.get(reverse("offers:densities"), {"profession": "infirmiers", "format": "csv"})
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert lines[0][0] == "Rang" and len(lines) == 4
+    assert lines[0][4] == "Densité pour 100 000 habitants (officiel Assurance Maladie)"
+    creuse_nurses = next(line for line in lines if line[1] == "23")
+    published = ProfessionDensity.objects.get(departement="23", profession_slug="infirmiers").density
+    assert creuse_nurses[4] == f"{published:.1f}".replace(".", ",")
+    # paediatricians are counted per 100,000 children, as the producer does: the page says so
+    page = client.get(reverse("offers:densities"), {"profession": "pediatres"}).content.decode()
+    assert "pour 100 000 enfants" in page
     assert [line[1] for line in lines[1:]][0] in {"23", "48", "75"}
 
 
