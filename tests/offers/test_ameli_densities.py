@@ -165,3 +165,14 @@ def test_comparison_ranking_and_home_carry_the_official_density(client):
 
     # three départements loaded: France is their sum over sums (77 + 48 + 2,191 GPs)
     assert _france_density()["headcount"] == "2\u202f316"
+
+
+@pytest.mark.spatialite
+def test_import_and_sums_over_sums_on_this_backend():
+    """The same importer and aggregation on the embedded default (SpatiaLite) and on PostGIS."""
+    dataset = import_professions(REAL)
+    assert dataset.status == Dataset.Status.SUCCEEDED and dataset.rows_created == 3 * 38
+    assert import_professions(REAL).rows_changed == 0
+    assert demo.zone_figures("departement", "23", "2024")[demo.GP]["density"] == 67.5
+    france = demo.densities_by("france", demo.GP, "2024")[""]
+    assert france[0] == 77 + 48 + 2191
