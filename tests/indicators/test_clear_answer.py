@@ -96,3 +96,21 @@ def test_phone_tables_stack_with_labelled_cells(client, official, computed):  # 
     ).content.decode()
     assert 'class="compare-table stack-table"' in compare
     assert 'data-label="Guéret"' in compare and 'data-label="Creuse"' in compare
+
+
+def test_whatif_answers_first_in_plain_words(client, computed):
+    from tests.factories import make_user
+
+    client.force_login(make_user("admin", is_staff=True))
+    html = client.post(
+        reverse("indicators:simulate", args=["departement", "23"]),
+        {"action": "add_msp", "commune": "23008", "gps": "5"},
+    ).content.decode()
+    answer = html.index('class="lead whatif-answer"')
+    assert answer < html.index('name="action"')  # the answer before the form
+    sentence = html[answer : html.index("</p>", answer)]
+    # the commune where the doctors settle comes first, its class said in words
+    assert (
+        "Aubusson : l’APL passerait de <strong>" in sentence
+        and "la classe passerait de « fragile »" in sentence
+    )
