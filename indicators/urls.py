@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import perimeters, views
+from indicators import views
+from indicators.dashboard import perimeters
 
 app_name = "indicators"
 urlpatterns = [

@@ -13,10 +13,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from offers.finess import validate_finess
 from territories.constants import WGS84
 from territories.models import Commune, Dataset, Departement, Region
-
-from .finess import validate_finess
 
 
 class PerimeterSnapshot(models.Model):
@@ -191,10 +190,6 @@ class Offer(models.Model):
     def region(self) -> Region:
         return self.commune.departement.region
 
-    @property
-    def general_practitioners(self):
-        return self.professionals.get("medecin_generaliste")
-
     def current_perimeter_codes(self) -> list[str]:
         return sorted(self.perimeter.values_list("code", flat=True)) if self.pk else []
 
@@ -339,7 +334,7 @@ class ProfessionDensity(models.Model):
     publishes them (« démographie des professionnels de santé », libéraux). ``population`` is the
     population the published density is measured on (headcount × 100 000 / density; children for
     paediatricians, women for gynaecologists and midwives): régions and France are sums over sums
-    of these two columns (see :mod:`offers.demography` and :mod:`offers.importers_ameli`)."""
+    of these two columns (see :mod:`offers.demography.figures` and :mod:`offers.importers.ameli`)."""
 
     key = models.CharField("clé", max_length=200, primary_key=True)  # millésime:département:profession
     millesime = models.CharField("millésime", max_length=10, db_index=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import demography_pages, views
+from offers import views
+from offers.demography import pages as demography_pages
 
 app_name = "offers"
 urlpatterns = [

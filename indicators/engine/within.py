@@ -10,7 +10,7 @@ cut the median absolute error from 2.8 to 1.0 minute.
 
 import numpy as np
 
-from .times import minutes_per_metre
+from indicators.engine.times import minutes_per_metre
 
 MEAN_DISTANCE_FACTOR = 2.0 / 3.0  # mean distance to the centre of a disc, in radii
 

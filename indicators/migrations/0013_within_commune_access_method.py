@@ -1,5 +1,5 @@
 """The method text of the two access times says the mean access inside the commune (issue 27): for
-databases seeded before it (0002 now seeds the new text, which ensure_reference_data restores)."""
+databases seeded before it (indicators.runs.reference_data now seeds the new text, also when it restores a flushed database)."""
 
 from django.db import migrations
 

@@ -4,7 +4,7 @@ on and the threshold it falls under): « fragile : l’APL du bassin de vie de G
 
 import re
 
-from ..values import fixed_fr as fr
+from indicators.api.values import fixed_fr as fr
 
 
 def threshold_words(label, limits) -> str:

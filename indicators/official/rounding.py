@@ -2,7 +2,7 @@
 times to 0.1 minute, densities to 0.1 per 100,000. Used by the API and the exports so that a figure
 reads the same on the page, in a spreadsheet and in JSON (``2.95``, never ``2.9500000000000006``)."""
 
-from territories.exports import rounded
+from territories.web.exports import rounded
 
 DECIMALS = {
     "apl": 2,

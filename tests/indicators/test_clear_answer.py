@@ -64,7 +64,7 @@ def test_zone_without_zonage_says_not_loaded(client, official, computed):  # noq
 
 
 def test_commune_whose_bassin_de_vie_decides_says_so(client, official, computed):  # noqa: F811
-    from indicators.published import official_apl
+    from indicators.official.published import official_apl
     from territories.models import Commune
 
     aubusson = Commune.objects.get(code="23008")

@@ -9,10 +9,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from offers import demography as demo
-from offers.importers_ameli import AMELI_FILE, import_professions
+from offers.demography import figures as demo
+from offers.importers.ameli import AMELI_FILE, import_professions
 from offers.models import ProfessionDensity
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Dataset, Departement
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_ranking_of_departements_by_profession(client):
 
 
 def test_comparison_ranking_and_home_carry_the_official_density(client):
-    from indicators.dashboard import OFFICIAL_DENSITY, figures
+    from indicators.dashboard.figures import OFFICIAL_DENSITY, figures
 
     import_professions(REAL)
     data = figures([("departement", "23"), ("departement", "75"), ("commune", "23096"), ("region", "75")])
@@ -161,7 +161,7 @@ def test_comparison_ranking_and_home_carry_the_official_density(client):
     text = page.content.decode()
     assert "Densité de médecins généralistes (Assurance Maladie 2024)" in text
     assert "67,5" in text and "62,8" in text
-    from indicators.national import _france_density
+    from indicators.dashboard.national import _france_density
 
     # three départements loaded: France is their sum over sums (77 + 48 + 2,191 GPs)
     assert _france_density()["headcount"] == "2\u202f316"

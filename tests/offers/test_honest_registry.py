@@ -106,7 +106,7 @@ def test_the_registry_list_says_non_charge_and_names_few_regions_only(client):
 def test_a_synthetic_sample_is_honest_per_region_and_per_kind():
     """Issue 27: a 6-row synthetic sample (Creuse: 2 MSP, 1 CPTS; Lozère: 1 MSP, 1 centre de santé)
     is no census: its counts say so, and a kind it does not bring stays « registre non chargé »."""
-    from indicators.api import measure
+    from indicators.api.measures import measure
 
     import_finess(FINESS_SAMPLE)
     aubusson = Client().get("/territoires/commune/23008/").content.decode()

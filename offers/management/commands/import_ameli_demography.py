@@ -1,8 +1,7 @@
 """python manage.py import_ameli_demography [FILE | --file FILE] [--dry-run]"""
 
-from offers.importers_ameli import DEFAULT_PATH, import_professions
-
-from ._base import ImportCommand
+from offers.importers.ameli import DEFAULT_PATH, import_professions
+from territories.importing.commands import ImportCommand
 
 
 class Command(ImportCommand):
