@@ -86,6 +86,9 @@ def _official_arrays(model, millesime, dataset_id):
     return arrays
 
 
+official_arrays = _official_arrays  # the planning service reads the same arrays
+
+
 def change_effect(catchment, arrays, j, delta):
     """The communes reached from supply commune ``j`` and the change of their APL when ``delta``
     consultations a year are added there: ``ΔA_i = W_ij · Δs / D_j`` (linear in ``delta``; 0 when
@@ -128,13 +131,12 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
         raise WhatIfError("Choisissez une commune du territoire.")
     if not gps or gps < 1:
         raise WhatIfError("Le nombre de médecins doit être au moins 1.")
+    per_gp = activity or NEW_GP_CONSULTATIONS  # 5,400 unless the user knows better
+    if per_gp <= 0 or per_gp > 20_000:
+        raise WhatIfError("Activité par médecin : un nombre de consultations entre 1 et 20 000.")
     if action == OPEN_GPS:
-        per_gp = NEW_GP_CONSULTATIONS
         delta = gps * per_gp
     elif action == CLOSE_GPS:
-        per_gp = activity or NEW_GP_CONSULTATIONS
-        if per_gp <= 0 or per_gp > 20_000:
-            raise WhatIfError("Activité par médecin : un nombre de consultations entre 1 et 20 000.")
         delta = -gps * per_gp
     else:
         raise WhatIfError("Action inconnue.")
@@ -174,7 +176,8 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
     elapsed = (time.perf_counter() - start) * 1000
     verb = "Installation" if delta > 0 else "Départ"
     plural = "s" if gps > 1 else ""
-    basis = "activité imputée par la DREES à un nouveau médecin" if action == OPEN_GPS else "hypothèse saisie"
+    drees = action == OPEN_GPS and per_gp == NEW_GP_CONSULTATIONS
+    basis = "activité imputée par la DREES à un nouveau médecin" if drees else "hypothèse saisie"
     description = (
         f"{verb} de {gps} médecin{plural} généraliste{plural} à {name} ({commune_code}) : "
         f"{fixed_fr(abs(delta), 0)} consultations par an ({fixed_fr(per_gp, 0)} par médecin, {basis})"

@@ -11,6 +11,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 
 from . import services
+from .simulate import exact
 
 
 @worker_process_init.connect
@@ -58,3 +59,10 @@ def import_uploaded_file(
 def fail_stale_runs():
     """Beat, every few minutes: no run stays « en cours » or « en attente » forever."""
     return {"failed": services.mark_stale_runs()}
+
+
+@shared_task(name="indicators.tasks.solve_exact_plan", acks_late=True, reject_on_worker_lost=True)
+def solve_exact_plan(plan_id):
+    """Solve a stored planning request exactly (HiGHS, with its time limit)."""
+    plan = exact.execute(plan_id)
+    return {"plan": plan.pk, "status": plan.status}
