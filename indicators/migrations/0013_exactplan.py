@@ -6,44 +6,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0012_values_keyed_and_partitioned_by_run'),
+        ("indicators", "0012_values_keyed_and_partitioned_by_run"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExactPlan',
+            name="ExactPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True, verbose_name='clé de la demande')),
-                ('kind', models.CharField(choices=[('besoin', 'Nombre minimal de médecins pour atteindre le seuil'), ('plan', 'Placement optimal de N médecins')], max_length=10, verbose_name='nature')),
-                ('millesime', models.CharField(max_length=20, verbose_name='millésime de l’APL officielle')),
-                ('zone_level', models.CharField(max_length=20, verbose_name='niveau')),
-                ('zone_code', models.CharField(max_length=20, verbose_name='code')),
-                ('zone_name', models.CharField(max_length=200, verbose_name='territoire')),
-                ('parameters', models.JSONField(default=dict, verbose_name='paramètres')),
-                ('time_limit', models.PositiveIntegerField(default=60, verbose_name='limite de temps (s)')),
-                ('status', models.CharField(choices=[('pending', 'en attente'), ('running', 'en cours'), ('optimal', 'optimum prouvé'), ('time_limit', 'limite de temps atteinte'), ('infeasible', 'impossible'), ('failed', 'échec')], default='pending', max_length=12, verbose_name='statut')),
-                ('step', models.CharField(blank=True, max_length=200, verbose_name='étape')),
-                ('objective', models.FloatField(blank=True, null=True, verbose_name='meilleure solution')),
-                ('bound', models.FloatField(blank=True, null=True, verbose_name='borne prouvée')),
-                ('gap', models.FloatField(blank=True, null=True, verbose_name='écart relatif prouvé')),
-                ('greedy', models.FloatField(blank=True, null=True, verbose_name='solution gloutonne')),
-                ('lp_bound', models.FloatField(blank=True, null=True, verbose_name='relaxation linéaire')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='placement et détails')),
-                ('seconds', models.FloatField(blank=True, null=True, verbose_name='durée de résolution (s)')),
-                ('error', models.TextField(blank=True, verbose_name='erreur')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='demandé le')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='fin')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandé par')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exact_plans', to='indicators.computationrun', verbose_name='calcul (bassin de patientèle)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True, verbose_name="clé de la demande")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("besoin", "Nombre minimal de médecins pour atteindre le seuil"),
+                            ("plan", "Placement optimal de N médecins"),
+                        ],
+                        max_length=10,
+                        verbose_name="nature",
+                    ),
+                ),
+                ("millesime", models.CharField(max_length=20, verbose_name="millésime de l’APL officielle")),
+                ("zone_level", models.CharField(max_length=20, verbose_name="niveau")),
+                ("zone_code", models.CharField(max_length=20, verbose_name="code")),
+                ("zone_name", models.CharField(max_length=200, verbose_name="territoire")),
+                ("parameters", models.JSONField(default=dict, verbose_name="paramètres")),
+                ("time_limit", models.PositiveIntegerField(default=60, verbose_name="limite de temps (s)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "en attente"),
+                            ("running", "en cours"),
+                            ("optimal", "optimum prouvé"),
+                            ("time_limit", "limite de temps atteinte"),
+                            ("infeasible", "impossible"),
+                            ("failed", "échec"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("step", models.CharField(blank=True, max_length=200, verbose_name="étape")),
+                ("objective", models.FloatField(blank=True, null=True, verbose_name="meilleure solution")),
+                ("bound", models.FloatField(blank=True, null=True, verbose_name="borne prouvée")),
+                ("gap", models.FloatField(blank=True, null=True, verbose_name="écart relatif prouvé")),
+                ("greedy", models.FloatField(blank=True, null=True, verbose_name="solution gloutonne")),
+                ("lp_bound", models.FloatField(blank=True, null=True, verbose_name="relaxation linéaire")),
+                ("result", models.JSONField(blank=True, default=dict, verbose_name="placement et détails")),
+                ("seconds", models.FloatField(blank=True, null=True, verbose_name="durée de résolution (s)")),
+                ("error", models.TextField(blank=True, verbose_name="erreur")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="demandé le")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandé par",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exact_plans",
+                        to="indicators.computationrun",
+                        verbose_name="calcul (bassin de patientèle)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plan exact',
-                'verbose_name_plural': 'plans exacts',
-                'ordering': ['-created_at'],
+                "verbose_name": "plan exact",
+                "verbose_name_plural": "plans exacts",
+                "ordering": ["-created_at"],
             },
         ),
     ]
