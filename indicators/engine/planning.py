@@ -28,6 +28,7 @@ import math
 import time
 
 import numpy as np
+from numba import njit
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -56,18 +57,27 @@ class Problem:
 
     def __post_init__(self):
         self.candidates = np.asarray(self.candidates, dtype=np.int64)
-        sub = self.weights_t[self.candidates]
+        n_atoms = self.weights_t.shape[0]
+        every = len(self.candidates) == n_atoms and (self.candidates == np.arange(n_atoms)).all()
+        self.sub = self.weights_t if every else self.weights_t[self.candidates]  # all of them: no copy
         demand = self.demand_around[self.candidates]
-        scale = np.zeros(len(self.candidates))
-        np.divide(self.per_gp, demand, out=scale, where=demand > 0)
-        counts = np.diff(sub.indptr)
-        self.row_of = np.repeat(np.arange(len(self.candidates)), counts)
-        # effect of one GP: ΔA_i = W_ic · per_gp / D_c (0 where no demand reaches c)
-        self.effects = sparse.csr_matrix(
-            (sub.data * scale[self.row_of], sub.indices, sub.indptr), shape=sub.shape
-        )
+        # effect of one GP: ΔA_i = W_ic · scale_c, scale_c = per_gp / D_c (0 where no demand reaches c)
+        self.scale = np.zeros(len(self.candidates))
+        np.divide(self.per_gp, demand, out=self.scale, where=demand > 0)
         self.known = ~np.isnan(self.apl)
         self.zone_ptilde = float(self.ptilde[self.zone].sum())
+        self._effects = None
+
+    @property
+    def effects(self) -> sparse.csr_matrix:
+        """``E``: candidates × atoms, the effect of one GP (built when first needed)."""
+        if self._effects is None:
+            sub = self.sub
+            self._effects = sparse.csr_matrix(
+                (sub.data * np.repeat(self.scale, np.diff(sub.indptr)), sub.indices, sub.indptr),
+                shape=sub.shape,
+            )
+        return self._effects
 
     @property
     def n(self) -> int:
@@ -79,46 +89,104 @@ class Problem:
         threshold = self.threshold if threshold is None else threshold
         return np.where(self.known, np.maximum(0.0, threshold - np.nan_to_num(apl, nan=threshold)), 0.0)
 
-    def sums(self, values) -> np.ndarray:
-        """Per-candidate sums of a value per non-zero of ``effects``."""
-        return np.bincount(self.row_of, weights=values, minlength=self.n)
+
+RANK_KEYS = (
+    "deficit_total",
+    "deficit_zone",
+    "lifted_total",
+    "lifted_zone",
+    "lifted_fragile_total",
+    "lifted_fragile_zone",
+    "changed_total",
+    "changed_zone",
+    "population_reached",
+    "mean_gain_zone",
+)
 
 
-def rank(problem: Problem, gps: float = 1.0, apl=None) -> dict[str, np.ndarray]:
-    """Every score of every candidate for ``gps`` GPs there, in one pass over the non-zeros.
-    Returns arrays aligned with ``problem.candidates``."""
-    apl = problem.apl if apl is None else apl
-    cols = problem.effects.indices
-    e = problem.effects.data * gps
-    before = apl[cols]
-    after = before + e
-    inside = problem.zone[cols]
-    pop = problem.population[cols]
-    reduction = pop * np.minimum(e, problem.gaps(apl)[cols])
-    lifted = (before < problem.underserved) & (after >= problem.underserved)
-    lifted_fragile = (before < problem.fragile) & (after >= problem.fragile)
-    changed = (lifted | lifted_fragile).astype(float)
-    gain = problem.ptilde[cols] * e * inside
-    out = {
-        "deficit_total": problem.sums(reduction),
-        "deficit_zone": problem.sums(reduction * inside),
-        "lifted_total": problem.sums(pop * lifted),
-        "lifted_zone": problem.sums(pop * lifted * inside),
-        "lifted_fragile_total": problem.sums(pop * lifted_fragile),
-        "lifted_fragile_zone": problem.sums(pop * lifted_fragile * inside),
-        "changed_total": problem.sums(changed),
-        "changed_zone": problem.sums(changed * inside),
-        "population_reached": problem.sums(pop),
-        "mean_gain_zone": problem.sums(gain) / problem.zone_ptilde
-        if problem.zone_ptilde
-        else np.zeros(problem.n),
-    }
+@njit(cache=True, nogil=True)
+def _rank_kernel(indptr, indices, data, scale, gps, gap, under, under_fragile, pop, zone, ptilde_zone):
+    """One pass over the non-zeros: every score of every candidate (columns in ``RANK_KEYS``)."""
+    n = len(indptr) - 1
+    out = np.zeros((n, 10))
+    for c in range(n):
+        factor = scale[c] * gps
+        d_all = d_in = l_all = l_in = f_all = f_in = ch_all = ch_in = reached = gain = 0.0
+        for k in range(indptr[c], indptr[c + 1]):
+            i = indices[k]
+            e = data[k] * factor
+            p = pop[i]
+            reduction = p * min(e, gap[i])
+            is_lifted = under[i] > 0.0 and e >= under[i]
+            is_fragile = under_fragile[i] > 0.0 and e >= under_fragile[i]
+            changed = 1.0 if (is_lifted or is_fragile) else 0.0
+            lifted = p if is_lifted else 0.0
+            fragile = p if is_fragile else 0.0
+            d_all += reduction
+            l_all += lifted
+            f_all += fragile
+            ch_all += changed
+            reached += p
+            gain += e * ptilde_zone[i]
+            if zone[i]:
+                d_in += reduction
+                l_in += lifted
+                f_in += fragile
+                ch_in += changed
+        out[c, 0], out[c, 1], out[c, 2], out[c, 3], out[c, 4] = d_all, d_in, l_all, l_in, f_all
+        out[c, 5], out[c, 6], out[c, 7], out[c, 8], out[c, 9] = f_in, ch_all, ch_in, reached, gain
     return out
 
 
+@njit(cache=True, nogil=True)
+def _deficit_kernel(indptr, indices, data, scale, weight, gap):
+    """``Σ_i weight_i · min(E_ci, gap_i)`` of every candidate (one GP each)."""
+    n = len(indptr) - 1
+    out = np.zeros(n)
+    for c in range(n):
+        total = 0.0
+        for k in range(indptr[c], indptr[c + 1]):
+            i = indices[k]
+            total += weight[i] * min(data[k] * scale[c], gap[i])
+        out[c] = total
+    return out
+
+
+def rank(problem: Problem, gps: float = 1.0, apl=None) -> dict[str, np.ndarray]:
+    """Every score of every candidate for ``gps`` GPs there, in one pass over the non-zeros
+    (compiled loop). Returns arrays aligned with ``problem.candidates``."""
+    p = problem
+    apl = p.apl if apl is None else apl
+    sub = p.sub
+    table = _rank_kernel(
+        sub.indptr,
+        sub.indices,
+        sub.data,
+        p.scale,
+        float(gps),
+        p.gaps(apl),
+        p.gaps(apl, p.underserved),
+        p.gaps(apl, p.fragile),
+        p.population,
+        p.zone,
+        p.ptilde * p.zone,
+    )
+    out = {key: table[:, k] for k, key in enumerate(RANK_KEYS)}
+    out["mean_gain_zone"] = (
+        out["mean_gain_zone"] / p.zone_ptilde if p.zone_ptilde else out["mean_gain_zone"] * 0
+    )
+    return out
+
+
+def deficit_scores(problem: Problem, gap, weight=None) -> np.ndarray:
+    sub = problem.sub
+    weight = problem.population if weight is None else weight
+    return _deficit_kernel(sub.indptr, sub.indices, sub.data, problem.scale, weight, gap)
+
+
 def order(scores: dict, key: str = "deficit_total") -> np.ndarray:
-    """Candidates best first: by ``key``, then deficit reduction, then population reached."""
-    return np.lexsort((-scores["population_reached"], -scores["deficit_total"], -scores[key]))
+    """Candidates best first by ``key`` (ties keep the candidates' order: INSEE code)."""
+    return np.argsort(-scores[key], kind="stable")
 
 
 @dataclasses.dataclass
@@ -155,11 +223,11 @@ def greedy(problem: Problem, n: int, cap: int | None = None, target=None, limit:
     when all of them reach the threshold, or at ``limit`` GPs (status ``over``)."""
     start = time.perf_counter()
     apl = problem.apl.copy()
-    cols, data = problem.effects.indices, problem.effects.data
-    indptr = problem.effects.indptr
-    weight = problem.population[cols]
+    effects = problem.effects
+    cols, data, indptr = effects.indices, effects.data, effects.indptr
+    weight = problem.population
     if target is not None:
-        weight = np.where(target[cols], np.maximum(weight, 1.0), 0.0)
+        weight = np.where(target, np.maximum(weight, 1.0), 0.0)
         n = limit
     gap = problem.gaps(apl)
     placed = np.zeros(problem.n, dtype=np.int64)
@@ -176,7 +244,7 @@ def greedy(problem: Problem, n: int, cap: int | None = None, target=None, limit:
     while len(plan.steps) < n:
         if target is not None and not (gap[target] > TOLERANCE).any():
             break
-        scores = problem.sums(weight * np.minimum(data, gap[cols]))
+        scores = deficit_scores(problem, gap, weight)
         if cap is not None:
             scores[placed >= cap] = -1.0
         best = int(np.argmax(scores)) if problem.n else -1
