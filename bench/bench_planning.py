@@ -188,7 +188,8 @@ def main():
             else f"at most {exact.objective}, at least {exact.bound} ({exact.status}, {exact.seconds:.1f} s)"
         )
         print(
-            f"{zone.name} need under 2.5: LP bound {need.lower} ({need.lp_value:.2f}, {need.lp_milliseconds:.0f} ms)"
+            f"{zone.name} need under 2.5: LP bound {need.lower} ({need.lp_value:.2f}, "
+            f"{need.lp_milliseconds:.0f} ms)"
             f" ≤ exact {exact_text} ≤ greedy {need.upper} ({need.greedy.milliseconds:.0f} ms)"
         )
         for n in (10, 50):
