@@ -319,3 +319,20 @@ def test_geojson_colours_every_candidate(client, official, computed):
     assert len(data["features"]) == len(atoms_of_zone(Departement.objects.get(pk="48")))
     best = min(data["features"], key=lambda f: f["properties"]["rank"])
     assert best["properties"]["score"] == max(f["properties"]["score"] for f in data["features"])
+
+
+def test_territory_page_has_the_where_to_act_block_without_computing(client, official, computed, monkeypatch):
+    from indicators import services
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a page computed")
+
+    monkeypatch.setattr(services, "build_model", forbidden)
+    cache.clear()
+    html = client.get(reverse("territories:zone", args=["departement", "23"])).content.decode()
+    assert "Où agir" in html and reverse("indicators:planning", args=["departement", "23"]) in html
+    assert "/api/v1/planification/departement/23/?limite=3" in html
+    monkeypatch.undo()
+    top3 = client.get("/api/v1/planification/departement/23/?limite=3").json()["classement"]
+    prepared = prepared_for(computed, "23")
+    assert [r["code"] for r in top3] == [r["code"] for r in planning.ranking(prepared)["rows"][:3]]
