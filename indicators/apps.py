@@ -16,8 +16,8 @@ class IndicatorsConfig(AppConfig):
         from .cards import key_figure_cards
         from .evolution import evolution_section
         from .national import home_map_section
-        from .planning_section import where_to_act_section
         from .sections import access_section
+        from .simulate.section import where_to_act_section
 
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import perimeters, planning_views, views
+from . import perimeters, views
+from .simulate import views as planning_views
 
 app_name = "indicators"
 urlpatterns = [

@@ -18,14 +18,14 @@ from territories.exports import csv_response, xlsx_response
 from territories.geojson import feature, feature_collection
 from territories.models import Commune
 
-from .models import ComputationRun
-from .perms import can_plan, can_request_exact_plan
-from .simulate import planning
-from .simulate.exact import find
-from .simulate.jobs import request_exact
-from .simulate.models import ExactPlan
-from .simulate.params import MAX_GPS, MAX_PLAN, SCORES, parse
-from .simulate.planning import PlanningError, resolve_zone, zone_level
+from ..models import ComputationRun
+from ..perms import can_plan, can_request_exact_plan
+from . import planning
+from .exact import find
+from .jobs import request_exact
+from .models import ExactPlan
+from .params import MAX_GPS, MAX_PLAN, SCORES, parse
+from .planning import PlanningError, resolve_zone, zone_level
 
 TABLE_ROWS = 30
 

@@ -9,12 +9,12 @@ from ninja import Router
 
 from territories.api_common import ERRORS, ApiError, register_state
 
-from .models import ComputationRun
-from .simulate import planning
-from .simulate.exact import find
-from .simulate.models import ExactPlan
-from .simulate.params import parse
-from .simulate.planning import PlanningError, resolve_zone
+from ..models import ComputationRun
+from . import planning
+from .exact import find
+from .models import ExactPlan
+from .params import parse
+from .planning import PlanningError, resolve_zone
 
 router = Router(tags=["Planification"])
 EXACT_FIELDS = ("status", "objective", "bound", "gap", "greedy", "lp_bound", "seconds", "time_limit")

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from territories.zones import level_of
 
-from .published import latest_official
-from .simulate.planning import LEVELS
+from ..published import latest_official
+from .planning import LEVELS
 
 
 def where_to_act_section(request, zone):
