@@ -17,12 +17,13 @@ class IndicatorsConfig(AppConfig):
         from .evolution import evolution_section
         from .national import home_map_section
         from .sections import access_section
-        from .simulate.section import where_to_act_section
+        from .simulate.section import where_to_act_fiche, where_to_act_section
 
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)
         sections.register(evolution_section)
         sections.register(where_to_act_section)
+        sections.register_fiche(where_to_act_fiche)
         sections.register_cards(key_figure_cards)
         sections.register_home(home_map_section)
         from .perms import staff_nav_links

@@ -10,8 +10,11 @@ from django.urls import reverse
 
 from territories.zones import level_of
 
+from ..models import ComputationRun
 from ..published import latest_official
-from .planning import LEVELS
+from ..values import fixed_fr
+from .params import Params
+from .planning import LEVELS, PlanningError, prepare, ranking
 
 
 def where_to_act_section(request, zone):
@@ -32,3 +35,25 @@ def where_to_act_section(request, zone):
         },
         "order": 31,
     }
+
+
+def where_to_act_fiche(request, zone):
+    """The same three communes on the printed fiche (plain text lines)."""
+    try:
+        level = level_of(zone)
+    except KeyError:
+        return None
+    run = ComputationRun.current()
+    if level not in LEVELS or run is None or latest_official() is None:
+        return None
+    try:
+        rows = ranking(prepare(run, zone, Params()), limit=3)["rows"]
+    except PlanningError:
+        return None
+    names = ", ".join(f"{r['name']} (APL {_fr(r['apl_before'])})" for r in rows)
+    lines = [f"{names} — estimation pour un médecin de plus, sur les temps de trajet du portail"]
+    return {"title": "Où agir : un médecin de plus aiderait le plus à", "order": 40, "lines": lines}
+
+
+def _fr(value, decimals=2):
+    return "—" if value is None else fixed_fr(value, decimals)

@@ -336,3 +336,14 @@ def test_territory_page_has_the_where_to_act_block_without_computing(client, off
     top3 = client.get("/api/v1/planification/departement/23/?limite=3").json()["classement"]
     prepared = prepared_for(computed, "23")
     assert [r["code"] for r in top3] == [r["code"] for r in planning.ranking(prepared)["rows"][:3]]
+
+
+def test_fiche_names_the_three_best_communes(client, official, computed):
+    from pypdf import PdfReader
+
+    response = client.get(reverse("indicators:fiche", args=["departement", "48"]))
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert len(reader.pages) == 1 and "Où agir" in text
+    for row in planning.ranking(prepared_for(computed, "48"))["rows"][:3]:
+        assert row["name"] in text
