@@ -347,3 +347,51 @@ def test_fiche_names_the_three_best_communes(client, official, computed):
     assert len(reader.pages) == 1 and "Où agir" in text
     for row in planning.ranking(prepared_for(computed, "48"))["rows"][:3]:
         assert row["name"] in text
+
+
+def test_a_perimeter_and_a_communes_surroundings(client, official, computed):
+    from territories.models import Commune
+
+    owner = make_user("porteur-cpts")
+    perimeter = Perimeter.objects.create(name="CPTS du Guéretois", owner=owner)
+    perimeter.communes_set.set(Commune.objects.filter(code__in=["23096", "23176", "23005"]))
+    url = reverse("indicators:planning", args=["perimetre", perimeter.pk])
+    assert client.get(url).status_code == 404  # private: its author only
+    client.force_login(owner)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert {r["code"] for r in response.context["ranking"]["rows"]} == {"23096", "23176", "23005"}
+    # a commune's zone is its surroundings: every commune within its catchment is a candidate
+    response = client.get(reverse("indicators:planning", args=["commune", "23096"]))
+    prepared = response.context["prepared"]
+    assert prepared.surroundings and prepared.problem.n > 1
+    codes, before, after = official_after(computed, "23096", 5400.0)
+    reached = {c for c, b, a in zip(codes, before, after, strict=True) if a != b or c == "23096"}
+    assert {r["code"] for r in response.context["ranking"]["rows"]} <= set(codes)
+    assert reached <= {prepared.codes[i] for i in np.flatnonzero(prepared.problem.zone)}
+
+
+def test_a_time_limited_exact_answer_says_at_most_and_at_least(client, official, computed):
+    prepared = prepared_for(computed, "23", besoin=1)
+    job = ExactPlan.objects.create(
+        key="x" * 64,
+        kind=ExactPlan.Kind.NEED,
+        run=computed,
+        millesime=prepared.millesime,
+        zone_level="departement",
+        zone_code="23",
+        zone_name="Creuse",
+        time_limit=60,
+    )
+    from indicators.simulate.exact import find
+
+    _found, key, parameters = find(
+        computed, prepared.zone, prepared.params, ExactPlan.Kind.NEED, prepared.millesime
+    )
+    ExactPlan.objects.filter(pk=job.pk).update(
+        key=key, parameters=parameters, status=ExactPlan.Status.TIME_LIMIT, objective=43, bound=39, gap=0.09
+    )
+    html = client.get(
+        reverse("indicators:planning", args=["departement", "23"]), {"besoin": "1"}
+    ).content.decode()
+    assert "Au plus 43, au moins 39 médecins" in html
