@@ -194,7 +194,46 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
         f"calculé sur le bassin de patientèle du calcul n° {run.pk} ({times}) et la population "
         "standardisée publiée par la DREES."
     )
-    return WhatIf(action, description, communes, zones, notes, elapsed, run.pk)
+    summary = _planning_figures(model, arrays, rows, effect, millesime, limits) if delta > 0 else []
+    return WhatIf(action, description, communes, zones, notes, elapsed, run.pk, summary)
+
+
+def _planning_figures(model, arrays, rows, effect, millesime, limits):
+    """The figures the planning page gives for this commune (same populations, same rule): the
+    deficit reduction, the people lifted above the thresholds, the communes changing class."""
+    frame = model["atoms"].frame
+    codes = [frame.at[i, "code"] for i in rows]
+    totals = dict(
+        PublishedIndicatorValue.objects.filter(
+            indicator_code=APL,
+            millesime=millesime,
+            variant=MAIN_VARIANT,
+            is_active=True,
+            commune_id__in=codes,
+        ).values_list("commune_id", "population_total")
+    )
+    population = np.array(
+        [
+            totals.get(c) if totals.get(c) is not None else model["population"][i]
+            for c, i in zip(codes, rows, strict=True)
+        ],
+        dtype=float,
+    )
+    before = arrays["official"][rows]
+    known = ~np.isnan(before)
+    b, e, pop = before[known], effect[known], population[known]
+    underserved, fragile = limits
+    deficit = float((pop * np.minimum(e, np.maximum(0.0, underserved - b))).sum())
+    lifted = float(pop[(b < underserved) & (b + e >= underserved)].sum())
+    lifted_fragile = float(pop[(b < fragile) & (b + e >= fragile)].sum())
+    changed = int((((b < underserved) & (b + e >= underserved)) | ((b < fragile) & (b + e >= fragile))).sum())
+    return [
+        f"Réduction du déficit : {fixed_fr(deficit, 0)} (habitants × écart au seuil de "
+        f"{fixed_fr(underserved, 1)} comblé)",
+        f"Habitants passant au-dessus de {fixed_fr(underserved, 1)} : {fixed_fr(lifted, 0)} ; "
+        f"au-dessus de {fixed_fr(fragile, 0)} : {fixed_fr(lifted_fragile, 0)}",
+        f"Communes changeant de classe : {changed}",
+    ]
 
 
 def _zone_changes(arrays, rows, effect, millesime, limits):

@@ -90,6 +90,12 @@ def test_top_row_opened_in_the_whatif_shows_the_same_effect(client, official, co
     html = client.get(top["whatif_url"]).content.decode()
     assert f"à {top['name']} ({top['code']})" in html  # the what-if ran for that commune, 3 GPs
     assert "Installation de 3 médecins" in html
+    # the what-if states the figures of the planning row
+    from indicators.values import fixed_fr
+
+    assert f"Réduction du déficit : {fixed_fr(top['deficit_total'], 0)} " in html
+    assert f"Habitants passant au-dessus de 2,5 : {fixed_fr(top['lifted_total'], 0)} ;" in html
+    assert f"Communes changeant de classe : {top['changed_total']}<" in html
 
 
 def test_plan_is_the_whatif_applied_step_by_step_and_a_plan_of_zero_is_official(official, computed):
