@@ -172,6 +172,12 @@ def planning_export(request, level, code, fmt):
         rows, columns = planning.greedy_plan(prepared)["steps"], PLAN_COLUMNS
     elif table == "besoin":
         rows, columns = planning.need(prepared)["placement"], NEED_COLUMNS
+    elif table in ("exact_besoin", "exact_plan"):
+        kind = ExactPlan.Kind.NEED if table == "exact_besoin" else ExactPlan.Kind.PLAN
+        job = find(prepared.run, zone, params, kind, prepared.millesime)[0]
+        if job is None or not job.is_done:
+            return HttpResponse("Aucune réponse exacte calculée pour cette demande.", status=404)
+        rows, columns = job.result.get("placement", []), NEED_COLUMNS
     else:
         table, rows, columns = "classement", planning.ranking(prepared)["rows"], RANKING_COLUMNS
     filename = f"planification-{table}-{level}-{zone.pk}.{fmt}"

@@ -271,6 +271,17 @@ def test_exact_job_is_stored_shown_and_never_solved_twice(
     assert f"Minimum exact : {int(job.objective)} médecins" in page.content.decode()
     api = client.get("/api/v1/planification/departement/48/?besoin=1").json()
     assert api["besoin"]["exact"]["objective"] == job.objective
+    export = client.get(
+        reverse("indicators:planning_export", args=["departement", "48", "csv"]),
+        {"besoin": "1", "tableau": "exact_besoin"},
+    )
+    lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))[1:]
+    assert [(line[0], int(line[2])) for line in lines] == [
+        (r["code"], r["gps"]) for r in job.result["placement"]
+    ]
+    assert [(r["code"], r["gps"]) for r in api["besoin"]["exact"]["placement"]] == [
+        (r["code"], r["gps"]) for r in job.result["placement"]
+    ]
 
 
 def test_time_limit_keeps_the_best_solution_and_the_proven_bound(official, computed):
@@ -401,3 +412,37 @@ def test_a_time_limited_exact_answer_says_at_most_and_at_least(client, official,
         reverse("indicators:planning", args=["departement", "23"]), {"besoin": "1"}
     ).content.decode()
     assert "Au plus 43, au moins 39 médecins" in html
+
+
+def test_candidate_filters_keep_what_the_planner_asks(official, computed):
+    from offers.models import Offer
+    from territories.models import Commune
+
+    everyone = prepared_for(computed, "23")
+    big = prepared_for(computed, "23", population_min=1000)
+    kept = {big.code(k) for k in range(big.problem.n)}
+    expected = set(
+        Commune.objects.filter(
+            code__in=atoms_of_zone(Departement.objects.get(pk="23")), population__gte=1000
+        ).values_list("code", flat=True)
+    )
+    assert kept == expected and 0 < len(kept) < everyone.problem.n
+    msp_commune = Commune.objects.get(code="23176")
+    Offer.objects.create(
+        kind=Offer.Kind.MSP,
+        name="MSP test",
+        commune=msp_commune,
+        location=msp_commune.point,
+        status=Offer.Status.OPEN,
+    )
+    hosts = prepared_for(computed, "23", avec_cabinet=1)
+    codes = {hosts.code(k) for k in range(hosts.problem.n)}
+    from indicators.cache import model_for
+
+    model = model_for(computed)
+    with_gp = {model["atoms"].frame.at[i, "code"] for i in np.flatnonzero(model["gp"] > 0)}
+    assert codes == (with_gp & set(atoms_of_zone(Departement.objects.get(pk="23")))) | {"23176"}
+    # the scores of a kept commune do not depend on the others being kept
+    top = planning.ranking(hosts)["rows"][0]
+    same = next(r for r in planning.ranking(everyone)["rows"] if r["code"] == top["code"])
+    assert same["deficit_total"] == pytest.approx(top["deficit_total"])
