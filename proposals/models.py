@@ -5,6 +5,8 @@ each measure cites the source document it is written from. A measure links to wh
 progress by an indicator code of ``indicators.api`` (stored as a string, read at display time).
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -680,3 +682,20 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.user} a voté"
+
+
+class SealedBallot(models.Model):
+    """One ballot in the sealed box (``proposals.ballot_box``): a random identifier, the vote, and the
+    sealed choices — no author, no timestamp, no reference to an option. Opened and deleted when the
+    result is proclaimed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="sealed_ballots")
+    sealed = models.BinaryField("bulletin scellé")
+
+    class Meta:
+        verbose_name = "bulletin scellé"
+        verbose_name_plural = "bulletins scellés"
+
+    def __str__(self):
+        return "bulletin scellé"

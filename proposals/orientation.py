@@ -4,11 +4,13 @@ members' secret vote, the proclamation, and the fate of every contribution and a
 Every write here runs in one transaction and leaves a trace: a section change is a new
 ``SectionVersion`` (who, when, what changed); an amendment decision carries its reason and, when
 accepted or merged, the version it produced. The ballot is secret by construction: casting it
-inserts the ``Participation`` row (the unique constraint makes a second ballot fail) and adds one to
-the chosen options' counters in the same transaction; nothing else is written, so no row ties a
-member to a choice. The vote closes at its date, checked on the server when a ballot arrives; the
-first reader after that date proclaims the result (``proclaim``: idempotent, under a row lock), and
-an adopted text is frozen as JSON with its SHA-256.
+inserts the ``Participation`` row (the unique constraint makes a second ballot fail) and a sealed
+ballot (``ballot_box``: no author, no timestamp, no option reference, opaque without the server's
+secret); the options' counters do not move until the proclamation opens the box and writes the
+totals, so no row — nor any version of a row — ties a member to a choice. The vote closes at its
+date, checked on the server when a ballot arrives; the first reader after that date proclaims the
+result (``proclaim``: idempotent, under a row lock), and an adopted text is frozen as JSON with its
+SHA-256.
 """
 
 import difflib
@@ -20,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch, Q
 from django.utils import timezone
 
+from . import ballot_box
 from .models import (
     Amendment,
     AmendmentSupport,
@@ -27,6 +30,7 @@ from .models import (
     Membership,
     OrientationText,
     Participation,
+    SealedBallot,
     SectionTerritory,
     SectionVersion,
     TextSection,
@@ -385,7 +389,22 @@ def cast_ballot(vote, user, choices: dict[int, int]):
                 Participation.objects.create(vote=vote, user=user, voted_on=timezone.localdate())
         except IntegrityError:
             raise OrientationError("Vous avez déjà voté : un bulletin déposé est définitif.") from None
-        VoteOption.objects.filter(pk__in=option_ids).update(count=F("count") + 1)
+        SealedBallot.objects.create(vote=vote, sealed=ballot_box.seal(vote.pk, option_ids))
+
+
+def open_ballot_box(vote) -> int:
+    """Count the sealed ballots of a closed vote into the options' counters and delete them, in the
+    caller's transaction (the proclamation's). Returns the number of ballots opened."""
+    sealed = list(SealedBallot.objects.filter(vote=vote).values_list("sealed", flat=True))
+    if not sealed:
+        return 0
+    totals = ballot_box.count(vote.pk, sealed)
+    for option in VoteOption.objects.filter(question__vote=vote).select_for_update():
+        if totals.get(option.pk):
+            option.count = F("count") + totals[option.pk]
+            option.save(update_fields=["count"])
+    SealedBallot.objects.filter(vote=vote).delete()
+    return len(sealed)
 
 
 # Results and proclamation -------------------------------------------------------------------------
@@ -458,6 +477,7 @@ def proclaim_if_due(text):
         text = OrientationText.objects.select_for_update().get(pk=text.pk)
         if text.state != OrientationText.State.VOTING:
             return text
+        open_ballot_box(text.vote)
         result = tally(text.vote)
         final = final_document(text, result)
         text.final_text = final

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from proposals import orientation
@@ -13,9 +13,11 @@ from proposals.models import (
     Amendment,
     OrientationText,
     Participation,
+    SealedBallot,
     SectionVersion,
     Vote,
     VoteOption,
+    VoteQuestion,
 )
 from tests.factories import make_user
 
@@ -253,7 +255,7 @@ def test_no_model_ties_a_member_to_a_choice():
     assert participation_fields == {"id", "vote", "user", "voted_on"}
 
 
-def test_casting_a_ballot_writes_only_the_participation_and_anonymous_counters(world):
+def test_casting_a_ballot_writes_only_the_participation_and_a_sealed_ballot(world):
     text, _, s2 = make_text(world, amendments="none")
     vote, _ = open_vote_with_point(world, text, s2)
     member = world["members"][0]
@@ -261,18 +263,76 @@ def test_casting_a_ballot_writes_only_the_participation_and_anonymous_counters(w
     with CaptureQueriesContext(connection) as queries:
         orientation.cast_ballot(vote, member, choices)
     writes = [q["sql"] for q in queries if re.match(r"\s*(INSERT|UPDATE|DELETE)", q["sql"], re.I)]
-    participation = Participation._meta.db_table
-    option_table = VoteOption._meta.db_table
-    inserts = [sql for sql in writes if sql.upper().startswith("INSERT")]
-    updates = [sql for sql in writes if sql.upper().startswith("UPDATE")]
-    assert len(inserts) == 1 and participation in inserts[0]
-    assert len(updates) == 1 and option_table in updates[0]
-    assert str(member.pk) not in updates[0].split("WHERE")[0]
-    assert len(writes) == 2
+    tables = sorted(re.search(r'INTO\s+"?(\w+)"?', sql, re.I).group(1) for sql in writes)
+    assert tables == sorted([Participation._meta.db_table, SealedBallot._meta.db_table]), writes
     row = Participation.objects.filter(vote=vote, user=member).values().get()
     assert set(row) == {"id", "vote_id", "user_id", "voted_on"}
-    # admins see that the member voted, and the totals — nothing that says what the member chose
-    assert counts(vote)[choices[next(iter(choices))]] == 1
+    # the sealed ballot: no author, no time, no option; opaque bytes of a fixed length
+    assert {f.name for f in SealedBallot._meta.concrete_fields} == {"id", "vote", "sealed"}
+    sealed = bytes(SealedBallot.objects.get(vote=vote).sealed)
+    assert len(sealed) == 12 + orientation.ballot_box.PADDED_LENGTH + 16
+    assert str(sorted(choices.values())[0]).encode() + b"," not in sealed
+    assert orientation.ballot_box.unseal(vote.pk, sealed) == sorted(choices.values())
+    with pytest.raises(orientation.ballot_box.BallotBoxError):  # another vote's key context
+        orientation.ballot_box.unseal(vote.pk + 1, sealed)
+    # no counter moved: an administrator sees that the member voted, nothing of what they chose
+    assert set(counts(vote).values()) == {0}
+
+
+def test_no_row_version_ties_a_participation_to_a_counter_change(world):
+    """On PostgreSQL every row version carries the id of the transaction that wrote it (``xmin``):
+    while the vote is open, no option row gets a new version; at the proclamation, all counters
+    change in one transaction that writes no participation."""
+    if connection.vendor != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    text, _, s2 = make_text(world, amendments="none")
+    vote, _ = open_vote_with_point(world, text, s2, quorum=0)
+
+    def option_versions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, xmin::text FROM {VoteOption._meta.db_table} WHERE question_id IN "
+                f"(SELECT id FROM {VoteQuestion._meta.db_table} WHERE vote_id = %s)",
+                [vote.pk],
+            )
+            return dict(cursor.fetchall())
+
+    def participation_versions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT xmin::text FROM {Participation._meta.db_table} WHERE vote_id = %s", [vote.pk]
+            )
+            return {x for (x,) in cursor.fetchall()}
+
+    before = option_versions()
+    for member, choice in zip(world["members"][:3], ("Pour", "Pour", "Contre"), strict=True):
+        orientation.cast_ballot(vote, member, ballot(vote, choice, "Réguler"))
+    assert option_versions() == before
+    close_vote(vote)
+    text = orientation.proclaim_if_due(OrientationText.objects.get(pk=text.pk))
+    after = option_versions()
+    changed = {after[pk] for pk in after if after[pk] != before[pk]}
+    assert len(changed) == 1 and not changed & participation_versions()
+    assert not SealedBallot.objects.filter(vote=vote).exists()
+    adoption = text.final_text["results"][0]
+    assert {o["label"]: o["count"] for o in adoption["options"]} == {"Pour": 2, "Contre": 1, "Abstention": 0}
+
+
+def test_a_rotated_secret_still_opens_the_box_and_a_lost_one_stops_the_count(world, settings):
+    text, _, s2 = make_text(world, amendments="none")
+    vote, _ = open_vote_with_point(world, text, s2, quorum=0)
+    orientation.cast_ballot(vote, world["members"][0], ballot(vote, "Pour", "Réguler"))
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "another-secret-" + "x" * 40, [old]
+    close_vote(vote)
+    with transaction.atomic():
+        assert orientation.open_ballot_box(vote) == 1
+        transaction.set_rollback(True)
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(orientation.ballot_box.BallotBoxError, match="SECRET_KEY_FALLBACKS"):
+        orientation.proclaim_if_due(OrientationText.objects.get(pk=text.pk))
+    assert OrientationText.objects.get(pk=text.pk).state == OrientationText.State.VOTING
+    assert SealedBallot.objects.filter(vote=vote).count() == 1  # nothing lost
 
 
 def test_the_command_proclaims_votes_whose_close_has_passed(world):

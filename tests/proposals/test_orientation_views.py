@@ -134,7 +134,9 @@ def test_from_contributions_to_the_adopted_text_through_the_pages(client, world)
         follow=True,
     )
     assert "Vous avez déjà voté" in response.text
-    assert VoteOption.objects.get(pk=options[("adoption", "Contre")]).count == 1
+    # the ballots stay sealed until the close: no counter moves while the vote is open
+    assert vote.sealed_ballots.count() == 3
+    assert set(VoteOption.objects.filter(question__vote=vote).values_list("count", flat=True)) == {0}
     assert "Résultats" not in client.get(url("vote", world)).text  # no running score
     # the close: the first reader proclaims; everyone reads the text, the result and the exports
     close_vote(vote)

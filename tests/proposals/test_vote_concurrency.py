@@ -8,10 +8,11 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from proposals import orientation
 from proposals.models import Participation, VoteOption
 
 from .factories import add_member
-from .orientation_factories import make_text, make_world, open_vote_with_point
+from .orientation_factories import close_vote, make_text, make_world, open_vote_with_point
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +52,10 @@ def test_parallel_ballots_are_counted_exactly(reload_territory_slice, pacte):
         t.join(60)
     assert errors == []
     assert Participation.objects.filter(vote=vote).count() == 12
+    assert vote.sealed_ballots.count() == 12
+    close_vote(vote)
+    orientation.proclaim_if_due(type(text).objects.get(pk=text.pk))
+    assert not vote.sealed_ballots.exists()
     counts = dict(VoteOption.objects.filter(question__vote=vote).values_list("label", "count"))
     assert counts["Pour"] + counts["Contre"] == 12 and counts["Réguler"] == 12
     # voters[0] (i = 0) voted « Contre » either way; 4 of the 12 are i % 3 == 0
