@@ -76,6 +76,7 @@ class Prepared:
     departements: np.ndarray
     millesime: str
     surroundings: bool  # a commune's zone is its surroundings (communes within the catchment)
+    urls: dict = dataclasses.field(default_factory=dict)  # what-if URL per département
 
     def code(self, position) -> str:
         return self.codes[self.problem.candidates[position]]
@@ -207,7 +208,10 @@ def _candidates(model, codes, atoms, params, zone):
 def whatif_url(prepared, position, gps=None) -> str:
     """The what-if of the candidate's département, prefilled with the commune and the GPs."""
     i = prepared.problem.candidates[position]
-    url = reverse("indicators:simulate", args=["departement", prepared.departements[i]])
+    departement = prepared.departements[i]
+    url = prepared.urls.get(departement)
+    if url is None:
+        url = prepared.urls[departement] = reverse("indicators:simulate", args=["departement", departement])
     query = f"?commune={prepared.codes[i]}&gps={gps or prepared.params.gps}"
     if prepared.params.per_gp != 5400:
         query += f"&activity={prepared.params.per_gp:g}"

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from territories.exports import csv_response, xlsx_response
 from territories.geojson import feature, feature_collection
-from territories.models import Commune
+from territories.models import Commune, lon_lat
 
 from ..models import ComputationRun
 from ..perms import can_plan, can_request_exact_plan
@@ -71,7 +71,7 @@ def planning_view(request, level, code):
     }
     if prepared is not None:
         query = urlencode(params.query())
-        ranking = planning.ranking(prepared)
+        ranking = planning.ranking(prepared, limit=TABLE_ROWS)
         context.update(
             prepared=prepared,
             query=query,
@@ -104,22 +104,31 @@ def planning_geojson(request, level, code):
         return JsonResponse({"errors": errors}, status=400)
     rows = {r["code"]: r for r in planning.ranking(prepared)["rows"]}
     key = planning.SCORE_KEYS[params.score]
+
+    def properties(r):
+        return {
+            "code": r["code"],
+            "name": r["name"],
+            "rank": r["rank"],
+            "score": round(r[key], 4),
+            "deficit": round(r["deficit_total"], 1),
+            "apl": r["apl_before"],
+            "url": r["whatif_url"],
+        }
+
     features = []
-    points = zone_level(zone) == "region"
-    for commune in Commune.objects.filter(code__in=list(rows)).only("code", "point", "geometry_simplified"):
-        r = rows[commune.code]
-        features.append(
-            feature(
-                commune.point if points else commune.geometry_simplified,
-                code=commune.code,
-                name=r["name"],
-                rank=r["rank"],
-                score=round(r[key], 4),
-                deficit=round(r["deficit_total"], 1),
-                apl=r["apl_before"],
-                url=r["whatif_url"],
-            )
-        )
+    if zone_level(zone) == "region":  # thousands of communes: points read as numbers, no GEOS object
+        for code, lon, lat in (
+            Commune.objects.filter(code__in=list(rows))
+            .annotate(**lon_lat("point"))
+            .values_list("code", "lon", "lat")
+        ):
+            if lon is not None:
+                point = {"type": "Point", "coordinates": [round(lon, 4), round(lat, 4)]}
+                features.append({"type": "Feature", "geometry": point, "properties": properties(rows[code])})
+    else:
+        for commune in Commune.objects.filter(code__in=list(rows)).only("code", "geometry_simplified"):
+            features.append(feature(commune.geometry_simplified, **properties(rows[commune.code])))
     collection = feature_collection(features)
     collection["score_label"] = SCORES[params.score]
     return JsonResponse(collection)
