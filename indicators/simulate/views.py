@@ -7,6 +7,7 @@ like the public API; asking for an exact answer stores a row and takes a worker 
 so it is for the users who may simulate. A stored exact answer is shown to everyone.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -52,7 +53,13 @@ def _compute(request, level, code, data):
 
 def _exact_context(request, prepared, kind):
     found, _key, _parameters = find(prepared.run, prepared.zone, prepared.params, kind, prepared.millesime)
-    return {"job": found, "can_request": can_request_exact_plan(request.user), "kind": kind}
+    return {
+        "job": found,
+        "can_request": can_request_exact_plan(request.user),
+        "kind": kind,
+        # no broker: the job runs within the request that asks for it (the page waits for it)
+        "in_request": bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)),
+    }
 
 
 @require_GET
