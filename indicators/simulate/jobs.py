@@ -2,8 +2,10 @@
 the transaction commits (in-process when no broker is configured, as runs are)."""
 
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ..tasks import solve_exact_plan
 from .exact import DEFAULT_TIME_LIMIT, find
@@ -11,12 +13,19 @@ from .models import ExactPlan
 from .planning import zone_level
 
 logger = logging.getLogger(__name__)
+STALE_AFTER = 600  # seconds past its time limit: a job still « en cours » lost its worker
 
 
 def request_exact(prepared, kind, user=None, time_limit=DEFAULT_TIME_LIMIT) -> tuple[ExactPlan, bool]:
     """(the stored request, whether it was created now). A failed request is asked again."""
     zone, run = prepared.zone, prepared.run
     existing, key, parameters = find(run, zone, prepared.params, kind, prepared.millesime)
+    if (
+        existing is not None
+        and existing.is_active
+        and existing.created_at < timezone.now() - timedelta(seconds=existing.time_limit + STALE_AFTER)
+    ):  # its worker died: asked again, solved again
+        existing.status = ExactPlan.Status.FAILED
     if existing is not None and existing.status != ExactPlan.Status.FAILED:
         return existing, False
     if existing is not None:

@@ -446,3 +446,24 @@ def test_candidate_filters_keep_what_the_planner_asks(official, computed):
     top = planning.ranking(hosts)["rows"][0]
     same = next(r for r in planning.ranking(everyone)["rows"] if r["code"] == top["code"])
     assert same["deficit_total"] == pytest.approx(top["deficit_total"])
+
+
+def test_a_job_whose_worker_died_is_asked_again(official, computed, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from indicators.simulate.jobs import request_exact
+
+    prepared = prepared_for(computed, "48", plan=3)
+    with django_capture_on_commit_callbacks(execute=False):
+        job, created = request_exact(prepared, ExactPlan.Kind.PLAN)
+    assert created and job.status == ExactPlan.Status.PENDING
+    assert request_exact(prepared, ExactPlan.Kind.PLAN) == (job, False)  # pending: not asked twice
+    ExactPlan.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        again, created = request_exact(prepared, ExactPlan.Kind.PLAN)
+    again.refresh_from_db()
+    assert created and again.pk != job.pk and again.status == ExactPlan.Status.OPTIMAL
+    greedy = engine.greedy(prepared.problem, 3)
+    assert again.objective >= greedy.objective - 1e-6 and again.greedy == pytest.approx(greedy.objective)
