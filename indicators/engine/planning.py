@@ -339,7 +339,7 @@ def need(problem: Problem, cap=None, limit: int = MAX_NEED) -> Need:
     plan = greedy(problem, limit, cap=cap, target=target, limit=limit)
     upper = len(plan.steps) if plan.status == "ok" else None
     lower = None if lp_value is None else max(1, math.ceil(lp_value - 1e-6))
-    if lp_value is None:
+    if lp_value is None or plan.status == "stalled":  # a cap per commune can make it unreachable
         status = "infeasible"
     elif upper is None:
         status = "over"

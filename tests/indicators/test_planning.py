@@ -467,3 +467,12 @@ def test_a_job_whose_worker_died_is_asked_again(official, computed, django_captu
     assert created and again.pk != job.pk and again.status == ExactPlan.Status.OPTIMAL
     greedy = engine.greedy(prepared.problem, 3)
     assert again.objective >= greedy.objective - 1e-6 and again.greedy == pytest.approx(greedy.objective)
+
+
+def test_a_target_out_of_reach_with_a_cap_is_said_not_guessed(official, computed):
+    """One candidate capped at one GP cannot lift every commune: infeasible, both by LP and greedy."""
+    prepared = prepared_for(computed, "48", besoin=1, communes="48095", plafond=1)
+    need = engine.need(prepared.problem, cap=1)
+    assert need.status == "infeasible" and need.upper is None
+    exact = engine.exact_need(prepared.problem, time_limit=10, cap=1)
+    assert exact.status == "infeasible" and exact.objective is None
