@@ -207,13 +207,6 @@ class Plan:
         return out
 
 
-def _population_under(problem, apl, mask=None):
-    under = problem.known & (np.nan_to_num(apl, nan=np.inf) < problem.threshold - TOLERANCE)
-    if mask is not None:
-        under &= mask
-    return float(problem.population[under].sum())
-
-
 def greedy(problem: Problem, n: int, cap: int | None = None, target=None, limit: int = MAX_NEED) -> Plan:
     """One GP at a time at the candidate whose deficit reduction is largest, the APL updated by the
     linear delta after each step; at most ``cap`` GPs per candidate.
@@ -231,15 +224,10 @@ def greedy(problem: Problem, n: int, cap: int | None = None, target=None, limit:
         n = limit
     gap = problem.gaps(apl)
     placed = np.zeros(problem.n, dtype=np.int64)
-    plan = Plan(
-        [],
-        [],
-        [_population_under(problem, apl, problem.zone)],
-        [_population_under(problem, apl)],
-        apl,
-        0.0,
-        0.0,
-    )
+    under = problem.known & (np.nan_to_num(apl, nan=np.inf) < problem.threshold - TOLERANCE)
+    under_zone = float(problem.population[under & problem.zone].sum())
+    under_total = float(problem.population[under].sum())
+    plan = Plan([], [], [under_zone], [under_total], apl, 0.0, 0.0)
     status = "ok"
     while len(plan.steps) < n:
         if target is not None and not (gap[target] > TOLERANCE).any():
@@ -259,8 +247,12 @@ def greedy(problem: Problem, n: int, cap: int | None = None, target=None, limit:
         placed[best] += 1
         plan.steps.append(best)
         plan.gains.append(float(reduction.sum()))
-        plan.under.append(_population_under(problem, apl, problem.zone))
-        plan.under_total.append(_population_under(problem, apl))
+        lifted = rows[under[rows] & (apl[rows] >= problem.threshold - TOLERANCE)]  # updated in place
+        under[lifted] = False
+        under_zone -= float(problem.population[lifted[problem.zone[lifted]]].sum())
+        under_total -= float(problem.population[lifted].sum())
+        plan.under.append(under_zone)
+        plan.under_total.append(under_total)
     if target is not None and (gap[target] > TOLERANCE).any() and status == "ok":
         status = "over"
     plan.status = status

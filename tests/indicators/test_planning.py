@@ -476,3 +476,19 @@ def test_a_target_out_of_reach_with_a_cap_is_said_not_guessed(official, computed
     assert need.status == "infeasible" and need.upper is None
     exact = engine.exact_need(prepared.problem, time_limit=10, cap=1)
     assert exact.status == "infeasible" and exact.objective is None
+
+
+def test_the_curve_counts_the_people_under_the_threshold_after_each_step(official, computed):
+    prepared = prepared_for(computed, "23", plan=12)
+    plan = engine.greedy(prepared.problem, 12)
+    values = published()
+    zone = set(atoms_of_zone(Departement.objects.get(pk="23")))
+    codes, before, apl = official_after(computed, "23096", 0.0)
+    for step, position in enumerate([None, *plan.steps]):
+        if position is not None:
+            _, b, a = official_after(computed, prepared.code(position), 5400.0)
+            apl = apl + (a - b)
+        under = sum(
+            values[c][1] for c, x in zip(codes, apl, strict=True) if c in zone and c in values and x < 2.5
+        )
+        assert plan.under[step] == pytest.approx(under), step
