@@ -88,7 +88,7 @@ def payload(prepared, limit=None) -> dict:
 )
 def planning_answer(request, level: str, code: str, limite: int | None = None):
     try:
-        zone = resolve_zone(level, code, request.user)
+        zone = resolve_zone(level, code, None)  # public and cached: shared perimeters only
     except Exception as exc:
         raise ApiError(404, str(exc) or "Territoire introuvable", "code") from exc
     params, errors = parse(request.GET)

@@ -492,3 +492,18 @@ def test_the_curve_counts_the_people_under_the_threshold_after_each_step(officia
             values[c][1] for c, x in zip(codes, apl, strict=True) if c in zone and c in values and x < 2.5
         )
         assert plan.under[step] == pytest.approx(under), step
+
+
+def test_the_api_never_answers_for_a_private_perimeter(client, official, computed):
+    from territories.models import Commune
+
+    owner = make_user("porteur-prive")
+    perimeter = Perimeter.objects.create(name="Projet privé", owner=owner)
+    perimeter.communes_set.set(Commune.objects.filter(code__in=["23096", "23176"]))
+    client.force_login(owner)
+    assert client.get(f"/api/v1/planification/perimetre/{perimeter.pk}/").status_code == 404
+    perimeter.is_shared = True
+    perimeter.save()
+    client.logout()
+    answer = client.get(f"/api/v1/planification/perimetre/{perimeter.pk}/").json()
+    assert {r["code"] for r in answer["classement"]} == {"23096", "23176"}
