@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from offers.models import Offer
 from territories.models import Perimeter
-from territories.zones import get_zone, level_of
+from territories.zones import CommuneSet, get_zone, level_of
 
 from ..cache import model_for
 from ..engine import planning as engine
@@ -28,7 +28,8 @@ from ..values import atoms_of_zone
 from .params import Params
 
 PERIMETER = "perimetre"
-LEVELS = ("commune", "bassin-de-vie", "epci", "departement", "region", PERIMETER)
+CPTS = "cpts"  # the perimeter of a CPTS of the registry (its number)
+LEVELS = ("commune", "bassin-de-vie", "epci", "departement", "region", PERIMETER, CPTS)
 HOSTING_KINDS = (Offer.Kind.MSP, Offer.Kind.CENTRE_SANTE)
 SCORE_KEYS = {
     "deficit": "deficit_total",
@@ -56,13 +57,24 @@ def resolve_zone(level, code, user=None):
         if perimeter is None or not can_view_perimeter(user, perimeter):
             raise Http404(f"Territoire introuvable : aucun périmètre n° {code}")
         return perimeter
+    if level == CPTS:
+        cpts = (
+            Offer.objects.filter(pk=int(code), kind=Offer.Kind.CPTS).first() if str(code).isdigit() else None
+        )
+        if cpts is None:
+            raise Http404(f"Territoire introuvable : aucune CPTS n° {code}")
+        zone = CommuneSet(cpts.name, cpts.perimeter.all())
+        zone.pk, zone.planning_level = cpts.pk, CPTS
+        return zone
     if level not in LEVELS:
         raise Http404("Niveau de territoire inconnu")
     return get_zone(level, code)
 
 
 def zone_level(zone) -> str:
-    return PERIMETER if isinstance(zone, Perimeter) else level_of(zone)
+    if isinstance(zone, Perimeter):
+        return PERIMETER
+    return getattr(zone, "planning_level", None) or level_of(zone)
 
 
 @dataclasses.dataclass

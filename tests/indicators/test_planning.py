@@ -507,3 +507,24 @@ def test_the_api_never_answers_for_a_private_perimeter(client, official, compute
     client.logout()
     answer = client.get(f"/api/v1/planification/perimetre/{perimeter.pk}/").json()
     assert {r["code"] for r in answer["classement"]} == {"23096", "23176"}
+
+
+def test_a_cpts_perimeter_of_the_registry(client, official, computed):
+    from offers.models import Offer
+    from territories.models import Commune
+
+    cpts = Offer.objects.create(
+        kind=Offer.Kind.CPTS,
+        name="CPTS du Grand Guéret",
+        commune=Commune.objects.get(code="23096"),
+        status="ouvert",
+    )
+    cpts.perimeter.set(["23096", "23176", "23008"])
+    response = client.get(reverse("indicators:planning", args=["cpts", cpts.pk]), {"plan": "2"})
+    assert response.status_code == 200
+    assert {r["code"] for r in response.context["ranking"]["rows"]} == {"23096", "23176", "23008"}
+    api = client.get(f"/api/v1/planification/cpts/{cpts.pk}/?plan=2").json()
+    assert api["plan"]["glouton"]["reduction_deficit"] == pytest.approx(
+        response.context["plan"]["plan"].objective
+    )
+    assert client.get(reverse("indicators:planning", args=["cpts", 999999])).status_code == 404
