@@ -89,8 +89,9 @@
     add("line", { x1: left, y1: y(0), x2: W - right, y2: y(0), stroke: "#777" });
     add("line", { x1: left, y1: top, x2: left, y2: y(0), stroke: "#777" });
     [0, 0.5, 1].forEach(function (q) {
-      add("text", { x: left - 6, y: y(q * maxY) + 4, "text-anchor": "end", "font-size": 12 }, fr(q * maxY));
+      add("text", { x: left - 6, y: y(q * maxY) + 4, "text-anchor": "end", "font-size": 12 }, fr(Math.round(q * maxY / 100) * 100));
     });
+    add("text", { x: left + 6, y: top + 12, "font-size": 12, fill: "#444" }, "habitants sous le seuil");
     add("text", { x: left, y: H - 8, "font-size": 12 }, "0");
     add("text", { x: W - right, y: H - 8, "text-anchor": "end", "font-size": 12 }, maxN + " médecins");
     var d = points.map(function (p, k) { return (k ? "L" : "M") + x(p.gps).toFixed(1) + " " + y(p.population_under).toFixed(1); }).join(" ");
