@@ -8,8 +8,11 @@ Prints, from one run:
 * the size of the national map layer and of a département's communes layer, raw and gzipped
   (targets: ≤ 300 kB and ≤ 100 kB gzipped);
 * the median server time (Django test client, whole request: URL routing, queries, template) of
-  the home, commune (Guéret), département (Creuse) and région (Nouvelle-Aquitaine) pages, with
-  their query counts;
+  the pages of every level (home, commune Guéret, its EPCI and bassin de vie, the Creuse,
+  Île-de-France, Nouvelle-Aquitaine, a ranking, a comparison, the registry), three ways: an
+  anonymous hit of the page cache, an anonymous render with the cache emptied before each request,
+  a signed-in élu's render with the cache emptied (signed-in users never get the page cache) —
+  and the signed-in query count;
 * the what-if on the official scale for one new MSP in Guéret: the effect alone and the whole
   page (POST, render), beside the peer measured in the same run — a full E2SFCA recomputation of
   every commune's APL with the changed supply (``Catchment.apl``), which is what a simulation
@@ -32,6 +35,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -48,11 +52,85 @@ def timed(fn, repeat=REPEAT):
     return statistics.median(runs), min(runs)
 
 
+def page_list():
+    from territories.models import Commune
+
+    gueret = Commune.objects.get(pk="23096")
+    return [
+        ("home (national map)", "/"),
+        ("commune Guéret", "/territoires/commune/23096/"),
+        ("EPCI of Guéret", f"/territoires/epci/{gueret.epci_id}/"),
+        ("bassin de vie of Guéret", f"/territoires/bassin-de-vie/{gueret.bassin_de_vie_id}/"),
+        ("département Creuse", "/territoires/departement/23/"),
+        ("région Île-de-France", "/territoires/region/11/"),
+        ("région Nouvelle-Aquitaine", "/territoires/region/75/"),
+        ("ranking of the Creuse's communes", "/indicateurs/classement/departement/23/"),
+        (
+            "comparison of 3 communes",
+            "/indicateurs/comparer/?t=commune:23096&t=commune:48095&t=commune:75056",
+        ),
+        ("registry /offre/", "/offre/"),
+    ]
+
+
+def count_queries(client, url):
+    queries = []
+
+    def count(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    cache.clear()
+    with connection.execute_wrapper(count):
+        response = client.get(url)  # (request_started resets Django's own query log)
+    return response.status_code, len(queries)
+
+
+def uncached(client, url):
+    """Median server time of a render with the cache emptied before every request."""
+    runs = []
+    for _ in range(REPEAT):
+        cache.clear()
+        start = time.perf_counter()
+        client.get(url)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def pages(anonymous):
+    """Every level, four ways: anonymous from the page cache (hit), anonymous and signed-in with the
+    cache emptied before each request (what the first visitor after a run and every signed-in user
+    wait for). Targets: uncached ≤ 150 ms on PostGIS, ≤ 300 ms on SpatiaLite."""
+    from django.contrib.auth.models import Group, User
+
+    elu, _ = User.objects.get_or_create(username="bench-elu")
+    elu.groups.add(Group.objects.get_or_create(name="élus")[0])
+    signed_in = Client()
+    signed_in.force_login(elu)
+    print(
+        f"== pages (server time, median of {REPEAT}; page cache {settings.PAGE_CACHE_SECONDS} s; "
+        f"{connection.vendor}) =="
+    )
+    print(f"  {'page':<34} {'anon hit':>9} {'anon cold':>10} {'signed cold':>12}  queries (signed)")
+    for label, url in page_list():
+        anonymous.get(url)
+        hit, _ = timed(lambda url=url: anonymous.get(url))
+        cold = uncached(anonymous, url)
+        status, queries = count_queries(signed_in, url)
+        if status != 200:
+            print(f"  {label:<34} HTTP {status} (skipped)")
+            continue
+        signed = uncached(signed_in, url)
+        print(
+            f"  {label:<34} {hit * 1000:7.1f} ms {cold * 1000:8.1f} ms {signed * 1000:10.1f} ms  {queries:4d}"
+        )
+
+
 def main():
-    from indicators.cache import model_for
+    from indicators.api.values import atoms_of_zone
     from indicators.models import ComputationRun
-    from indicators.official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
-    from indicators.values import atoms_of_zone
+    from indicators.runs.cache import model_for
+    from indicators.simulate.official_whatif import NEW_GP_CONSULTATIONS, OPEN_GPS, simulate_official
     from territories.models import Departement
 
     client = Client()
@@ -67,25 +145,7 @@ def main():
         zipped = len(gzip.compress(body)) / 1024
         print(f"  {label:<34} {len(body) / 1024:8.1f} kB raw {zipped:7.1f} kB gzipped")
 
-    print(f"== pages (median of {REPEAT}, server time incl. queries and templates) ==")
-    for label, url in [
-        ("home (national map)", "/"),
-        ("commune Guéret", "/territoires/commune/23096/"),
-        ("département Creuse", "/territoires/departement/23/"),
-        ("région Nouvelle-Aquitaine", "/territoires/region/75/"),
-    ]:
-        client.get(url)
-        queries = []
-
-        def count(execute, sql, *args, queries=queries):
-            queries.append(sql)
-            return execute(sql, *args)
-
-        with connection.execute_wrapper(count):
-            response = client.get(url)  # (request_started resets Django's own query log)
-        assert response.status_code == 200, (url, response.status_code)
-        median, best = timed(lambda url=url: client.get(url))
-        print(f"  {label:<28} {median * 1000:7.1f} ms (best {best * 1000:6.1f})  {len(queries):3d} queries")
+    pages(client)
 
     print("== what-if on the official scale: one MSP of 4 GPs in Guéret ==")
     run = ComputationRun.current()

@@ -50,10 +50,10 @@ def timed(fn, repeat=REPEAT):
 
 def france_ranking(run):
     """Every atom of France a candidate, the zone France: arrays from the cache, problem, scores."""
-    from indicators.cache import model_for
     from indicators.engine import planning as engine
-    from indicators.official_whatif import official_arrays
-    from indicators.published import latest_official
+    from indicators.official.published import latest_official
+    from indicators.runs.cache import model_for
+    from indicators.simulate.official_whatif import official_arrays
     from indicators.simulate.planning import _population, ensure_candidates
 
     latest = latest_official()
@@ -85,8 +85,8 @@ def france_ranking(run):
 def main():
     from indicators.engine import planning as engine
     from indicators.models import ComputationRun
-    from indicators.official_whatif import change_effect
     from indicators.simulate import planning
+    from indicators.simulate.official_whatif import change_effect
     from indicators.simulate.params import parse
     from territories.models import Departement
 
@@ -120,7 +120,7 @@ def main():
         f"{t_peer * 1000:.0f} ms (500 candidates timed, × {problem.n}) → ratio {t_peer / t_rank:.0f}×"
     )
 
-    from indicators.official_whatif import OPEN_GPS, simulate_official
+    from indicators.simulate.official_whatif import OPEN_GPS, simulate_official
 
     codes = model["atoms"].frame["code"].to_numpy()
     every = set(codes)

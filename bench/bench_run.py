@@ -31,8 +31,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from indicators import cache, services  # noqa: E402
 from indicators.models import ComputationRun, IndicatorValue  # noqa: E402
+from indicators.runs import cache, services  # noqa: E402
 
 
 def main():

@@ -29,7 +29,7 @@ django.setup()
 import make_broken_corpus as corpus  # noqa: E402
 
 from territories import importers  # noqa: E402
-from territories.importing import ImportRejected  # noqa: E402
+from territories.importing.contract import ImportRejected  # noqa: E402
 
 FIXTURES = ROOT / "fixtures" / "territories"
 

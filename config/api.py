@@ -1,9 +1,10 @@
 """Wiring of the public read-only API (/api/v1/): each app's router, the shared error handlers and
-the cache / rate limit of territories.api_common. No resource is defined here."""
+the cache / rate limit of territories.web.caching. No resource is defined here."""
 
 from ninja import NinjaAPI
 
-from territories.api_common import Renderer, cached, install
+from territories.web.api_common import Renderer, install
+from territories.web.caching import cached
 
 api = NinjaAPI(
     title="Santé & Territoires — API publique",
@@ -26,7 +27,7 @@ api = NinjaAPI(
 install(api)
 api.add_decorator(cached, mode="view")
 api.add_router("/territoires/", "territories.api_v1.router")
-api.add_router("/indicateurs/", "indicators.api_v1.router")
-api.add_router("/planification/", "indicators.simulate.api.router")
+api.add_router("/indicateurs/", "indicators.api.v1.router")
+api.add_router("/planification/", "indicators.api.planning.router")
 api.add_router("/offres/", "offers.api_v1.router")
 api.add_router("/programmes/", "proposals.api_v1.router")

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
-from indicators.health import health
-from territories.login import ThrottledLoginView
+from indicators.runs.health import health
+from territories.web.login import ThrottledLoginView
 
 urlpatterns = [
     path("sante/", health, name="health"),

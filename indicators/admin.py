@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Max
 
-from .models import (
+from indicators.models import (
     AgePopulation,
     AgeWeight,
     ClassificationRule,

@@ -6,18 +6,16 @@ class IndicatorsConfig(AppConfig):
     verbose_name = "Indicateurs"
 
     def ready(self):
-        from territories import bootstrap, sections
+        from indicators.api import v1  # noqa: F401 (registers its part of the API cache key)
+        from indicators.dashboard.cards import key_figure_cards
+        from indicators.dashboard.evolution import evolution_section
+        from indicators.dashboard.national import home_map_section
+        from indicators.dashboard.sections import access_section
+        from indicators.dashboard.where_to_act import where_to_act_fiche, where_to_act_section
+        from indicators.runs import triggers
+        from territories.importing import bootstrap
         from territories.signals import dataset_imported
-
-        from . import (
-            api_v1,  # noqa: F401 (registers its part of the API cache key)
-            triggers,
-        )
-        from .cards import key_figure_cards
-        from .evolution import evolution_section
-        from .national import home_map_section
-        from .sections import access_section
-        from .simulate.section import where_to_act_fiche, where_to_act_section
+        from territories.web import sections
 
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)
@@ -26,7 +24,7 @@ class IndicatorsConfig(AppConfig):
         sections.register_fiche(where_to_act_fiche)
         sections.register_cards(key_figure_cards)
         sections.register_home(home_map_section)
-        from .perms import staff_nav_links
+        from indicators.perms import staff_nav_links
 
         sections.register_nav(staff_nav_links)
 
@@ -38,7 +36,7 @@ class IndicatorsConfig(AppConfig):
         def load_drees_apl(stdout, dry_run=False):
             from django.conf import settings
 
-            from .importers import import_drees_age_weights, import_drees_apl
+            from indicators.importers import import_drees_age_weights, import_drees_apl
 
             path = settings.FIXTURES_DIR / "indicators" / "apl_generalistes.xlsx"
             for sheet in ("APL 2022", "APL 2023"):
@@ -55,7 +53,7 @@ class IndicatorsConfig(AppConfig):
 
         @bootstrap.register(90, "indicateurs : premier calcul (APL, densité, temps d’accès, classement)")
         def compute_first_run(stdout, dry_run=False):
-            from .models import ComputationRun
+            from indicators.models import ComputationRun
 
             changed = triggers.defer(False)
             if dry_run:

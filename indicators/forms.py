@@ -3,9 +3,15 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from . import uploads
-from .models import DatasetUpload
-from .uploads import EXTENSIONS, MAX_UPLOAD_SIZE, NO_SYNTHETIC_FLAG, WITH_COVERAGE, WITH_MILLESIME
+from indicators.importers import uploads
+from indicators.importers.uploads import (
+    EXTENSIONS,
+    MAX_UPLOAD_SIZE,
+    NO_SYNTHETIC_FLAG,
+    WITH_COVERAGE,
+    WITH_MILLESIME,
+)
+from indicators.models import DatasetUpload
 
 
 def _extensions_text():

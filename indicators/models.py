@@ -242,7 +242,7 @@ class IndicatorValue(models.Model):
     # ≈ 190,000 rows per run for all of France. The key (run, level, zone, indicator) is the primary
     # key, whose prefix serves every lookup by run, level and zone; no other index, no per-row
     # foreign-key trigger. On PostgreSQL each run's rows are one partition of the table, written by
-    # COPY into a fresh table attached when complete (indicators/partitions.py). Integrity is the
+    # COPY into a fresh table attached when complete (indicators/runs/partitions.py). Integrity is the
     # run's: its rows are written in one transaction under its id, deleted with it, and the
     # indicator codes are the seeded definitions.
     pk = models.CompositePrimaryKey("run", "level", "zone_code", "indicator")
@@ -377,7 +377,7 @@ class PublishedZoneValue(models.Model):
     """A published commune value aggregated to a zone as its producer prescribes (the DREES note:
     APL weighted by the standardised population; population under a threshold counted with the
     total population). Derived from ``PublishedIndicatorValue`` in the same transaction as the
-    import (``indicators.published.aggregate_published``), so pages read one row per zone."""
+    import (``indicators.official.published.aggregate_published``), so pages read one row per zone."""
 
     indicator_code = models.CharField("code de l’indicateur", max_length=40)
     millesime = models.CharField("millésime", max_length=20)
@@ -486,7 +486,7 @@ class AgePopulation(models.Model):
     """Population of one commune in one age band, from an imported age structure (census).
 
     One current structure: a new file replaces it (rows absent from it are marked obsolete).
-    Used, with :class:`AgeWeight`, to standardise the APL demand by age (``indicators.demand``).
+    Used, with :class:`AgeWeight`, to standardise the APL demand by age (``indicators.runs.demand``).
     """
 
     key = models.CharField("clé", max_length=40, primary_key=True)  # commune:band
@@ -528,4 +528,4 @@ class AgeWeight(models.Model):
         return f"{self.band} : {self.weight:g}"
 
 
-from .simulate.models import ExactPlan  # noqa: E402, F401 (the planning jobs, registered with the app)
+from indicators.simulate.models import ExactPlan  # noqa: E402, F401 (the planning jobs, registered with the app)

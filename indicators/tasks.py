@@ -1,4 +1,4 @@
-"""Celery tasks of the indicators app: thin wrappers around ``indicators.services``.
+"""Celery tasks of the indicators app: thin wrappers around ``indicators.runs.services``.
 
 With no broker configured (``CELERY_TASK_ALWAYS_EAGER``) they run in-process. ``acks_late`` and
 ``reject_on_worker_lost`` (settings) make a task whose worker dies be redelivered; the service
@@ -10,8 +10,8 @@ import threading
 from celery import shared_task
 from celery.signals import worker_process_init
 
-from . import services
-from .simulate import exact
+from indicators.runs import services
+from indicators.simulate import exact
 
 
 @worker_process_init.connect
@@ -19,7 +19,7 @@ def load_engine(**kwargs):
     """A worker process loads the compiled catchment kernel as it starts (≈ 0.3 s from numba's
     cache; several seconds to compile after an install), in a thread: Celery expects a new process
     to report alive within seconds, and a run arriving meanwhile simply waits for the same load."""
-    from .engine import grid
+    from indicators.engine import grid
 
     threading.Thread(target=grid.warm_up, name="engine-warm-up", daemon=True).start()
 
@@ -41,7 +41,7 @@ def import_uploaded_file(
     kind, path, dry_run=False, synthetic=False, user_id=None, upload_id=None, options=None
 ):
     """Import a file uploaded from the imports page with the same service as its command."""
-    from .uploads import execute_upload
+    from indicators.importers.uploads import execute_upload
 
     upload = execute_upload(
         upload_id,

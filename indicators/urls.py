@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import perimeters, views
-from .simulate import views as planning_views
+from indicators import views
+from indicators.dashboard import perimeters
+from indicators.views import planning
 
 app_name = "indicators"
 urlpatterns = [
@@ -34,19 +35,17 @@ urlpatterns = [
     path("imports/<int:pk>/", views.upload_detail, name="upload"),
     path("imports/<int:pk>/etat.json", views.upload_status, name="upload_status"),
     path("simulation/<slug:level>/<str:code>/", views.simulate_view, name="simulate"),
-    path("planification/<slug:level>/<str:code>/", planning_views.planning_view, name="planning"),
+    path("planification/<slug:level>/<str:code>/", planning.planning_view, name="planning"),
     path(
         "planification/<slug:level>/<str:code>/candidats.geojson",
-        planning_views.planning_geojson,
+        planning.planning_geojson,
         name="planning_geojson",
     ),
     path(
         "planification/<slug:level>/<str:code>/export.<str:fmt>",
-        planning_views.planning_export,
+        planning.planning_export,
         name="planning_export",
     ),
-    path(
-        "planification/<slug:level>/<str:code>/exact/", planning_views.planning_exact, name="planning_exact"
-    ),
-    path("planification/exact/<int:pk>/etat.json", planning_views.exact_status, name="planning_exact_status"),
+    path("planification/<slug:level>/<str:code>/exact/", planning.planning_exact, name="planning_exact"),
+    path("planification/exact/<int:pk>/etat.json", planning.exact_status, name="planning_exact_status"),
 ]

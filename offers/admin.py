@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.gis import admin
 from django.core.exceptions import PermissionDenied
 
-from . import perms
-from .forms import STALE_MESSAGE, hand_entry_emergency_choices
-from .models import ARSAgent, DoctorZoning, GPSupply, HospitalActivity, ImportConflict, Offer
+from offers import perms
+from offers.forms import STALE_MESSAGE, hand_entry_emergency_choices
+from offers.models import ARSAgent, DoctorZoning, GPSupply, HospitalActivity, ImportConflict, Offer
 
 
 class OfferAdminForm(forms.ModelForm):

@@ -29,16 +29,15 @@ import numpy as np
 import pandas as pd
 from django.db.models import Exists, OuterRef, Q
 
-from territories.models import Commune, Dataset, lon_lat
-
-from .importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
-from .models import (
+from offers.importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
+from offers.models import (
     POLE_HOSPITALIER_BASIS,
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
     GPSupply,
     HospitalActivity,
     Offer,
 )
+from territories.models import Commune, Dataset, lon_lat
 
 GP_COLUMNS = ["commune_code", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]
 GP_FIELDS = ["commune_id", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]

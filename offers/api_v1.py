@@ -8,7 +8,8 @@ from django.db.models import Count, Max, Q
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from territories.api_common import (
+from offers.models import Offer
+from territories.web.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
@@ -17,11 +18,9 @@ from territories.api_common import (
     Page,
     ZoneFilters,
     communes_within,
-    register_state,
     tabular,
 )
-
-from .models import Offer
+from territories.web.caching import register_state
 
 router = Router(tags=["Offre de soins"])
 

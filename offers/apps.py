@@ -32,26 +32,25 @@ class OffersConfig(AppConfig):
     verbose_name = "Offre de soins"
 
     def ready(self):
-        from territories import bootstrap, sections
-
-        from . import api_v1  # noqa: F401 (registers its part of the API cache key)
-        from .cards import offer_cards
-        from .sections import offer_section
+        from offers import api_v1  # noqa: F401 (registers its part of the API cache key)
+        from offers.cards import offer_cards
+        from offers.sections import offer_section
+        from territories.importing import bootstrap
+        from territories.web import sections
 
         sections.register(offer_section)
         sections.register_cards(offer_cards)
-        from .staff import agent_home, nav_links
+        from offers.staff import agent_home, nav_links
 
         sections.register_nav(nav_links)
-        from territories.reports import register_terms
+        from territories.importing.reports import register_terms
 
         register_terms(REPORT_TERMS)
         from django.db.models.signals import post_delete, post_save
 
+        from offers.models import Offer
+        from offers.registry import forget_loaded_regions
         from territories.models import Dataset
-
-        from .models import Offer
-        from .registry import forget_loaded_regions
 
         for model in (Offer, Dataset):
             post_save.connect(

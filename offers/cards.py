@@ -7,8 +7,8 @@ install has no FINESS extract), and a synthetic sample is tagged as such.
 
 from django.db.models import Count, Q
 
-from .models import Offer
-from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from offers.models import Offer
+from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
 
 CARD_KINDS = [  # (kind, short label)
     (Offer.Kind.MSP, "MSP"),

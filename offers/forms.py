@@ -5,12 +5,11 @@ import re
 from django import forms
 from django.contrib.gis.geos import Point
 
+from offers import perms
+from offers.models import Offer
 from territories.constants import WGS84
 from territories.models import Commune
 from territories.picker import TerritoryField
-
-from . import perms
-from .models import Offer
 
 PROFESSIONS = [
     ("medecin_generaliste", "Médecins généralistes"),

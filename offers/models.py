@@ -13,10 +13,9 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from offers.finess import validate_finess
 from territories.constants import WGS84
 from territories.models import Commune, Dataset, Region
-
-from .finess import validate_finess
 
 
 class PerimeterSnapshot(models.Model):
@@ -190,10 +189,6 @@ class Offer(models.Model):
     @property
     def region(self) -> Region:
         return self.commune.departement.region
-
-    @property
-    def general_practitioners(self):
-        return self.professionals.get("medecin_generaliste")
 
     def current_perimeter_codes(self) -> list[str]:
         return sorted(self.perimeter.values_list("code", flat=True)) if self.pk else []

@@ -13,7 +13,7 @@ def agent_region_codes(user) -> set[str]:
         return set()
     cache = getattr(user, "_offers_region_codes", None)
     if cache is None:
-        from .models import ARSAgent
+        from offers.models import ARSAgent
 
         cache = set(
             ARSAgent.objects.filter(user=user).values_list("regions__code", flat=True).exclude(regions=None)
@@ -28,11 +28,6 @@ def is_admin(user) -> bool:
 
 def is_ars_agent(user) -> bool:
     return bool(getattr(user, "is_active", False) and agent_region_codes(user))
-
-
-def can_view_offers(user) -> bool:
-    """The registry is public information: everyone reads it."""
-    return True
 
 
 def region_code_of_commune(commune: Commune | str | None) -> str | None:
@@ -60,10 +55,6 @@ def can_edit_offer(user, offer) -> bool:
     if not is_ars_agent(user) or offer is None or offer.commune_id is None:
         return False
     return region_code_of_commune(offer.commune) in agent_region_codes(user)
-
-
-def can_close_offer(user, offer) -> bool:
-    return can_edit_offer(user, offer)
 
 
 def can_restore_offer(user, offer) -> bool:

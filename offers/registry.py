@@ -10,9 +10,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
+from offers.models import Offer
 from territories.models import Commune, Departement, Region
-
-from .models import Offer
 
 # Sources that describe the MSP / CPTS / centres de santé / ESP of a région.
 REGISTRY_SOURCES = ("finess-etalab",)

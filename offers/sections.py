@@ -2,12 +2,9 @@
 
 from django.db.models import Count, Q, Sum
 
-from territories.models import Commune
-from territories.zones import level_of
-
-from .api import current_gp_dataset, current_hospital_activity_dataset, registry_emergency_offers
-from .importers import current_zoning_rows
-from .models import (
+from offers.api import current_gp_dataset, current_hospital_activity_dataset, registry_emergency_offers
+from offers.importers import current_zoning_rows
+from offers.models import (
     FINESS_SOURCES,
     HOSPITAL_FROM_FINESS_LABEL,
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
@@ -16,7 +13,9 @@ from .models import (
     HospitalActivity,
     Offer,
 )
-from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from territories.models import Commune
+from territories.zones import level_of
 
 MAX_LISTED = 100
 

@@ -3,8 +3,8 @@
 
 from django.urls import reverse
 
-from . import perms
-from .models import ImportConflict
+from offers import perms
+from offers.models import ImportConflict
 
 
 def open_conflicts(user):

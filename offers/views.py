@@ -11,17 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from territories.geojson import feature, feature_collection
+from offers import perms
+from offers.forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
+from offers.importers import apply_value
+from offers.models import ImportConflict, Offer
+from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from offers.staff import open_conflict_count, open_conflicts
 from territories.models import Commune, Departement, Region
 from territories.text import normalize_name
+from territories.web.geojson import feature, feature_collection
 from territories.zones import get_zone
-
-from . import perms
-from .forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
-from .importers import apply_value
-from .models import ImportConflict, Offer
-from .registry import REGISTRY_KINDS, SYNTHETIC, registry_state
-from .staff import open_conflict_count, open_conflicts
 
 HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "created_at", "imported_values", "updated_by", "dataset"}
 
@@ -117,7 +116,7 @@ def offer_detail(request, pk):
         )["total"]
         context["members"] = offer.members.order_by("name")
         # the key figures of the perimeter, by the same code path as any zone
-        from territories.sections import render_cards
+        from territories.web.sections import render_cards
         from territories.zones import CommuneSet
 
         context["cards"] = render_cards(request, CommuneSet(offer.name, offer.perimeter.all()))
@@ -125,7 +124,7 @@ def offer_detail(request, pk):
 
 
 def _professionals(offer):
-    from .forms import PROFESSIONS
+    from offers.forms import PROFESSIONS
 
     labels = dict(PROFESSIONS)
     return [(labels.get(k, k), v) for k, v in offer.professionals.items()]
@@ -267,7 +266,7 @@ def _perimeter_change(old, new):
 
 def _display(field, value):
     """A history value as a person reads it: labels, names of related records, no raw pk or dict."""
-    from .forms import PROFESSION_LABELS
+    from offers.forms import PROFESSION_LABELS
 
     if value in (None, "", {}):
         return "—"
@@ -301,7 +300,7 @@ def offer_restore(request, pk, history_id):
     perimeter = record.perimeter_codes  # None: not recorded in that row, left as it is
     if perimeter is not None:
         perimeter = sorted(Commune.objects.filter(pk__in=perimeter).values_list("code", flat=True))
-        if perms.communes_outside_editable_regions(request.user, perimeter):
+        if not perms.can_set_perimeter(request.user, perimeter):
             raise PermissionDenied("Le périmètre de cette version comprend des communes hors de vos régions.")
     if old.cpts_id is not None and not Offer.objects.filter(pk=old.cpts_id, kind=Offer.Kind.CPTS).exists():
         old.cpts_id = None  # that CPTS was deleted since

@@ -9,7 +9,11 @@ from django.db.models import Count, Max
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from territories.api_common import (
+from proposals.indicators import indicator_label
+from proposals.models import Contribution, Measure, Programme
+from proposals.outcomes import outcome
+from territories.api_v1 import TerritoryRef, ref
+from territories.web.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
@@ -18,15 +22,10 @@ from territories.api_common import (
     WITHIN_PATTERN,
     Format,
     Page,
-    register_state,
     tabular,
     zone_of,
 )
-from territories.api_v1 import TerritoryRef, ref
-
-from .indicators import indicator_label
-from .models import Contribution, Measure, Programme
-from .outcomes import outcome
+from territories.web.caching import register_state
 
 router = Router(tags=["Programmes et contributions"])
 # Published and retained: public and not refused (a discarded contribution stays readable on its

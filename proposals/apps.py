@@ -12,10 +12,10 @@ class ProposalsConfig(AppConfig):
     verbose_name = "Programmes et contributions"
 
     def ready(self):
-        from territories import bootstrap, sections
-
-        from . import api_v1  # noqa: F401 (registers its part of the API cache key)
-        from .sections import fiche_measures, home_consultations, territory_section
+        from proposals import api_v1  # noqa: F401 (registers its part of the API cache key)
+        from proposals.sections import fiche_measures, home_consultations, territory_section
+        from territories.importing import bootstrap
+        from territories.web import sections
 
         sections.register(territory_section)
         sections.register_fiche(fiche_measures)

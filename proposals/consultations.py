@@ -1,6 +1,6 @@
 """Consultations in the order members look for them: open ones first, then upcoming, then closed."""
 
-from .models import Consultation
+from proposals.models import Consultation
 
 PHASE_ORDER = {"ouverte": 0, "à venir": 1, "close": 2}
 

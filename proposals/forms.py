@@ -1,8 +1,6 @@
 from django import forms
 
-from territories.picker import TerritoryField, TerritoryListField, stored_key, stored_label
-
-from .models import (
+from proposals.models import (
     Amendment,
     Comment,
     Consultation,
@@ -12,7 +10,8 @@ from .models import (
     TextSection,
     WorkingGroup,
 )
-from .rendering import MAX_BODY_LENGTH, MAX_COMMENT_LENGTH
+from proposals.rendering import MAX_BODY_LENGTH, MAX_COMMENT_LENGTH
+from territories.picker import TerritoryField, TerritoryListField, stored_key, stored_label
 
 TERRITORY_HELP = (
     "Facultatif. Tapez un nom (« Creuse », « Guéret », « CA du Grand Guéret »), un code postal ou un "

@@ -1,10 +1,10 @@
-"""The only door from proposals to measured outcomes: ``indicators.api`` (read-only).
+"""The only door from proposals to measured outcomes: ``indicators.api.measures`` (read-only).
 
 A measure stores an indicator code as a string; it is checked against the codes the indicators app
 exposes (registry counts, counted live, and computed indicators, read from the current run).
 """
 
-from indicators import api
+from indicators.api import measures as api
 
 # Computed indicators of the indicators app (None until a computation run exists).
 COMPUTED_INDICATORS = {

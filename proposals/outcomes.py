@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from .indicators import indicator_label, measure, measure_many
-from .models import Measure
+from proposals.indicators import indicator_label, measure, measure_many
+from proposals.models import Measure
 
 
 @dataclass
 class Outcome:
-    measurement: object | None  # indicators.api.Measurement, or None: « pas encore mesuré »
+    measurement: object | None  # indicators.api.measures.Measurement, or None: « pas encore mesuré »
     reached: bool | None  # None when there is no quantified target, no measurement or other units
     comparable: bool = True  # False: the value is context, in another unit than the target
 

@@ -10,8 +10,8 @@ before closing, with a public reason, historised. Publishing a draft or sending 
 back to draft after closing is refused (it would reopen participation).
 """
 
-from .models import Contribution, Membership
-from .orientation import has_voted, is_eligible
+from proposals.models import Contribution, Membership
+from proposals.orientation import has_voted, is_eligible
 
 
 def _role(user, group) -> str | None:

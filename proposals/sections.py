@@ -2,11 +2,10 @@
 
 from django.db.models import Count
 
+from proposals.consultations import member_consultations
+from proposals.models import Contribution
+from proposals.outcomes import outcome_rows
 from territories.zones import level_of
-
-from .consultations import member_consultations
-from .models import Contribution
-from .outcomes import outcome_rows
 
 
 def territory_section(request, zone):
@@ -37,8 +36,8 @@ MAX_FICHE_MEASURES = 6
 
 def fiche_measures(request, zone):
     """The measures tracked for the territory on its one-page fiche: target and measured value,
-    plain text (registered with ``territories.sections.register_fiche``)."""
-    from .templatetags.proposals_tags import number_fr
+    plain text (registered with ``territories.web.sections.register_fiche``)."""
+    from proposals.templatetags.proposals_tags import number_fr
 
     lines = []
     for row in outcome_rows(zone)[:MAX_FICHE_MEASURES]:

@@ -16,10 +16,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-from territories.importing import ImportRejected, Problem, SourceInfo, SyncCounts, file_checksum, run_import
-
-from .indicators import is_known_indicator
-from .models import Axis, Consultation, Fact, Measure, Programme, SourceDocument, WorkingGroup
+from proposals.indicators import is_known_indicator
+from proposals.models import Axis, Consultation, Fact, Measure, Programme, SourceDocument, WorkingGroup
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    SourceInfo,
+    SyncCounts,
+    file_checksum,
+    run_import,
+)
 
 SEED_DIR = Path(settings.FIXTURES_DIR) / "proposals"
 SEED_FILE = SEED_DIR / "programmes.json"
@@ -186,142 +192,11 @@ def load_programmes(path: Path = SEED_FILE, sources_dir: Path = SOURCES_DIR, dry
             1 + len(p.get("axes", [])) + len(p.get("facts", [])) + len(p.get("measures", []))
             for p in data["programmes"]
         ) + len(data["sources"])
-        docs = _sync(
-            SourceDocument,
-            ["key"],
-            [
-                {
-                    "key": s["key"],
-                    "file_name": s["file_name"],
-                    "title": s["title"],
-                    "author": s["author"],
-                    "date": _date(s.get("date")),
-                    "date_text": s["date_text"],
-                    "note": s.get("note", ""),
-                    "checksum": file_checksum(sources_dir / s["file_name"]),
-                }
-                for s in data["sources"]
-            ],
-            counts,
-        )
-        programmes = _sync(
-            Programme,
-            ["slug"],
-            [
-                {
-                    "slug": p["slug"],
-                    "title": p["title"],
-                    "author": p["author"],
-                    "author_kind": p["author_kind"],
-                    "date": _date(p.get("date")),
-                    "date_text": p["date_text"],
-                    "summary": p.get("summary", ""),
-                    "source_id": docs[(p["source"],)].pk,
-                    "order": p.get("order", 0),
-                    "item_label": p.get("item_label", "mesure"),
-                }
-                for p in data["programmes"]
-            ],
-            counts,
-        )
-        prog_id = {slug: programmes[(slug,)].pk for slug in (p["slug"] for p in data["programmes"])}
-        axes = _sync(
-            Axis,
-            ["programme_id", "number"],
-            [
-                {"programme_id": prog_id[p["slug"]], "number": a["number"], "title": a["title"]}
-                for p in data["programmes"]
-                for a in p.get("axes", [])
-            ],
-            counts,
-        )
-        _sync(
-            Fact,
-            ["programme_id", "number"],
-            [
-                {
-                    "programme_id": prog_id[p["slug"]],
-                    "number": f["number"],
-                    "kind": f.get("kind", Fact.Kind.FACT),
-                    "quote": f["quote"],
-                    "value": _decimal(f.get("value")),
-                    "unit": f.get("unit", ""),
-                    "date": _date(f.get("date")),
-                    "date_text": f.get("date_text", ""),
-                    "indicator_code": f.get("indicator_code", ""),
-                }
-                for p in data["programmes"]
-                for f in p.get("facts", [])
-            ],
-            counts,
-        )
-        measures = _sync(
-            Measure,
-            ["programme_id", "number"],
-            [
-                {
-                    "programme_id": prog_id[p["slug"]],
-                    "axis_id": axes[(prog_id[p["slug"]], m["axis"])].pk if m.get("axis") else None,
-                    "number": m["number"],
-                    "title": m["title"],
-                    "quote": m["quote"],
-                    "theme": m["theme"],
-                    "lever": m["lever"],
-                    "status": m["status"],
-                    "target_text": m.get("target_text", ""),
-                    "target_value": _decimal(m.get("target_value")),
-                    "target_unit": m.get("target_unit", ""),
-                    "target_direction": m.get("target_direction", Measure.Direction.AT_LEAST),
-                    "target_note": m.get("target_note", ""),
-                    "deadline": _date(m.get("deadline")),
-                    "deadline_text": m.get("deadline_text", ""),
-                    "indicator_code": m.get("indicator_code", ""),
-                    "indicator_note": m.get("indicator_note", ""),
-                }
-                for p in data["programmes"]
-                for m in p.get("measures", [])
-            ],
-            counts,
-        )
-        groups = _sync(
-            WorkingGroup,
-            ["slug"],
-            [
-                {
-                    "slug": g["slug"],
-                    "name": g["name"],
-                    "description": g.get("description", ""),
-                    "programme_id": prog_id.get(g.get("programme")),
-                }
-                for g in data.get("working_groups", [])
-            ],
-            counts,
-        )
-        consultations = data_consultations = [
-            (g, c) for g in data.get("working_groups", []) for c in g.get("consultations", [])
-        ]
-        consultations = _sync(
-            Consultation,
-            ["slug"],
-            [
-                {
-                    "slug": c["slug"],
-                    "group_id": groups[(g["slug"],)].pk,
-                    "title": c["title"],
-                    "description": c.get("description", ""),
-                    "opens_at": datetime.fromisoformat(c["opens_at"]),
-                    "closes_at": datetime.fromisoformat(c["closes_at"]),
-                }
-                for g, c in data_consultations
-            ],
-            counts,
-        )
-        for _g, c in data_consultations:
-            consultation = consultations[(c["slug"],)]
-            wanted = {measures[(prog_id[slug], number)].pk for slug, number in c.get("measures", [])}
-            current = set(consultation.measures.values_list("pk", flat=True))
-            if wanted - current:
-                consultation.measures.add(*(wanted - current))
+        docs = _sync_sources(data, sources_dir, counts)
+        prog_id = _sync_programmes(data, docs, counts)
+        axes = _sync_axes_and_facts(data, prog_id, counts)
+        measures = _sync_measures(data, prog_id, axes, counts)
+        _sync_groups(data, prog_id, measures, counts)
         dataset.report = {
             "programmes": len(data["programmes"]),
             "mesures": sum(len(p.get("measures", [])) for p in data["programmes"]),
@@ -331,3 +206,155 @@ def load_programmes(path: Path = SEED_FILE, sources_dir: Path = SOURCES_DIR, dry
         return counts
 
     return run_import(SOURCE_INFO, [path, *source_files], work, dry_run=dry_run)
+
+
+def _sync_sources(data, sources_dir, counts):
+    return _sync(
+        SourceDocument,
+        ["key"],
+        [
+            {
+                "key": s["key"],
+                "file_name": s["file_name"],
+                "title": s["title"],
+                "author": s["author"],
+                "date": _date(s.get("date")),
+                "date_text": s["date_text"],
+                "note": s.get("note", ""),
+                "checksum": file_checksum(sources_dir / s["file_name"]),
+            }
+            for s in data["sources"]
+        ],
+        counts,
+    )
+
+
+def _sync_programmes(data, docs, counts) -> dict:
+    """The programmes; returns slug → primary key."""
+    programmes = _sync(
+        Programme,
+        ["slug"],
+        [
+            {
+                "slug": p["slug"],
+                "title": p["title"],
+                "author": p["author"],
+                "author_kind": p["author_kind"],
+                "date": _date(p.get("date")),
+                "date_text": p["date_text"],
+                "summary": p.get("summary", ""),
+                "source_id": docs[(p["source"],)].pk,
+                "order": p.get("order", 0),
+                "item_label": p.get("item_label", "mesure"),
+            }
+            for p in data["programmes"]
+        ],
+        counts,
+    )
+    return {slug: programmes[(slug,)].pk for slug in (p["slug"] for p in data["programmes"])}
+
+
+def _sync_axes_and_facts(data, prog_id, counts):
+    axes = _sync(
+        Axis,
+        ["programme_id", "number"],
+        [
+            {"programme_id": prog_id[p["slug"]], "number": a["number"], "title": a["title"]}
+            for p in data["programmes"]
+            for a in p.get("axes", [])
+        ],
+        counts,
+    )
+    _sync(
+        Fact,
+        ["programme_id", "number"],
+        [
+            {
+                "programme_id": prog_id[p["slug"]],
+                "number": f["number"],
+                "kind": f.get("kind", Fact.Kind.FACT),
+                "quote": f["quote"],
+                "value": _decimal(f.get("value")),
+                "unit": f.get("unit", ""),
+                "date": _date(f.get("date")),
+                "date_text": f.get("date_text", ""),
+                "indicator_code": f.get("indicator_code", ""),
+            }
+            for p in data["programmes"]
+            for f in p.get("facts", [])
+        ],
+        counts,
+    )
+    return axes
+
+
+def _sync_measures(data, prog_id, axes, counts):
+    return _sync(
+        Measure,
+        ["programme_id", "number"],
+        [
+            {
+                "programme_id": prog_id[p["slug"]],
+                "axis_id": axes[(prog_id[p["slug"]], m["axis"])].pk if m.get("axis") else None,
+                "number": m["number"],
+                "title": m["title"],
+                "quote": m["quote"],
+                "theme": m["theme"],
+                "lever": m["lever"],
+                "status": m["status"],
+                "target_text": m.get("target_text", ""),
+                "target_value": _decimal(m.get("target_value")),
+                "target_unit": m.get("target_unit", ""),
+                "target_direction": m.get("target_direction", Measure.Direction.AT_LEAST),
+                "target_note": m.get("target_note", ""),
+                "deadline": _date(m.get("deadline")),
+                "deadline_text": m.get("deadline_text", ""),
+                "indicator_code": m.get("indicator_code", ""),
+                "indicator_note": m.get("indicator_note", ""),
+            }
+            for p in data["programmes"]
+            for m in p.get("measures", [])
+        ],
+        counts,
+    )
+
+
+def _sync_groups(data, prog_id, measures, counts):
+    """Working groups, their consultations and the measures each consultation is about."""
+    groups = _sync(
+        WorkingGroup,
+        ["slug"],
+        [
+            {
+                "slug": g["slug"],
+                "name": g["name"],
+                "description": g.get("description", ""),
+                "programme_id": prog_id.get(g.get("programme")),
+            }
+            for g in data.get("working_groups", [])
+        ],
+        counts,
+    )
+    data_consultations = [(g, c) for g in data.get("working_groups", []) for c in g.get("consultations", [])]
+    consultations = _sync(
+        Consultation,
+        ["slug"],
+        [
+            {
+                "slug": c["slug"],
+                "group_id": groups[(g["slug"],)].pk,
+                "title": c["title"],
+                "description": c.get("description", ""),
+                "opens_at": datetime.fromisoformat(c["opens_at"]),
+                "closes_at": datetime.fromisoformat(c["closes_at"]),
+            }
+            for g, c in data_consultations
+        ],
+        counts,
+    )
+    for _g, c in data_consultations:
+        consultation = consultations[(c["slug"],)]
+        wanted = {measures[(prog_id[slug], number)].pk for slug, number in c.get("measures", [])}
+        current = set(consultation.measures.values_list("pk", flat=True))
+        if wanted - current:
+            consultation.measures.add(*(wanted - current))

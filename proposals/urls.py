@@ -1,27 +1,27 @@
 from django.urls import include, path
 
-from . import orientation_views as text_views
-from . import views
+from proposals import views
+from proposals.views import amendments, texts, votes
 
 app_name = "proposals"
 # The orientation text of a consultation, under consultations/<slug>/texte/.
 text_patterns = [
-    path("", text_views.text_detail, name="text"),
-    path("creer/", text_views.text_create, name="text_create"),
-    path("modifier/", text_views.text_edit, name="text_edit"),
-    path("sections/nouvelle/", text_views.section_edit, name="section_create"),
-    path("sections/<int:number>/modifier/", text_views.section_edit, name="section_edit"),
-    path("sections/<int:number>/historique/", text_views.section_history, name="section_history"),
-    path("sections/<int:number>/amender/", text_views.amendment_create, name="amend"),
-    path("vote/", text_views.vote_detail, name="vote"),
-    path("vote/preparer/", text_views.vote_prepare, name="vote_prepare"),
-    path("vote/points/nouveau/", text_views.point_create, name="point_create"),
-    path("vote/ouvrir/", text_views.vote_open, name="vote_open"),
-    path("vote/voter/", text_views.vote_cast, name="vote_cast"),
-    path("adopte/", text_views.adopted_text, name="adopted_text"),
-    path("adopte.<str:fmt>", text_views.adopted_text, name="adopted_text_export"),
-    path("resultats.<str:fmt>", text_views.tally_export, name="tally_export"),
-    path("tracabilite.<str:fmt>", text_views.trace_export, name="trace_export"),
+    path("", texts.text_detail, name="text"),
+    path("creer/", texts.text_create, name="text_create"),
+    path("modifier/", texts.text_edit, name="text_edit"),
+    path("sections/nouvelle/", texts.section_edit, name="section_create"),
+    path("sections/<int:number>/modifier/", texts.section_edit, name="section_edit"),
+    path("sections/<int:number>/historique/", texts.section_history, name="section_history"),
+    path("sections/<int:number>/amender/", amendments.amendment_create, name="amend"),
+    path("vote/", votes.vote_detail, name="vote"),
+    path("vote/preparer/", votes.vote_prepare, name="vote_prepare"),
+    path("vote/points/nouveau/", votes.point_create, name="point_create"),
+    path("vote/ouvrir/", votes.vote_open, name="vote_open"),
+    path("vote/voter/", votes.vote_cast, name="vote_cast"),
+    path("adopte/", votes.adopted_text, name="adopted_text"),
+    path("adopte.<str:fmt>", votes.adopted_text, name="adopted_text_export"),
+    path("resultats.<str:fmt>", votes.tally_export, name="tally_export"),
+    path("tracabilite.<str:fmt>", texts.trace_export, name="trace_export"),
 ]
 urlpatterns = [
     path("", views.index, name="index"),
@@ -50,10 +50,10 @@ urlpatterns = [
     path("consultations/<slug:slug>/contribuer/", views.contribution_create, name="contribute"),
     path("consultations/<slug:slug>/export.<str:fmt>", views.consultation_export, name="consultation_export"),
     path("consultations/<slug:slug>/texte/", include(text_patterns)),
-    path("amendements/<int:pk>/", text_views.amendment_detail, name="amendment"),
-    path("amendements/<int:pk>/soutenir/", text_views.amendment_support, name="amendment_support"),
-    path("amendements/<int:pk>/decider/", text_views.amendment_decide, name="amendment_decide"),
-    path("tracabilite/", text_views.trace, name="trace"),
+    path("amendements/<int:pk>/", amendments.amendment_detail, name="amendment"),
+    path("amendements/<int:pk>/soutenir/", amendments.amendment_support, name="amendment_support"),
+    path("amendements/<int:pk>/decider/", amendments.amendment_decide, name="amendment_decide"),
+    path("tracabilite/", texts.trace, name="trace"),
     path("contributions/<int:pk>/", views.contribution_detail, name="contribution"),
     path("contributions/<int:pk>/modifier/", views.contribution_edit, name="contribution_edit"),
     path("contributions/<int:pk>/soutenir/", views.contribution_support, name="support"),

@@ -1,6 +1,6 @@
 from django.contrib.gis import admin
 
-from .models import (
+from territories.models import (
     EPCI,
     BassinDeVie,
     Commune,

@@ -6,7 +6,8 @@ from typing import Literal
 from django.db.models import Count, Max, Sum
 from ninja import Query, Router, Schema
 
-from .api_common import (
+from territories.search import search
+from territories.web.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
     ERRORS,
@@ -17,8 +18,7 @@ from .api_common import (
     communes_within,
     tabular,
 )
-from .search import search
-from .zones import get_zone, level_of, parent_zones
+from territories.zones import get_zone, level_of, parent_zones
 
 router = Router(tags=["Territoires"])
 Level = Literal["commune", "bassin-de-vie", "epci", "departement", "region"]

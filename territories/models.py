@@ -9,7 +9,7 @@ from django.contrib.gis.db import models
 from django.db.models import F, FloatField, Func, Sum
 from django.urls import reverse
 
-from .constants import WGS84
+from territories.constants import WGS84
 
 
 def lon_lat(field: str) -> dict:

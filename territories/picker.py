@@ -14,10 +14,10 @@ from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse_lazy
 
-from .models import Commune
-from .search import search
-from .text import normalize_name
-from .zones import LEVEL_WORDS, LEVELS, get_zone, level_of, parent_zones
+from territories.models import Commune
+from territories.search import search
+from territories.text import normalize_name
+from territories.zones import LEVEL_WORDS, LEVELS, get_zone, level_of, parent_zones
 
 MAX_QUERY = 200
 SUGGESTIONS = 8

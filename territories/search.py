@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.db import connection
 from rapidfuzz import fuzz, process
 
-from .models import EPCI, BassinDeVie, Commune, Departement, Region
-from .text import normalize_name
+from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
+from territories.text import normalize_name
 
 CODE_RE = re.compile(r"^(\d[\dAB]\d{3}|2[AB]\d{3})$", re.IGNORECASE)
 POSTAL_RE = re.compile(r"^\d{5}$")

@@ -17,8 +17,8 @@ class Selection:
 
 
 def parse_communes(text: str) -> Selection:
-    from .importers import CodeResolver
-    from .models import Commune
+    from territories.importers import CodeResolver
+    from territories.models import Commune
 
     result = Selection()
     resolver = None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from territories import views
 
 app_name = "territories"
 

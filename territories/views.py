@@ -5,12 +5,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from .api_common import cached_page
-from .geojson import feature, feature_collection
-from .models import Commune, Dataset, Departement, Region
-from .search import search
-from .sections import render_cards, render_home, render_sections
-from .zones import LEVELS, get_zone, level_of, parent_zones
+from territories.models import Commune, Dataset, Departement, Region
+from territories.search import search
+from territories.web.caching import cached_page
+from territories.web.geojson import feature, feature_collection
+from territories.web.sections import render_cards, render_home, render_sections
+from territories.zones import LEVELS, get_zone, level_of, parent_zones
 
 
 @require_GET
@@ -123,8 +123,8 @@ def suggestions(request):
 
     ``q`` the typed text; ``niveaux`` a comma-separated subset of levels; ``dans`` « niveau:code »
     to suggest only the communes of that zone (the what-if picker)."""
-    from .picker import MAX_QUERY
-    from .picker import suggestions as suggest
+    from territories.picker import MAX_QUERY
+    from territories.picker import suggestions as suggest
 
     query = request.GET.get("q", "")
     if len(query) > MAX_QUERY:

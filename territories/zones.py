@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from .models import EPCI, BassinDeVie, Commune, Departement, Perimeter, Region
+from territories.models import EPCI, BassinDeVie, Commune, Departement, Perimeter, Region
 
 LEVELS = {
     "commune": Commune,

@@ -45,13 +45,13 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "territories.middleware.RejectNulBytesMiddleware",
+    "territories.web.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "territories.middleware.CapRequestBodyMiddleware",
+    "territories.web.middleware.CapRequestBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -70,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "territories.sections.navigation",
+                "territories.web.sections.navigation",
             ],
         },
     },
@@ -119,7 +119,7 @@ MEDIA_URL = "media/"
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
-# Request bodies (territories.middleware.CapRequestBodyMiddleware): forms and contributions stay far
+# Request bodies (territories.web.middleware.CapRequestBodyMiddleware): forms and contributions stay far
 # below 2 MiB; data files go only to the upload pages, for signed-in staff.
 MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=2 * 1024 * 1024)
 MAX_UPLOAD_BODY = env.int("MAX_UPLOAD_BODY", default=210 * 1024 * 1024)
@@ -222,7 +222,7 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
 # Territory pages seen by anonymous visitors are cached under the data state (a new run, import,
 # registry edit or moderated contribution changes the key) for at most this many seconds.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
-# Sign-in throttling (territories.login): per submitted user name and per client address.
+# Sign-in throttling (territories.web.login): per submitted user name and per client address.
 LOGIN_RATE_PER_USERNAME = env.str("LOGIN_RATE_PER_USERNAME", default="10/h")
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="50/h")
 

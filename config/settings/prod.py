@@ -1,7 +1,7 @@
 """Production settings: only overrides. SECRET_KEY and ALLOWED_HOSTS must come from the environment."""
 
-from .base import *  # noqa: F403
-from .base import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sante_territoires")
 
-from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import env  # noqa: E402
 
 DATABASES = {"default": env.db("DATABASE_URL")}  # noqa: F405
 IS_POSTGIS = DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.postgis"

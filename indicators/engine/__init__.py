@@ -5,7 +5,7 @@ arrays indexed by commune and store what it returns. See ``times`` (providers, n
 ``catchment`` (APL); ``reference`` is a plain-Python twin used by the tests.
 """
 
-from .catchment import (
+from indicators.engine.catchment import (
     CLOSED_CHOICES,
     DEFAULT_MAX_MINUTES,
     DEFAULT_STEPS,
@@ -13,7 +13,7 @@ from .catchment import (
     normalise_steps,
     step_weights,
 )
-from .times import (
+from indicators.engine.times import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_SPEED_KMH,
     LAMBERT93,

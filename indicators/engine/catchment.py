@@ -30,7 +30,7 @@ import threading
 import numpy as np
 from scipy import sparse
 
-from .times import csr_keep_zeros, sorted_indices
+from indicators.engine.times import csr_keep_zeros, sorted_indices
 
 DEFAULT_STEPS = ((10.0, 1.0), (15.0, 2 / 3), (20.0, 1 / 3))  # (upper bound in minutes, weight)
 DEFAULT_MAX_MINUTES = 20.0

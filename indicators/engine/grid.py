@@ -46,13 +46,44 @@ def radius_csr(
     indptr = np.zeros(n + 1, dtype=np.int64)
     if n == 0 or m == 0:
         return indptr, np.zeros(0, dtype=np.int32), np.zeros(0)
+    x0, y0, side, reach, cx, cy, rows_per_column, dense = _grid(xy, targets, radius)
+    cell_start, tx, ty, tj = _targets_by_cell(xy, targets, cx, cy, dense, rows_per_column)
+    run_start, run_end, total = _candidate_runs(
+        xy, cx, dense, cell_start, x0, y0, side, reach, radius, rows_per_column
+    )
+    indices = np.empty(total, dtype=np.int32)
+    values = np.empty(total)
+    at = _pairs_within(
+        xy,
+        tx,
+        ty,
+        tj,
+        run_start,
+        run_end,
+        radius,
+        minutes_per_metre,
+        max_minutes,
+        bounds,
+        weights,
+        closed_left,
+        values_kind,
+        indptr,
+        indices,
+        values,
+    )
+    return indptr, indices[:at].copy(), values[:at].copy()
 
-    # Cells of side radius / CELLS_PER_RADIUS (larger when the radius is tiny against the extent,
-    # so that a grid column holds at most MAX_ROWS cells). Grid columns span a long range (the
-    # territories are 10,000 km apart) but a table of one int per column is small: only the
-    # columns holding destinations get a dense number, a cell is ``dense column × rows_per_column
-    # + row``, and the cells of one column that a disc reaches are one contiguous run of the
-    # destinations sorted by cell.
+
+@njit(cache=True, nogil=True)
+def _grid(xy, targets, radius):
+    """Cells of side radius / CELLS_PER_RADIUS (larger when the radius is tiny against the extent,
+    so that a grid column holds at most MAX_ROWS cells). Grid columns span a long range (the
+    territories are 10,000 km apart) but a table of one int per column is small: only the
+    columns holding destinations get a dense number, a cell is ``dense column × rows_per_column
+    + row``, and the cells of one column that a disc reaches are one contiguous run of the
+    destinations sorted by cell."""
+    n = xy.shape[0]
+    m = targets.size
     x0 = xy[:, 0].min()
     y0 = xy[:, 1].min()
     side = max(radius / CELLS_PER_RADIUS, (xy[:, 1].max() - y0) / MAX_ROWS)
@@ -72,9 +103,14 @@ def radius_csr(
         if dense[c] == 0:
             dense[c] = columns
             columns += 1
-    n_cells = columns * rows_per_column
+    return x0, y0, side, reach, cx, cy, rows_per_column, dense
 
-    # Destinations sorted by cell (counting sort), with the start of every cell.
+
+@njit(cache=True, nogil=True)
+def _targets_by_cell(xy, targets, cx, cy, dense, rows_per_column):
+    """Destinations sorted by cell (counting sort), with the start of every cell."""
+    m = targets.size
+    n_cells = (dense.max() + 1) * rows_per_column
     cell_start = np.zeros(n_cells + 1, dtype=np.int64)
     target_cell = np.empty(m, dtype=np.int64)
     for k in range(m):
@@ -95,10 +131,16 @@ def radius_csr(
         tx[at] = xy[t, 0]
         ty[at] = xy[t, 1]
         tj[at] = t
+    return cell_start, tx, ty, tj
 
-    # Candidates of a row: in each grid column within reach, the run of cells that meets the disc
-    # (rows within the half-chord of the disc at the column's nearest edge; a hair wider, so that
-    # rounding never loses a pair exactly on the circle: the distance test decides).
+
+@njit(cache=True, nogil=True)
+def _candidate_runs(xy, cx, dense, cell_start, x0, y0, side, reach, radius, rows_per_column):
+    """Candidates of a row: in each grid column within reach, the run of cells that meets the disc
+    (rows within the half-chord of the disc at the column's nearest edge; a hair wider, so that
+    rounding never loses a pair exactly on the circle: the distance test decides)."""
+    n = xy.shape[0]
+    inverse = 1.0 / side
     width = 2 * reach + 1
     run_start = np.zeros((n, width), dtype=np.int64)
     run_end = np.zeros((n, width), dtype=np.int64)
@@ -123,9 +165,30 @@ def radius_csr(
             run_start[i, d] = cell_start[base + first]
             run_end[i, d] = cell_start[base + last + 1]
             total += run_end[i, d] - run_start[i, d]
-    indices = np.empty(total, dtype=np.int32)
-    values = np.empty(total)
+    return run_start, run_end, total
 
+
+@njit(cache=True, nogil=True)
+def _pairs_within(
+    xy,
+    tx,
+    ty,
+    tj,
+    run_start,
+    run_end,
+    radius,
+    minutes_per_metre,
+    max_minutes,
+    bounds,
+    weights,
+    closed_left,
+    values_kind,
+    indptr,
+    indices,
+    values,
+):
+    """Fill ``indptr``, ``indices`` and ``values`` row by row; returns the number of pairs kept."""
+    n, width, m = xy.shape[0], run_start.shape[1], tx.size
     radius2 = radius * radius
     n_bounds = bounds.size
     weighted = values_kind == VALUE_WEIGHT
@@ -169,7 +232,7 @@ def radius_csr(
                 values[at] = value
                 at += 1
         indptr[i + 1] = at
-    return indptr, indices[:at].copy(), values[:at].copy()
+    return at
 
 
 def warm_up() -> None:

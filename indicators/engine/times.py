@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from . import grid
+from indicators.engine import grid
 
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
@@ -188,11 +188,6 @@ class StraightLineTimes:
             "detour_factor": self.detour_factor,
             "speed_kmh": self.speed_kmh,
         }
-
-    def minutes_between(self, origins, destinations) -> np.ndarray:
-        """Estimated minutes for given index pairs (vectorised)."""
-        diff = self.xy[np.asarray(origins)] - self.xy[np.asarray(destinations)]
-        return np.hypot(diff[:, 0], diff[:, 1]) * self._minutes_per_metre
 
     def _radius_csr(self, max_minutes, columns, values_kind, bounds=None, weights=None, closed="left"):
         targets = np.arange(self.n, dtype=np.int64) if columns is None else sorted_indices(columns, self.n)

@@ -1,5 +1,5 @@
 """Values and classes keyed by (run, level, zone[, indicator]) instead of a surrogate id, and
-partitioned by run on PostgreSQL (see indicators/partitions.py).
+partitioned by run on PostgreSQL (see indicators/runs/partitions.py).
 
 Django cannot turn an id primary key into a composite one, so the tables are rebuilt and their
 rows copied: on PostgreSQL as partitioned tables (one partition per existing run, a default

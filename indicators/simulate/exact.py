@@ -15,11 +15,11 @@ import logging
 
 from django.utils import timezone
 
-from ..engine import planning as engine
-from ..models import ComputationRun
-from .models import ExactPlan
-from .params import Params
-from .planning import placement_rows, prepare, resolve_zone, zone_level
+from indicators.engine import planning as engine
+from indicators.models import ComputationRun
+from indicators.simulate.models import ExactPlan
+from indicators.simulate.params import Params
+from indicators.simulate.planning import placement_rows, prepare, resolve_zone, zone_level
 
 logger = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 60

@@ -7,10 +7,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..tasks import solve_exact_plan
-from .exact import DEFAULT_TIME_LIMIT, find
-from .models import ExactPlan
-from .planning import zone_level
+from indicators.simulate.exact import DEFAULT_TIME_LIMIT, find
+from indicators.simulate.models import ExactPlan
+from indicators.simulate.planning import zone_level
+from indicators.tasks import solve_exact_plan
 
 logger = logging.getLogger(__name__)
 STALE_AFTER = 600  # seconds past its time limit: a job still « en cours » lost its worker

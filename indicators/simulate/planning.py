@@ -15,17 +15,16 @@ import numpy as np
 from django.http import Http404
 from django.urls import reverse
 
+from indicators.api.values import atoms_of_zone
+from indicators.engine import planning as engine
+from indicators.models import PublishedIndicatorValue
+from indicators.official.published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
+from indicators.runs.cache import model_for
+from indicators.simulate.official_whatif import official_arrays
+from indicators.simulate.params import Params
 from offers.models import Offer
 from territories.models import Perimeter
 from territories.zones import CommuneSet, get_zone, level_of
-
-from ..cache import model_for
-from ..engine import planning as engine
-from ..models import PublishedIndicatorValue
-from ..official_whatif import official_arrays
-from ..published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
-from ..values import atoms_of_zone
-from .params import Params
 
 PERIMETER = "perimetre"
 CPTS = "cpts"  # the perimeter of a CPTS of the registry (its number)
@@ -51,7 +50,7 @@ def resolve_zone(level, code, user=None):
     """The zone of a planning request: any level of ``territories.zones``, or a perimeter (by its
     number) the user may see. Raises Http404 for an unknown zone."""
     if level == PERIMETER:
-        from ..perms import can_view_perimeter
+        from indicators.perms import can_view_perimeter
 
         perimeter = Perimeter.objects.filter(pk=int(code)).first() if str(code).isdigit() else None
         if perimeter is None or not can_view_perimeter(user, perimeter):

@@ -1,6 +1,6 @@
 from django import template
 
-from ..rendering import render_markdown
+from proposals.rendering import render_markdown
 
 register = template.Library()
 

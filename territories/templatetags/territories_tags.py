@@ -1,6 +1,6 @@
 from django import template
 
-from ..reports import report_lines as _report_lines
+from territories.importing.reports import report_lines as _report_lines
 
 register = template.Library()
 

@@ -12,10 +12,10 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import caches
 from django.test import override_settings
 
-from indicators import services
-from indicators.api import measure
-from indicators.dashboard import ranking
+from indicators.api.measures import measure
+from indicators.dashboard.figures import ranking
 from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
+from indicators.runs import services
 from offers.models import Offer
 from proposals.models import Contribution
 from territories.models import Commune
@@ -272,7 +272,7 @@ def test_cache_is_invalidated_by_a_new_run_and_kept_after_a_failed_one(
         raise RuntimeError("panne simulée")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "zone_values", broken)
+        patch.setattr("indicators.runs.pipeline.zone_values", broken)
         with pytest.raises(RuntimeError):
             services.recompute(ComputationRun.Trigger.TEST)
     assert ComputationRun.objects.filter(status=ComputationRun.Status.FAILED).exists()

@@ -4,8 +4,8 @@ key, a failed one does not."""
 
 import pytest
 
-from indicators import services
 from indicators.models import ComputationRun
+from indicators.runs import services
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_anonymous_pages_come_from_the_cache_until_a_new_run(client, computed, m
         raise RuntimeError("panne simulée")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "zone_values", broken)
+        patch.setattr("indicators.runs.pipeline.zone_values", broken)
         with pytest.raises(RuntimeError):
             services.recompute(ComputationRun.Trigger.TEST)
     assert client.get(URL)["X-Cache"] == "hit"

@@ -19,9 +19,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 @pytest.fixture
 def dashboard_data(reload_territory_slice):
-    from indicators import services
     from indicators.importers import import_drees_apl
     from indicators.models import ComputationRun
+    from indicators.runs import services
     from offers.importers import import_gp_supply
     from tests.indicators.conftest import SIRENE_SLICE
 

@@ -11,7 +11,7 @@ SIRENE_SLICE = DATA / "sirene_gp_23_48_75.csv"
 
 @pytest.fixture(autouse=True)
 def _clear_catchment_cache():
-    from indicators import cache
+    from indicators.runs import cache
 
     cache.clear()
     yield
@@ -52,7 +52,7 @@ def emergency_sites(db):
 @pytest.fixture
 def computed(supply, emergency_sites):
     """A first successful run on the slice."""
-    from indicators import services
     from indicators.models import ComputationRun
+    from indicators.runs import services
 
     return services.recompute(ComputationRun.Trigger.TEST)

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from indicators import demand, services
 from indicators.importers import age_weights_source, import_age_structure, import_age_weights
 from indicators.models import AgePopulation, AgeWeight, ComputationRun, IndicatorValue
-from territories.importing import ImportRejected
+from indicators.runs import demand, services
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 from ..conftest import TEST_DATA

@@ -4,9 +4,9 @@ import io
 
 import pytest
 
-from indicators import triggers
 from indicators.models import ComputationRun
-from territories import bootstrap
+from indicators.runs import triggers
+from territories.importing import bootstrap
 from territories.models import Commune
 
 pytestmark = pytest.mark.django_db

@@ -153,9 +153,9 @@ def worker(celery_app_on_redis, tmp_path):
 
 
 def test_import_triggers_recompute_and_killed_worker_leaves_previous_results(committed, worker):
-    from indicators import triggers
-    from indicators.api import measure
+    from indicators.api.measures import measure
     from indicators.models import Classification, ComputationRun
+    from indicators.runs import triggers
     from offers.importers import import_gp_supply
     from offers.models import Offer
     from territories.models import Commune, Departement

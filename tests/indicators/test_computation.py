@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators import services
-from indicators.api import measure
+from indicators.api.measures import measure
 from indicators.models import Classification, ClassificationRule, ComputationRun, IndicatorValue
+from indicators.runs import services
 from offers.models import GPSupply
 from territories.models import Commune, Dataset, Departement
 
@@ -205,7 +205,7 @@ def test_failed_run_keeps_previous_current_run(computed, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(services, "zone_values", broken)
+    monkeypatch.setattr("indicators.runs.pipeline.zone_values", broken)
     with pytest.raises(RuntimeError):
         services.recompute(ComputationRun.Trigger.TEST)
     failed = ComputationRun.objects.exclude(pk=computed.pk).get()

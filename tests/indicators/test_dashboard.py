@@ -62,8 +62,8 @@ def test_national_layer_has_every_indicator_and_is_small(client, official, compu
 
 
 def test_national_layer_cache_is_keyed_by_the_current_run(client, official, computed):  # noqa: F811
-    from indicators import services
     from indicators.models import ComputationRun
+    from indicators.runs import services
 
     first = json.loads(client.get(reverse("indicators:france_geojson")).content)
     note = next(c for c in first["meta"]["choices"] if c["key"] == "densite_mg")["note"]

@@ -5,11 +5,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from indicators import services
 from indicators.importers import _commune_code, import_drees_apl, normalize_header
 from indicators.models import ComputationRun, IndicatorValue, PublishedIndicatorValue
-from indicators.published import published_apl
-from territories.importing import ImportRejected
+from indicators.official.published import published_apl
+from indicators.runs import services
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 from ..conftest import TEST_DATA

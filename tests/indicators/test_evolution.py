@@ -4,8 +4,8 @@ and its exports."""
 import pytest
 from django.urls import reverse
 
-from indicators import services
 from indicators.models import Classification, ComputationRun
+from indicators.runs import services
 
 from .test_official_apl import fast_workbook, official  # noqa: F401 (fixtures)
 

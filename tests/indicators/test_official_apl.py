@@ -29,7 +29,7 @@ def fast_workbook(monkeypatch):
             _TABLES[key] = real(path, sheet_name)
         return _TABLES[key]
 
-    monkeypatch.setattr(importers, "_read_drees_workbook", cached)
+    monkeypatch.setattr("indicators.importers.drees_apl._read_drees_workbook", cached)
 
 
 @pytest.fixture
@@ -128,8 +128,8 @@ def test_commune_page_leads_with_the_official_apl_and_its_fall(client, official)
 
 
 def test_simulation_on_the_official_scale(official, computed):
-    from indicators.official_whatif import OPEN_GPS, official_after, simulate_official
-    from indicators.values import atoms_of_zone
+    from indicators.api.values import atoms_of_zone
+    from indicators.simulate.official_whatif import OPEN_GPS, official_after, simulate_official
     from territories.models import Departement
 
     codes, before, after = official_after(computed, "23096", 0.0)
@@ -158,7 +158,7 @@ def test_compare_apl_prints_its_table(official, computed, capsys):
     from django.core.management import call_command
     from scipy import stats
 
-    from indicators.comparison import compare
+    from indicators.official.comparison import compare
 
     call_command("compare_apl", "--millesime", "2023", "--top", "5")
     out = capsys.readouterr().out

@@ -6,12 +6,13 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from indicators import perms, services
+from indicators import perms
+from indicators.api.values import unit_label
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue, TravelTime
-from indicators.values import unit_label
-from indicators.whatif import ADD_MSP, RETIRE_60, simulate
+from indicators.runs import services
+from indicators.simulate.whatif import ADD_MSP, RETIRE_60, simulate
 from offers.models import GPSupply
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Departement
 from tests.factories import make_user
 
@@ -154,7 +155,7 @@ def test_pages_never_compute(client, computed, monkeypatch):
         raise AssertionError("a page computed")
 
     monkeypatch.setattr(services, "compute", forbidden)
-    monkeypatch.setattr(services, "build_model", forbidden)
+    monkeypatch.setattr("indicators.runs.cache.build_model", forbidden)
     for url in [
         reverse("territories:zone", args=["departement", "23"]),
         reverse("indicators:index"),
@@ -204,7 +205,7 @@ def test_whatif_adds_supply_near_the_commune_and_writes_nothing(computed):
 def test_whatif_retirement_uses_share_aged_60_and_says_when_unknown(computed):
     dataset_id = computed.parameters["supply"]["dataset_id"]
     GPSupply.objects.filter(dataset_id=dataset_id, commune_id="23096").update(share_aged_60_plus=0.5)
-    from indicators import cache
+    from indicators.runs import cache
 
     cache.clear()
     atoms = set(Departement.objects.get(code="23").communes().values_list("code", flat=True))
@@ -218,8 +219,8 @@ def test_whatif_retirement_uses_share_aged_60_and_says_when_unknown(computed):
 
 
 def test_whatif_retirement_is_refused_with_a_reason_when_no_age_is_known(computed):
-    from indicators import cache
-    from indicators.whatif import WhatIfError
+    from indicators.runs import cache
+    from indicators.simulate.whatif import WhatIfError
 
     cache.clear()
     atoms = set(Departement.objects.get(code="48").communes().values_list("code", flat=True))

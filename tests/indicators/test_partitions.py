@@ -1,11 +1,11 @@
-"""Run values stored one partition per run on PostgreSQL (indicators/partitions.py)."""
+"""Run values stored one partition per run on PostgreSQL (indicators/runs/partitions.py)."""
 
 import pandas as pd
 import pytest
 from django.db import connection, transaction
 
-from indicators import partitions, services
 from indicators.models import Classification, ComputationRun, IndicatorValue
+from indicators.runs import partitions, services
 
 pytestmark = pytest.mark.django_db
 

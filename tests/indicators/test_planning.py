@@ -11,14 +11,14 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from indicators import cache
+from indicators.api.values import atoms_of_zone
 from indicators.engine import planning as engine
 from indicators.models import PublishedIndicatorValue
-from indicators.official_whatif import OPEN_GPS, official_after, simulate_official
+from indicators.runs import cache
 from indicators.simulate import planning
 from indicators.simulate.models import ExactPlan
+from indicators.simulate.official_whatif import OPEN_GPS, official_after, simulate_official
 from indicators.simulate.params import parse
-from indicators.values import atoms_of_zone
 from territories.models import Departement, Perimeter
 from tests.factories import make_user
 
@@ -91,7 +91,7 @@ def test_top_row_opened_in_the_whatif_shows_the_same_effect(client, official, co
     assert f"à {top['name']} ({top['code']})" in html  # the what-if ran for that commune, 3 GPs
     assert "Installation de 3 médecins" in html
     # the what-if states the figures of the planning row
-    from indicators.values import fixed_fr
+    from indicators.api.values import fixed_fr
 
     assert f"Réduction du déficit : {fixed_fr(top['deficit_total'], 0)} " in html
     assert f"Habitants passant au-dessus de 2,5 : {fixed_fr(top['lifted_total'], 0)} ;" in html
@@ -339,12 +339,10 @@ def test_geojson_colours_every_candidate(client, official, computed):
 
 
 def test_territory_page_has_the_where_to_act_block_without_computing(client, official, computed, monkeypatch):
-    from indicators import services
-
     def forbidden(*args, **kwargs):
         raise AssertionError("a page computed")
 
-    monkeypatch.setattr(services, "build_model", forbidden)
+    monkeypatch.setattr("indicators.runs.cache.build_model", forbidden)
     cache.clear()
     html = client.get(reverse("territories:zone", args=["departement", "23"])).content.decode()
     assert "Où agir" in html and reverse("indicators:planning", args=["departement", "23"]) in html
@@ -437,7 +435,7 @@ def test_candidate_filters_keep_what_the_planner_asks(official, computed):
     )
     hosts = prepared_for(computed, "23", avec_cabinet=1)
     codes = {hosts.code(k) for k in range(hosts.problem.n)}
-    from indicators.cache import model_for
+    from indicators.runs.cache import model_for
 
     model = model_for(computed)
     with_gp = {model["atoms"].frame.at[i, "code"] for i in np.flatnonzero(model["gp"] > 0)}

@@ -9,8 +9,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from indicators import services
 from indicators.models import Classification, ComputationRun, IndicatorValue
+from indicators.runs import services
 from offers.models import GPSupply
 from territories.models import Dataset
 from tests.factories import make_user

@@ -4,11 +4,12 @@ run), and the what-if « départs à la retraite d’ici N ans » retires those 
 
 import pytest
 
-from indicators import services, whatif
 from indicators.models import ComputationRun, IndicatorValue
+from indicators.runs import services
+from indicators.simulate import whatif
 from offers.importers import import_gp_supply
 from offers.models import GPSupply
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune
 
 from ..conftest import TEST_DATA

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from indicators import services
 from indicators.models import ComputationRun
+from indicators.runs import services
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ repeated « proxy ») and the unit of the GP density when the supply is the SIRE
 import pytest
 from django.urls import reverse
 
-from indicators.api import measure
+from indicators.api.measures import measure
 from territories.models import Departement
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_density_with_the_sirene_proxy_says_it_counts_establishments(client, com
 
 
 def test_density_unit_with_a_real_practitioner_supply_is_doctors(computed):
-    from indicators.values import unit_label
+    from indicators.api.values import unit_label
 
     computed.parameters["supply"]["is_proxy"] = False
     assert unit_label("densite_mg", "médecins généralistes pour 100 000 habitants", computed) == (

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators import services, triggers
 from indicators.models import ComputationRun
+from indicators.runs import services, triggers
 from indicators.tasks import fail_stale_runs
 from tests.factories import make_user
 

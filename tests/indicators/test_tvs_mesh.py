@@ -8,10 +8,10 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 
-from indicators import services
 from indicators.models import Classification, ClassificationRule, ComputationRun, IndicatorValue
+from indicators.runs import services
 from territories.importers import import_tvs
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset, TerritoireVieSante
 
 pytestmark = pytest.mark.django_db

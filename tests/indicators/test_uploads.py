@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from indicators import perms, uploads
+from indicators import perms
+from indicators.importers import uploads
 from indicators.models import ComputationRun, DatasetUpload, PublishedIndicatorValue
 from indicators.tasks import import_uploaded_file
 from offers.importers import DEFAULT_DIR, HOSPITALS_FILE

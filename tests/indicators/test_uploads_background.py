@@ -40,7 +40,7 @@ def test_in_process_upload_returns_at_once_and_the_page_follows_it(
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.UPLOADS_IN_BACKGROUND = True
     assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker: the in-process mode
-    from indicators import uploads
+    from indicators.importers import uploads
 
     started, real = [], uploads.execute_upload
 

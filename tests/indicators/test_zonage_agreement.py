@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from indicators import services
 from indicators.models import ComputationRun, IndicatorValue
-from indicators.zonage import CLASSES, ZONES, agreement, cohen_kappa
+from indicators.official.zonage import CLASSES, ZONES, agreement, cohen_kappa
+from indicators.runs import services
 from offers.importers import import_zonage
 from territories.models import Commune
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from offers import api
 from offers.importers import import_gp_supply, import_zonage
 from offers.models import DoctorZoning, GPSupply
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Dataset
 
 from .conftest import RPPS_SAMPLE

@@ -17,7 +17,7 @@ from offers.models import (
     Offer,
 )
 from territories import importers as territory_importers
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 from .conftest import make_offer

@@ -6,7 +6,7 @@ from pyproj import Transformer
 
 from offers.importers import import_finess
 from offers.models import ImportConflict, Offer
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 from .conftest import FINESS_SAMPLE

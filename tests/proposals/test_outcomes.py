@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from indicators.api import Measurement
+from indicators.api.measures import Measurement
 from offers.models import Offer
 from proposals.indicators import known_indicators
 from proposals.models import Measure
@@ -133,7 +133,7 @@ def test_engagement_9_is_not_measured_until_a_computation_exists(programmes):
 
 
 def test_engagement_9_shows_the_measured_share_from_the_indicators_api(programmes, monkeypatch):
-    from indicators import values
+    from indicators.api import values
 
     def fake_computed(code, zone=None):
         assert code == "part_pop_urgences_30min"
@@ -166,8 +166,8 @@ def test_engagement_9_shows_the_measured_share_from_the_indicators_api(programme
 @pytest.mark.skipif(not SIRENE_SLICE.exists(), reason="indicators test slice absent")
 def test_engagement_9_with_a_real_computation_run(programmes):
     """End to end: real GP supply slice, two emergency sites, a real run of the indicators engine."""
-    from indicators import services
     from indicators.models import ComputationRun
+    from indicators.runs import services
     from offers.importers import import_gp_supply
 
     import_gp_supply(SIRENE_SLICE)
@@ -182,7 +182,7 @@ def test_engagement_9_with_a_real_computation_run(programmes):
             location_precision=Offer.LocationPrecision.COMMUNE,
         )
     services.recompute(ComputationRun.Trigger.TEST)
-    from indicators.api import measure
+    from indicators.api.measures import measure
 
     expected = measure("part_pop_urgences_30min", Commune.objects.get(code="23096").departement)
     assert expected is not None and expected.value is not None
@@ -260,7 +260,7 @@ def test_no_verdict_when_the_target_and_the_measure_have_different_units():
 
 
 def test_a_density_is_not_judged_against_a_target_in_doctors(programmes, monkeypatch):
-    from indicators import values
+    from indicators.api import values
 
     def fake_density(code, zone=None):
         return Measurement(

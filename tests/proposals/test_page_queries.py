@@ -17,8 +17,8 @@ PROXY_UNIT = "établissements de médecine générale (proxy des médecins) pour
 
 @pytest.fixture
 def computed_run(programmes):
-    from indicators import services
     from indicators.models import ComputationRun
+    from indicators.runs import services
     from offers.importers import import_gp_supply
 
     import_gp_supply(SIRENE_SLICE)
@@ -81,7 +81,7 @@ def test_density_measure_says_establishments_on_the_territory_page(computed_run)
 
 def test_batched_reads_equal_one_by_one_reads(computed_run):
     """measure_many (a few queries per zone) gives exactly what measure gives code by code."""
-    from indicators.api import REGISTRY_COUNTS, measure, measure_many
+    from indicators.api.measures import REGISTRY_COUNTS, measure, measure_many
     from territories.models import Dataset
     from territories.zones import get_zone
 

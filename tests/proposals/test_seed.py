@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from proposals.models import Axis, Fact, Measure, Programme, SourceDocument
 from proposals.seed import SEED_FILE, SOURCES_DIR, load_programmes, normalize
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Dataset
 
 SHARED_SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -233,7 +233,7 @@ def test_a_misquoted_measure_refuses_the_whole_file(db, tmp_path):
 
 def test_load_all_step_loads_the_programmes(db):
     from proposals.apps import load_programmes_step
-    from territories.bootstrap import steps
+    from territories.importing.bootstrap import steps
 
     (step,) = [s for s in steps() if s[2] is load_programmes_step]
     assert step[0] == 30 and "programmes" in step[1]

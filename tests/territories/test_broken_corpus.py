@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from territories import importers
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import BassinDeVie, Commune, Dataset, Departement, Region
 
 pytestmark = [pytest.mark.django_db, pytest.mark.spatialite]

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from territories import importers
-from territories.importing import ImportRejected
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 pytestmark = pytest.mark.django_db
@@ -195,8 +195,8 @@ def test_compression_bombs_are_refused_while_streaming(tmp_path, monkeypatch):
 
     import psutil
 
-    from territories import readers
-    from territories.importing import ImportRejected
+    from territories.importing import readers
+    from territories.importing.contract import ImportRejected
 
     bomb = tmp_path / "bombe.csv.gz"
     with gzip.open(bomb, "wb", compresslevel=9) as out:
@@ -208,7 +208,7 @@ def test_compression_bombs_are_refused_while_streaming(tmp_path, monkeypatch):
     with pytest.raises(ImportRejected, match="taux de compression supérieur à 100"):
         readers.read_bytes(bomb)
     assert psutil.Process().memory_info().rss - before < 120 * 1024 * 1024  # stopped early
-    monkeypatch.setattr(readers, "MAX_DECOMPRESSED_BYTES", 4 * 1024 * 1024)
+    monkeypatch.setattr("territories.importing.files.MAX_DECOMPRESSED_BYTES", 4 * 1024 * 1024)
     small = tmp_path / "gros.json.xz"
     small.write_bytes(lzma.compress(bytes(range(256)) * 40_000))  # ≈ 10 MB, varied
     with pytest.raises(ImportRejected, match="dépasse 4 Mio"):

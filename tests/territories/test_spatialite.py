@@ -40,8 +40,8 @@ def test_import_search_and_page_on_this_backend(client, territory_slice):
 def test_a_full_run_on_this_backend():
     """Values and classes written (COPY on PostGIS, bulk insert on SpatiaLite), points read as
     numbers by the database, classes on the bassin de vie mesh stored beside each commune's."""
-    from indicators import services
     from indicators.models import Classification, ComputationRun, IndicatorValue
+    from indicators.runs import services
     from offers.importers import import_gp_supply
     from tests.indicators.conftest import SIRENE_SLICE
 

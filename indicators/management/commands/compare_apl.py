@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.comparison import compare
-from indicators.values import fixed_fr as fr
+from indicators.api.values import fixed_fr as fr
+from indicators.official.comparison import compare
 
 
 class Command(BaseCommand):

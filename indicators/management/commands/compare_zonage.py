@@ -2,13 +2,13 @@
 [--source calcul|drees|toutes]
 
 The computed classes against the imported ARS zonage médecins: cross-tables by communes and by
-population, and Cohen's kappa (indicators.zonage)."""
+population, and Cohen's kappa (indicators.official.zonage)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from indicators.api.values import fixed_fr as fr
 from indicators.models import ComputationRun
-from indicators.values import fixed_fr as fr
-from indicators.zonage import MESHES, SOURCES, ZONE_LABELS, ZONES, agreement
+from indicators.official.zonage import MESHES, SOURCES, ZONE_LABELS, ZONES, agreement
 
 SOURCE_ARGS = {"calcul": "run", "drees": "drees"}
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators import services
 from indicators.models import ComputationRun
+from indicators.runs import services
 
 
 class Command(BaseCommand):

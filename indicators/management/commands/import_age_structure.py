@@ -1,13 +1,13 @@
 """python manage.py import_age_structure FILE [--millesime …] [--title …] [--publisher …]
 [--licence …] [--url …] [--synthetic] [--dry-run]"""
 
-from django.core.management.base import BaseCommand, CommandError
-
 from indicators.importers import age_structure_source, import_age_structure, is_synthetic_name
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.commands import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    show_duration = False
+
     help = (
         "Importe une population par commune et tranche d’âge (CSV long code_commune;tranche_age;population, "
         "séparateur ; ou , , UTF-8 ou latin-1) pour standardiser la demande de l’APL par âge."
@@ -30,11 +30,9 @@ class Command(BaseCommand):
         info = age_structure_source(
             millesime, title=title, publisher=publisher, licence=licence, url=url, synthetic=synthetic
         )
-        try:
-            dataset = import_age_structure(path, info=info, dry_run=dry_run)
-        except ImportRejected as exc:
-            raise CommandError(f"Import refusé, rien n’a été écrit :\n{exc}") from exc
-        self.stdout.write(dataset_summary(dataset))
+        self.run(import_age_structure, path, info=info, dry_run=dry_run)
+
+    def write_report(self, dataset):
         report = dataset.report or {}
         if report.get("nombre_codes_non_apparies"):
             self.stdout.write(

@@ -1,13 +1,13 @@
 """python manage.py import_age_weights FILE --title … --publisher … --licence … --millesime …
 [--url …] [--synthetic] [--dry-run]"""
 
-from django.core.management.base import BaseCommand, CommandError
-
 from indicators.importers import age_weights_source, import_age_weights, is_synthetic_name
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.commands import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    show_duration = show_report = False
+
     help = (
         "Importe les poids de consommation de soins de médecine générale par tranche d’âge "
         "(CSV tranche_age;poids) ; source, licence et millésime sont obligatoires (aucun poids par défaut)."
@@ -34,8 +34,4 @@ class Command(BaseCommand):
             url=url,
             synthetic=synthetic or is_synthetic_name(path),
         )
-        try:
-            dataset = import_age_weights(path, info=info, dry_run=dry_run)
-        except ImportRejected as exc:
-            raise CommandError(f"Import refusé, rien n’a été écrit :\n{exc}") from exc
-        self.stdout.write(dataset_summary(dataset))
+        self.run(import_age_weights, path, info=info, dry_run=dry_run)

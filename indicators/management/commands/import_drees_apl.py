@@ -1,12 +1,12 @@
 """python manage.py import_drees_apl FILE [--sheet NAME] [--millesime YEAR] [--dry-run] [--synthetic]"""
 
-from django.core.management.base import BaseCommand, CommandError
-
 from indicators.importers import import_drees_apl
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.commands import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    show_duration = False
+
     help = (
         "Importe l’APL aux médecins généralistes publiée par la DREES, par commune (classeur .xlsx, "
         "une feuille par millésime). Valeurs affichées à côté de l’APL calculée, sans recalcul."
@@ -24,13 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="tout valider et compter, ne rien écrire")
 
     def handle(self, *args, path, sheet, millesime, synthetic, dry_run, **options):
-        try:
-            dataset = import_drees_apl(
-                path, sheet=sheet, millesime=millesime, dry_run=dry_run, synthetic=synthetic or None
-            )
-        except ImportRejected as exc:
-            raise CommandError(f"Import refusé, rien n’a été écrit :\n{exc}") from exc
-        self.stdout.write(dataset_summary(dataset))
+        self.run(
+            import_drees_apl,
+            path,
+            sheet=sheet,
+            millesime=millesime,
+            dry_run=dry_run,
+            synthetic=synthetic or None,
+        )
+
+    def write_report(self, dataset):
         for key, value in dataset.report.items():
             if isinstance(value, dict):
                 shown = ", ".join(f"{k} : {v}" for k, v in list(value.items())[:10])

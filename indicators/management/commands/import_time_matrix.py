@@ -1,12 +1,12 @@
 """python manage.py import_time_matrix FILE [--millesime …] [--licence …] [--dry-run]"""
 
-from django.core.management.base import BaseCommand, CommandError
-
 from indicators.importers import import_time_matrix, matrix_source
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.commands import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    show_duration = show_report = False
+
     help = (
         "Importe un distancier commune à commune (CSV origin,destination,minutes) ; il remplace l’estimation."
     )
@@ -24,8 +24,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, millesime, licence, title, publisher, synthetic, dry_run, **options):
         info = matrix_source(millesime, title, licence, publisher, synthetic=synthetic)
-        try:
-            dataset = import_time_matrix(path, info=info, dry_run=dry_run)
-        except ImportRejected as exc:
-            raise CommandError(f"Import refusé, rien n’a été écrit :\n{exc}") from exc
-        self.stdout.write(dataset_summary(dataset))
+        self.run(import_time_matrix, path, info=info, dry_run=dry_run)

@@ -3,8 +3,7 @@
 from django.core.management.base import CommandError
 
 from offers.importers import import_finess
-
-from ._base import ImportCommand
+from territories.importing.commands import ImportCommand
 
 
 class Command(ImportCommand):

@@ -3,8 +3,7 @@
 """
 
 from offers.importers import DEFAULT_DIR, SIRENE_FILE, import_gp_supply
-
-from ._base import ImportCommand
+from territories.importing.commands import ImportCommand
 
 
 class Command(ImportCommand):

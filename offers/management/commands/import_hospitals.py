@@ -1,8 +1,7 @@
 """python manage.py import_hospitals [FILE | --file FILE] [--dry-run]"""
 
 from offers.importers import DEFAULT_DIR, HOSPITALS_FILE, import_hospitals
-
-from ._base import ImportCommand
+from territories.importing.commands import ImportCommand
 
 
 class Command(ImportCommand):

@@ -1,8 +1,7 @@
 """python manage.py import_zonage [FILE | --file FILE] [--millesime …] [--dry-run]"""
 
 from offers.importers import DEFAULT_DIR, ZONAGE_FILE, import_zonage
-
-from ._base import ImportCommand
+from territories.importing.commands import ImportCommand
 
 
 class Command(ImportCommand):

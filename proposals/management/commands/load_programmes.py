@@ -1,12 +1,13 @@
 """python manage.py load_programmes [--dry-run] — the seed programmes and measures (idempotent)."""
 
-from django.core.management.base import BaseCommand, CommandError
-
 from proposals.seed import SEED_FILE, SOURCES_DIR, load_programmes
-from territories.importing import ImportRejected, dataset_summary
+from territories.importing.commands import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    refusal = "Fichier refusé, rien n’a été écrit"
+    show_duration = show_report = False
+
     help = "Charge les programmes et mesures écrits d’après les textes sources (fixtures/proposals)."
 
     def add_arguments(self, parser):
@@ -15,8 +16,4 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, path, sources, dry_run, **options):
-        try:
-            dataset = load_programmes(path, sources, dry_run=dry_run)
-        except ImportRejected as exc:
-            raise CommandError(f"Fichier refusé, rien n’a été écrit :\n{exc}") from exc
-        self.stdout.write(dataset_summary(dataset))
+        self.run(load_programmes, path, sources, dry_run=dry_run)

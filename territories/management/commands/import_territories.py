@@ -1,13 +1,13 @@
 """python manage.py import_territories [--dir fixtures/territories] [--only cog|supracom|geo] [--dry-run]
 [--partiel] [--ignorer-codes-inconnus] [--reparer-geometries] [--table-appartenance FICHIER] …"""
 
-import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from territories import importers
-from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
+from territories.importing.commands import ImportCommand
+from territories.importing.contract import add_coverage_arguments
 
 STEPS = {
     "cog": importers.import_cog,
@@ -27,7 +27,10 @@ FILE_OPTIONS = {
 }
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
+    report_limit = 15
+    pair_separator = " ; "
+
     help = (
         "Importe la base territoriale (COG 2026, bassins de vie 2022, AAV 2020, contours et points). "
         "Formats acceptés : CSV (UTF-8, Windows-1252, séparateur , ; tabulation), XLSX, JSON, GeoJSON "
@@ -73,19 +76,4 @@ class Command(BaseCommand):
             },
         }
         for name in only or list(STEPS):
-            start = time.perf_counter()
-            try:
-                dataset = STEPS[name](Path(dir), dry_run=dry_run, **arguments[name])
-            except ImportRejected as exc:
-                raise CommandError(f"Import refusé, rien n’a été écrit :\n{exc}") from exc
-            self.stdout.write(f"{dataset_summary(dataset)} en {time.perf_counter() - start:.1f} s")
-            for key, value in dataset.report.items():
-                if isinstance(value, dict):
-                    pairs = [f"{k} : {v}" for k, v in list(value.items())[:15]]
-                    shown = " ; ".join(pairs) + (" …" if len(value) > 15 else "")
-                    self.stdout.write(f"  {key} : {shown or 'aucun'}")
-                elif isinstance(value, list):
-                    shown = ", ".join(map(str, value[:15])) + (" …" if len(value) > 15 else "")
-                    self.stdout.write(f"  {key} : {len(value)}{' — ' + shown if value else ''}")
-                else:
-                    self.stdout.write(f"  {key} : {value}")
+            self.run(STEPS[name], Path(dir), dry_run=dry_run, **arguments[name])

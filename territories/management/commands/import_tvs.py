@@ -1,16 +1,14 @@
 """python manage.py import_tvs FICHIER [--millesime …] [--licence …] [--editeur …] [--synthetique]
 [--partiel] [--ignorer-codes-inconnus] [--feuille …] [--dry-run]"""
 
-import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
 from territories import importers
-from territories.importing import ImportRejected, add_coverage_arguments, dataset_summary
+from territories.importing.commands import ImportCommand
+from territories.importing.contract import add_coverage_arguments
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Importe les territoires de vie-santé (TVS) des communes : une ligne par commune avec son code "
         "TVS et son libellé (colonnes CODGEO, TVS, LIBTVS ou code_commune, code_tvs, libelle_tvs). "
@@ -33,19 +31,17 @@ class Command(BaseCommand):
         path = Path(file)
         synthetic = synthetique or "synthetique" in path.name.lower()
         info = importers.tvs_source(millesime, synthetic=synthetic, licence=licence, publisher=editeur)
-        start = time.perf_counter()
-        try:
-            dataset = importers.import_tvs(
-                path,
-                dry_run=dry_run,
-                partial=partiel,
-                ignore_unknown=options["ignorer_codes_inconnus"],
-                info=info,
-                sheet=feuille,
-            )
-        except ImportRejected as exc:
-            raise CommandError(f"Import refusé, rien n’a été écrit :\n{exc}") from exc
-        self.stdout.write(f"{dataset_summary(dataset)} en {time.perf_counter() - start:.1f} s")
+        self.run(
+            importers.import_tvs,
+            path,
+            dry_run=dry_run,
+            partial=partiel,
+            ignore_unknown=options["ignorer_codes_inconnus"],
+            info=info,
+            sheet=feuille,
+        )
+
+    def write_report(self, dataset):
         for key, value in dataset.report.items():
             shown = (
                 value if not isinstance(value, list) else f"{len(value)} — {', '.join(map(str, value[:15]))}"

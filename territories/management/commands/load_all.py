@@ -1,6 +1,6 @@
 """python manage.py load_all — loads every real dataset shipped in fixtures/, then computes.
 
-Each app registers its steps (territories.bootstrap); every step is an idempotent import, so
+Each app registers its steps (territories.importing.bootstrap); every step is an idempotent import, so
 running the command twice changes nothing the second time.
 """
 
@@ -9,7 +9,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from territories.bootstrap import register, steps
+from territories.importing.bootstrap import register, steps
 
 
 @register(10, "base territoriale (COG 2026, bassins de vie, AAV, contours)")

@@ -1,0 +1,137 @@
+"""Read-only API of the indicators app for other apps (proposals reads targets' outcomes here).
+
+    measure(code, zone=None) -> Measurement | None
+    measure_many(codes, zone=None, cache=None) -> {code: Measurement | None}
+
+``measure_many`` reads several indicators of one zone in a few queries (one for all registry
+counts, one for all computed values); pass the same ``cache`` dict for every zone of a page so
+the current run, the definitions and the registry's dates are read once.
+
+``zone`` is any territory object (Commune, BassinDeVie, EPCI, Departement, Region, Perimeter) or
+None for France entière. Registry counts are counted live from the registry (offers); computed
+indicators are read from the current successful computation run (never computed on read).
+"""
+
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from indicators.api import values
+from indicators.api.values import Measurement
+from offers.models import Offer
+from offers.registry import registry_state
+
+# Counts of the registry: code → (label, filter on Offer)
+REGISTRY_COUNTS = {
+    "nb_cpts": ("Nombre de CPTS", Q(kind=Offer.Kind.CPTS)),
+    "nb_cpts_aci": ("Nombre de CPTS ayant signé l’ACI", Q(kind=Offer.Kind.CPTS, aci_signed=True)),
+    "nb_msp": ("Nombre de maisons de santé pluriprofessionnelles", Q(kind=Offer.Kind.MSP)),
+    "nb_centres_sante": ("Nombre de centres de santé", Q(kind=Offer.Kind.CENTRE_SANTE)),
+    "nb_cms": (
+        "Nombre de centres municipaux de santé",
+        Q(kind=Offer.Kind.CENTRE_SANTE, subkind=Offer.SubKind.MUNICIPAL),
+    ),
+    "nb_esp": ("Nombre d’équipes de soins primaires", Q(kind=Offer.Kind.ESP)),
+}
+
+
+EMPTY_REGISTRY_NOTE = (
+    "Le registre ne contient encore aucune offre de ce type (ni saisie par une ARS, ni importée) : "
+    "ce 0 décrit l’état du registre, pas la réalité du terrain."
+)
+
+
+def _in_zone(code, zone) -> Q:
+    communes = zone.communes()
+    in_zone = Q(commune__in=communes) | Q(commune__parent__in=communes)
+    if code.startswith("nb_cpts"):
+        in_zone |= Q(perimeter__in=communes)
+    return in_zone
+
+
+def _registry_measurement(code, zone, value, last, state=None, synthetic=0) -> Measurement:
+    """A registry count; where no registry file covers the zone's régions the count is unknown
+    (« registre non chargé »), never 0; synthetic offers are said."""
+    note = "" if last is not None else EMPTY_REGISTRY_NOTE
+    missing = ""
+    if state is not None and not state.loaded:
+        note, missing = state.note, state.text
+        if not state.partial:
+            if value:
+                missing += f" ({value} saisie{'s' if value > 1 else ''} de l’ARS)"
+            value = None
+    if synthetic:
+        note = (note + " " if note else "") + (
+            f"Dont {synthetic} offre{'s' if synthetic > 1 else ''} d’un échantillon synthétique."
+        )
+    return Measurement(
+        indicator=code,
+        label=REGISTRY_COUNTS[code][0],
+        value=value,
+        unit="nombre",
+        zone_label=getattr(zone, "name", "France entière"),
+        measured_at=last or timezone.now(),
+        source="Registre Santé & Territoires (offres en projet ou en fonctionnement)",
+        url=reverse("offers:list"),
+        note=note,
+        missing=missing,
+        is_estimate=bool(synthetic) or bool(state is not None and state.partial),
+    )
+
+
+def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
+    """Several registry counts of one zone in one query (plus one, per page, for their dates)."""
+    codes = [c for c in dict.fromkeys(codes) if c in REGISTRY_COUNTS]
+    if not codes:
+        return {}
+    cache = cache if cache is not None else {}
+    if "registry_last" not in cache:
+        cache["registry_last"] = Offer.objects.aggregate(
+            **{c: Max("updated_at", filter=condition) for c, (_label, condition) in REGISTRY_COUNTS.items()}
+        )
+
+    def where(c):
+        return REGISTRY_COUNTS[c][1] & (_in_zone(c, zone) if zone is not None else Q())
+
+    counts = Offer.objects.exclude(status=Offer.Status.CLOSED).aggregate(
+        **{c: Count("pk", filter=where(c), distinct=True) for c in codes},
+        **{
+            f"{c}__synthetic": Count("pk", filter=where(c) & Q(dataset__is_synthetic=True), distinct=True)
+            for c in codes
+        },
+    )
+    state = registry_state(zone)
+    return {
+        c: _registry_measurement(
+            c, zone, counts[c], cache["registry_last"][c], state, counts[f"{c}__synthetic"]
+        )
+        for c in codes
+    }
+
+
+def registry_count(code: str, zone=None) -> Measurement:
+    _label, condition = REGISTRY_COUNTS[code]
+    offers = Offer.objects.filter(condition).exclude(status=Offer.Status.CLOSED)
+    if zone is not None:
+        offers = offers.filter(_in_zone(code, zone))
+    last = (
+        Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
+    )
+    synthetic = offers.filter(dataset__is_synthetic=True).distinct().count()
+    state = registry_state(zone)
+    return _registry_measurement(code, zone, offers.distinct().count(), last, state, synthetic)
+
+
+def measure(code: str, zone=None) -> Measurement | None:
+    if code in REGISTRY_COUNTS:
+        return registry_count(code, zone)
+    return values.computed_measurement(code, zone)
+
+
+def measure_many(codes, zone=None, cache=None) -> dict[str, Measurement | None]:
+    """``measure`` for several codes of one zone in a few queries; share ``cache`` across zones."""
+    cache = cache if cache is not None else {}
+    codes = list(dict.fromkeys(codes))
+    out = registry_counts(codes, zone, cache)
+    out.update(values.computed_measurements([c for c in codes if c not in REGISTRY_COUNTS], zone, cache))
+    return {c: out.get(c) for c in codes}

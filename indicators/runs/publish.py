@@ -1,0 +1,99 @@
+"""The publish gate: a finished run is published at once, or held for an administrator when its
+supply file covers fewer départements or too many communes change class; republish, discard, prune
+old runs' values.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from indicators.models import Classification, ComputationRun
+from indicators.runs import partitions
+from indicators.runs.cache import forget_other_runs
+from indicators.runs.diff import compute_diff
+from indicators.runs.lock import computation_lock
+
+
+def _supply_departements(dataset_id) -> int:
+    from offers.models import GPSupply
+
+    if not dataset_id:
+        return 0
+    return GPSupply.objects.filter(dataset_id=dataset_id).values("commune__departement").distinct().count()
+
+
+def hold_reason(previous, run, diff, params) -> str:
+    """Why a finished run must wait for an administrator (empty: publish at once). The first run
+    is always published."""
+    from django.conf import settings
+
+    if previous is None:
+        return ""
+    reasons = []
+    before = (previous.parameters or {}).get("supply", {}).get("dataset_id")
+    after = params.get("supply", {}).get("dataset_id")
+    if after and before and after != before:
+        covered_before, covered_after = _supply_departements(before), _supply_departements(after)
+        if covered_after < covered_before:
+            reasons.append(
+                f"le fichier de l’offre ne couvre que {covered_after} département(s) contre "
+                f"{covered_before} pour le calcul publié (fichier partiel ?)"
+            )
+    communes = Classification.objects.filter(run=run, level="commune").count()
+    share = diff["count"] / communes if communes else 0
+    if share > settings.PUBLISH_GATE_SHARE:
+        reasons.append(
+            f"{diff['count']} communes changent de classe ({share:.1%} des communes, seuil "
+            f"{settings.PUBLISH_GATE_SHARE:.0%})".replace(".", ",")
+        )
+    return " ; ".join(reasons)
+
+
+def publish_run(run, *, user=None) -> ComputationRun:
+    """Make a successful run current (a held run after review, or an older run again: « republier
+    le calcul précédent »). Its values must still be there (not pruned)."""
+    with computation_lock(), transaction.atomic():
+        run = ComputationRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ComputationRun.Status.SUCCEEDED or run.summary.get("pruned"):
+            raise ValueError("seul un calcul réussi dont les valeurs sont conservées peut être publié")
+        current = ComputationRun.objects.select_for_update().filter(is_current=True).first()
+        if current is not None and current.pk != run.pk:
+            ComputationRun.objects.filter(pk=current.pk).update(is_current=False)
+            run.diff = compute_diff(current, run)
+            run.previous = current
+        run.is_current = True
+        if run.review in ("held", "discarded"):
+            run.review = "published"
+        run.step = (
+            f"publié{' par ' + user.get_username() if user else ''} le {timezone.localtime():%d/%m/%Y %H:%M}"
+        )
+        run.save()
+    forget_other_runs(run.pk)
+    return run
+
+
+def discard_run(run) -> None:
+    ComputationRun.objects.filter(pk=run.pk, review="held").update(
+        review="discarded", step="écarté, non publié"
+    )
+
+
+def prune_old_runs(keep=None) -> int:
+    """Delete the per-commune and per-zone values of old runs beyond the ``keep`` most recent
+    successful ones (the current and held runs are always kept); their summary and diff stay."""
+    from django.conf import settings
+
+    keep = settings.RUN_VALUES_KEPT if keep is None else keep
+    successful = ComputationRun.objects.filter(status=ComputationRun.Status.SUCCEEDED).order_by("-pk")
+    kept = set(successful.values_list("pk", flat=True)[:keep])
+    current_or_held = Q(is_current=True) | Q(review="held")
+    kept |= set(ComputationRun.objects.filter(current_or_held).values_list("pk", flat=True))
+    old = [r for r in successful.exclude(pk__in=kept) if not r.summary.get("pruned")]
+    for run in old:
+        with transaction.atomic():
+            partitions.drop_run_rows([run.pk])  # its partitions dropped (PostgreSQL), not 228,000 DELETEs
+            run.summary = {**run.summary, "pruned": True}
+            run.save(update_fields=["summary"])
+    with transaction.atomic():
+        partitions.drop_orphan_partitions()
+    return len(old)

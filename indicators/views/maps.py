@@ -1,0 +1,87 @@
+"""Map layers: the classes of the communes of a zone and the France outline, as GeoJSON (cached by
+data state).
+"""
+
+import json
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+from indicators.api.values import (
+    atoms_of_zone,
+    classes_for,
+)
+from indicators.models import Classification, ComputationRun, IndicatorValue
+from indicators.official.published import official_commune_classes
+from territories.models import Commune
+from territories.web.caching import cached
+from territories.web.geojson import feature, feature_collection
+from territories.zones import get_zone
+
+
+@require_GET
+@cached(limit=False)
+def classes_geojson(request, level, code):
+    """The zone's computed communes coloured by class (official APL when published) (GeoJSON);
+    cached under the data state (a new run or import), with ETag / Last-Modified."""
+    zone = get_zone(level, code)
+    payload = json.dumps(classes_payload(atoms_of_zone(zone)), separators=(",", ":"), ensure_ascii=False)
+    return HttpResponse(payload, content_type="application/json")
+
+
+def classes_payload(atoms):
+    """GeoJSON of communes with their class: the official APL and the class of its bassin de vie
+    when the DREES figure is loaded, else the current run's; emergency access from the run."""
+    run = ComputationRun.current()
+    classes = classes_for(run, [("commune", c) for c in atoms]) if run else {}
+    apl = {}
+    if run:
+        apl = {
+            v.zone_code: v.value
+            for v in IndicatorValue.objects.filter(
+                run=run, level="commune", zone_code__in=atoms, indicator_id="apl_mg"
+            )
+        }
+    # The official APL and its class come first when the DREES figure is loaded.
+    official, basis = official_commune_classes(atoms)
+    features = []
+    for commune in Commune.objects.filter(code__in=atoms).only(
+        "code", "name", "population", "geometry_simplified"
+    ):
+        cls = classes.get(("commune", commune.code))
+        properties = {
+            "apl_class": cls.apl_class if cls else Classification.AplClass.UNKNOWN,
+            "label": cls.label if cls else "non calculé",
+            "apl": round(apl[commune.code], 2) if apl.get(commune.code) is not None else None,
+        }
+        if commune.code in official:
+            value, key, label = official[commune.code]
+            properties = {
+                "apl_class": key,
+                "label": label + (" ; urgences éloignées" if cls and cls.emergency_far else ""),
+                "apl": round(value, 2) if value is not None else None,
+            }
+        features.append(
+            feature(
+                commune.geometry_simplified,
+                code=commune.code,
+                name=commune.name,
+                population=commune.population,
+                emergency_far=cls.emergency_far if cls else None,
+                url=commune.get_absolute_url(),
+                **properties,
+            )
+        )
+    data = feature_collection(features)
+    data["run"] = run.pk if run else None
+    data["basis"] = basis or (f"APL recalculée par le portail (calcul n° {run.pk})" if run else "")
+    return data
+
+
+@require_GET
+@cached(limit=False)
+def france_geojson(request):
+    """The national map layer (départements with every indicator), cached per run and import."""
+    from indicators.dashboard.national import france_layer
+
+    return HttpResponse(france_layer(), content_type="application/json")

@@ -1,0 +1,447 @@
+"""Importer of the IGN outlines and points (ADMIN EXPRESS): communes' outlines and town-hall points,
+and the outlines of every zone drawn from its communes.
+"""
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from territories.constants import MAP_SIMPLIFY_TOLERANCE, WGS84
+from territories.importers.coverage import (
+    Coverage,
+    check_coverage,
+    departement_of,
+    refuse_unknown,
+    split_unknown,
+)
+from territories.importers.sources import DEFAULT_DIR, GEO, CodeResolver, path_of
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    SyncCounts,
+    geometry_hash,
+    run_import,
+    sync_rows,
+)
+from territories.importing.readers import (
+    parse_numbers,
+    read_csv,
+    read_geo,
+)
+from territories.models import (
+    EPCI,
+    BassinDeVie,
+    Commune,
+    Departement,
+    Region,
+)
+
+# How far (in degrees, ≈ 2 km) a town-hall point may lie from its commune's simplified outline.
+TOWN_HALL_TOLERANCE_DEG = 0.02
+
+
+def import_geometries(
+    directory: Path = DEFAULT_DIR,
+    dry_run: bool = False,
+    partial: bool = False,
+    repair: bool = False,
+    ignore_unknown: bool = False,
+    files=None,
+):
+    paths = [path_of(directory, "points", files), path_of(directory, "contours", files)]
+    options = {"partial": partial, "repair": repair, "ignore_unknown": ignore_unknown}
+    return run_import(GEO, paths, lambda ds: _import_geometries(ds, *paths, **options), dry_run=dry_run)
+
+
+# Coordinates reprojected from a metric CRS are rounded to 1e-6° (≈ 0.1 m): a file re-projected
+# and back gives the same outlines as the original, to the row.
+REPROJECTED_DECIMALS = 6
+
+
+def _read_contours(path: Path, repair: bool = False):
+    frame = read_geo(path, required=["code", "type"])
+    name = frame.attrs["name"]
+    frame["code"] = frame["code"].str.replace(r"^(\d{1,4})$", lambda m: m.group(1).zfill(5), regex=True)
+    frame["_line"] = np.arange(1, len(frame) + 1)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    if frame.attrs.get("reprojected"):
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, REPROJECTED_DECIMALS))
+    problems = []
+    kinds = shapely.get_type_id(geoms)
+    missing = shapely.is_missing(geoms)
+    for i in np.flatnonzero(missing | ~np.isin(kinds, [3, 6]) | shapely.is_empty(geoms)):
+        problems.append(
+            Problem(
+                name,
+                None,
+                "geometry",
+                f"objet n° {i + 1} ({frame['code'].iat[i]}) : contour absent ou non polygonal",
+            )
+        )
+    if problems:
+        raise ImportRejected(problems[:50])
+    bounds = shapely.bounds(geoms)
+    out = np.flatnonzero(
+        (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+    )
+    for i in out:
+        problems.append(
+            Problem(
+                name,
+                None,
+                "geometry",
+                f"objet n° {i + 1} ({frame['code'].iat[i]}) : coordonnées hors des bornes WGS84",
+            )
+        )
+    dup = frame[frame.duplicated("code")]
+    for _, row in dup.head(20).iterrows():
+        problems.append(
+            Problem(name, None, "code", f"objet n° {row['_line']} : code en double « {row['code']} »")
+        )
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if len(invalid) and not repair:
+        problems += [
+            Problem(
+                name,
+                None,
+                "geometry",
+                f"objet n° {i + 1} (commune {frame['code'].iat[i]}) : contour invalide "
+                f"({shapely.is_valid_reason(geoms[i])}) ; --reparer-geometries pour le corriger",
+            )
+            for i in invalid[:20]
+        ]
+    if problems:
+        raise ImportRejected(problems[:50])
+    return frame.drop(columns=frame.geometry.name), geoms
+
+
+def _import_geometries(
+    dataset, points_path, contours_path, partial=False, repair=False, ignore_unknown=False
+) -> SyncCounts:
+    points = read_csv(
+        points_path,
+        required=[
+            "code_insee",
+            "type",
+            "point_interieur_lat",
+            "point_interieur_lon",
+            "mairie_lat",
+            "mairie_lon",
+            "superficie_approx_km2",
+        ],
+        unique=["code_insee", "type"],
+        not_empty=["code_insee", "type"],
+        codes=["code_insee"],
+    )
+    points_name = points.attrs["name"]
+    contours, geoms = _read_contours(contours_path, repair=repair)
+    keep = contours["type"].isin(["COM", "ARM"]).to_numpy()
+    contours, geoms = contours[keep].reset_index(drop=True), geoms[keep]
+    points = points[points["type"].isin(["COM", "ARM"])]
+    dataset.rows_read = len(points) + len(contours)
+    mairie, interior, area = _point_coordinates(points, points_name)
+    geoms, repaired = _repaired(contours, geoms)
+    resolver = CodeResolver.load()
+    pieces, unmatched_geo = _pieces_of_communes(contours, geoms, resolver)
+    point_of = _points_of_communes(points, mairie, interior, area, resolver)
+    contours_name = contours.attrs.get("name", contours_path.name)
+    consequence = (
+        " ; importé tel quel, il redessinerait les contours des départements, régions, EPCI et bassins de "
+        "vie à partir de ses seules communes"
+    )
+    coverage = check_coverage(contours_name, set(pieces), partial=partial, consequence=consequence)
+    point_coverage = check_coverage(points_name, set(point_of), partial=partial, consequence=consequence)
+    if coverage.partial or point_coverage.partial:
+        # Only the départements both files cover are updated; the others keep outlines and points.
+        coverage = Coverage(coverage.loaded, coverage.covered & point_coverage.covered, True)
+        pieces = {c: p for c, p in pieces.items() if departement_of(c) in coverage.covered}
+        point_of = {c: p for c, p in point_of.items() if departement_of(c) in coverage.covered}
+    unknown, outside = split_unknown(unmatched_geo, loaded=coverage.loaded)
+    if unknown and not ignore_unknown:
+        refuse_unknown(contours_name, unknown)
+    codes = sorted(set(pieces) | set(point_of))
+    full, has, full_wkb, simple_wkb = _outlines_of_communes(codes, pieces)
+    chosen, misplaced = _chosen_points(codes, point_of, full, has)
+    rows = _geometry_rows(codes, chosen, full_wkb, simple_wkb)
+    counts, _ = sync_rows(
+        Commune,
+        rows,
+        fields=["point_source", "area_km2"],
+        dataset=None,
+        create=False,
+        hashed={
+            "geometry": "geometry_hash",
+            "geometry_simplified": "geometry_hash",
+            "point": "geometry_hash",
+        },
+    )
+    active, without = _active_and_without_outline(coverage, codes, has)
+    outlines = build_zone_outlines(
+        {
+            code: (geom, digest)
+            for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=True)
+        },
+        keep_stored=coverage.scope is not None,
+    )
+    dataset.report = {
+        **coverage.report(),
+        "contours_repares": repaired,
+        "points_mairie_hors_commune_remplaces_par_point_interieur": sorted(misplaced),
+        "codes_geo_inconnus_du_cog": unknown,
+        "codes_hors_des_departements_charges": outside,
+        "communes_sans_contour": without,
+        "communes_sans_point": sorted(set(active.values_list("code", flat=True)) - set(chosen)),
+        "contours_de_zones_recalcules": outlines,
+    }
+    return counts
+
+
+def _active_and_without_outline(coverage, codes, has):
+    """The active communes the import covers, and those of them left without an outline."""
+    active = Commune.objects.filter(is_active=True)
+    if coverage.scope is not None:
+        active = active.filter(departement_id__in=sorted(coverage.scope))
+    without = sorted(
+        active.exclude(code__in=[c for c, p in zip(codes, has, strict=True) if p]).values_list(
+            "code", flat=True
+        )
+    )
+    return active, without
+
+
+def _point_coordinates(points, points_name):
+    """Town-hall and interior points (lat, lon) and areas, every value checked (file, line, field)."""
+    problems, columns = [], {}
+    for column, bound in (
+        ("mairie_lat", 90),
+        ("mairie_lon", 180),
+        ("point_interieur_lat", 90),
+        ("point_interieur_lon", 180),
+    ):
+        columns[column], found = parse_numbers(
+            points_name,
+            points,
+            column,
+            minimum=-bound,
+            maximum=bound,
+            allow_empty=True,
+            expected="coordonnée attendue",
+        )
+        problems += found
+    area, found = parse_numbers(points_name, points, "superficie_approx_km2", minimum=0, allow_empty=True)
+    problems += found
+    if problems:
+        raise ImportRejected(problems[:50])
+    mairie = np.column_stack([columns["mairie_lat"], columns["mairie_lon"]])
+    interior = np.column_stack([columns["point_interieur_lat"], columns["point_interieur_lon"]])
+    return mairie, interior, area
+
+
+def _repaired(contours, geoms):
+    """Self-intersections (from the simplification) are repaired only when asked, and reported."""
+    invalid = ~shapely.is_valid(geoms)
+    repaired = contours["code"][invalid].tolist()
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        fixed = np.array(
+            [
+                shapely.multipolygons(
+                    shapely.get_parts(g)[np.isin(shapely.get_type_id(shapely.get_parts(g)), [3])]
+                )
+                for g in fixed
+            ],
+            dtype=object,
+        )
+        geoms = geoms.copy()
+        geoms[invalid] = fixed
+    return geoms, repaired
+
+
+def _pieces_of_communes(contours, geoms, resolver):
+    """The outlines of each commune of today (several for a commune nouvelle), and the codes left."""
+    pieces = defaultdict(list)
+    unmatched_geo = []
+    for code, geom in zip(contours["code"], geoms, strict=True):
+        target = resolver.resolve(code)
+        if target is None:
+            unmatched_geo.append(code)
+        else:
+            pieces[target].append((code == target, geom))
+    return pieces, unmatched_geo
+
+
+def _points_of_communes(points, mairie, interior, area, resolver):
+    """(town hall, interior point, area) of each commune of today; its own row wins over a merged one."""
+    point_of = {}
+    for i, code in enumerate(points["code_insee"].to_numpy()):
+        target = resolver.resolve(code)
+        if target is None:
+            continue
+        own = code == target
+        if target in point_of and not own:
+            continue
+        town_hall = None if np.isnan(mairie[i]).any() else mairie[i]
+        inside = None if np.isnan(interior[i]).any() else interior[i]
+        if town_hall is not None or inside is not None:
+            point_of[target] = (town_hall, inside, None if np.isnan(area[i]) else float(area[i]))
+    return point_of
+
+
+def _outlines_of_communes(codes, pieces):
+    """Full and simplified outlines of the communes (EWKB), a commune nouvelle as the union of the
+    outlines of the communes it merged."""
+    full = []
+    for code in codes:
+        parts = pieces.get(code, [])
+        if not parts:
+            full.append(None)
+        elif len(parts) == 1:
+            full.append(shapely.multipolygons(shapely.get_parts(parts[0][1])))
+        else:  # a commune nouvelle: union of the outlines of the communes it merged
+            union = shapely.coverage_union_all([g for _, g in parts])
+            full.append(shapely.multipolygons(shapely.get_parts(union)))
+    full = np.array(full, dtype=object)
+    has = np.array([g is not None for g in full])
+    simple = np.full(len(full), None, dtype=object)
+    simple[has] = _as_multi(
+        shapely.simplify(full[has].astype(object), MAP_SIMPLIFY_TOLERANCE, preserve_topology=True)
+    )
+    full_wkb = np.full(len(full), None, dtype=object)
+    full_wkb[has] = _ewkb(full[has].astype(object))
+    simple_wkb = np.full(len(full), None, dtype=object)
+    simple_wkb[has] = _ewkb(simple[has].astype(object))
+    return full, has, full_wkb, simple_wkb
+
+
+def _chosen_points(codes, point_of, full, has):
+    """A town-hall point must lie in (or next to) its commune's outline; the source has a few with
+    latitude copied into longitude (49.58, 49.58): those fall back to the interior point."""
+    misplaced = []
+    chosen = {}
+    for i, code in enumerate(codes):
+        if code not in point_of:
+            continue
+        town_hall, inside, area = point_of[code]
+        if town_hall is not None and has[i]:
+            point = shapely.points(town_hall[1], town_hall[0])
+            if not shapely.dwithin(full[i], point, TOWN_HALL_TOLERANCE_DEG):
+                misplaced.append(code)
+                town_hall = None
+        if town_hall is not None:
+            chosen[code] = (town_hall, Commune.PointSource.TOWN_HALL, area)
+        elif inside is not None:
+            chosen[code] = (inside, Commune.PointSource.INTERIOR, area)
+    return chosen, misplaced
+
+
+def _geometry_rows(codes, chosen, full_wkb, simple_wkb) -> list[dict]:
+    rows = []
+    for i, code in enumerate(codes):
+        point = chosen.get(code)
+        pt_wkb = _ewkb(shapely.points(point[0][1], point[0][0])) if point else None
+        area = point[2] if point else None
+        rows.append(
+            {
+                "code": code,
+                "geometry": _view(full_wkb[i]),
+                "geometry_simplified": _view(simple_wkb[i]),
+                "point": _view(pt_wkb),
+                "point_source": point[1] if point else "",
+                "area_km2": area,
+                "geometry_hash": geometry_hash(full_wkb[i], simple_wkb[i], pt_wkb),
+            }
+        )
+    return rows
+
+
+def _as_multi(geoms):
+    """Simplification may turn a one-part MultiPolygon into a Polygon: store MultiPolygons only."""
+    geoms = np.asarray(geoms, dtype=object)
+    polygons = shapely.get_type_id(geoms) == 3
+    geoms[polygons] = [shapely.multipolygons([g]) for g in geoms[polygons]]
+    return geoms
+
+
+def _ewkb(geoms):
+    """EWKB (with SRID 4326) of shapely geometries: written as is, never through GEOS objects."""
+    return shapely.to_wkb(shapely.set_srid(geoms, WGS84), include_srid=True)
+
+
+def _view(wkb):
+    return memoryview(wkb) if wkb is not None else None
+
+
+def build_zone_outlines(geometry_of: dict, keep_stored: bool = False) -> int:
+    """Dissolve commune outlines into each zone's simplified outline; write only those that changed.
+
+    ``geometry_of`` maps a commune code to (shapely geometry, geometry hash). A zone's outline hash
+    is the hash of its members and their geometry hashes: an unchanged zone is not dissolved again.
+    With ``keep_stored`` (a partial file), communes absent from ``geometry_of`` keep their stored
+    outline: zones outside the file are unchanged, zones across its edge are redrawn whole.
+    """
+    memberships = list(
+        Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE).values_list(
+            "code", "departement_id", "departement__region_id", "epci_id", "bassin_de_vie_id"
+        )
+    )
+    stored_hash = {}
+    if keep_stored:
+        stored_hash = dict(
+            Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE, geometry__isnull=False)
+            .exclude(code__in=list(geometry_of))
+            .values_list("code", "geometry_hash")
+        )
+    written = 0
+    for model, column in ((Departement, 1), (Region, 2), (EPCI, 3), (BassinDeVie, 4)):
+        groups = defaultdict(list)
+        for row in memberships:
+            geom, digest = geometry_of.get(row[0], (None, None))
+            if geom is None and row[0] in stored_hash:
+                geom, digest = STORED, stored_hash[row[0]]
+            if row[column] and geom is not None:
+                groups[row[column]].append([row[0], geom, digest])
+        stored = dict(model.objects.values_list("code", "outline_hash"))
+        changed = {}
+        for code, members in groups.items():
+            members.sort(key=lambda m: m[0])
+            inputs_hash = geometry_hash(*(f"{m[0]}:{m[2]}".encode() for m in members))
+            if stored.get(code) != inputs_hash:
+                changed[code] = (members, inputs_hash)
+        _load_stored_geometries([m for members, _ in changed.values() for m in members if m[1] is STORED])
+        rows = []
+        for code, (members, inputs_hash) in changed.items():
+            geoms = [m[1] for m in members]
+            try:
+                union = shapely.coverage_union_all(geoms)
+            except shapely.errors.GEOSException:  # independently simplified outlines overlap slightly
+                union = shapely.union_all(geoms, grid_size=1e-5)
+            union = shapely.simplify(union, MAP_SIMPLIFY_TOLERANCE * 2, preserve_topology=True)
+            union = shapely.multipolygons(
+                shapely.get_parts(union)[shapely.get_type_id(shapely.get_parts(union)) == 3]
+            )
+            rows.append(
+                {"code": code, "geometry_simplified": _view(_ewkb(union)), "outline_hash": inputs_hash}
+            )
+        counts, _ = sync_rows(
+            model, rows, fields=[], dataset=None, create=False, hashed={"geometry_simplified": "outline_hash"}
+        )
+        written += counts.updated
+    return written
+
+
+STORED = object()  # a member whose outline is read from the database when its zone is redrawn
+
+
+def _load_stored_geometries(members: list[list]) -> None:
+    """Replace the STORED marker of ``members`` by the commune's stored outline (read in batches)."""
+    codes = sorted({m[0] for m in members})
+    found = {}
+    for start in range(0, len(codes), 2000):
+        for code, geometry in Commune.objects.filter(code__in=codes[start : start + 2000]).values_list(
+            "code", "geometry"
+        ):
+            found[code] = shapely.from_wkb(bytes(geometry.wkb))
+    for member in members:
+        member[1] = found[member[0]]

@@ -1,0 +1,367 @@
+"""The import contract shared by every importer of the portal.
+
+* **Provenance**: each run of an importer records a :class:`~territories.models.Dataset`
+  (source, licence, millésime, checksum, counts, report, status, start and end).
+* **Atomic**: rows are written inside one transaction; any error rolls everything back and the
+  dataset record is marked failed with the message. The dataset record itself survives.
+* **Clear refusal**: bad input raises :class:`ImportRejected`, a list of :class:`Problem`
+  (file, line, field, reason) shown to the user as is.
+* **Idempotent**: rows carry a hash of their source values; a re-run on the same file writes
+  nothing (``rows_unchanged`` only). Rows absent from a new file are never deleted, they are marked
+  obsolete (``is_active=False``).
+* **Dry run**: everything is computed and validated, then rolled back.
+* **Bulk**: ``bulk_create`` / ``bulk_update`` in batches, never row by row.
+"""
+
+import contextvars
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from territories.models import Dataset
+from territories.signals import dataset_imported
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+
+# What the reading layer did to read each file of the running import (encoding, separator, skipped
+# title lines, reprojection…): recorded in the dataset report under « lecture ».
+_reading = contextvars.ContextVar("reading_notes", default=None)
+
+
+def note_reading(name: str, notes: dict) -> None:
+    collected = _reading.get()
+    if collected is not None:
+        collected[name] = {k: v for k, v in notes.items() if not k.startswith("_")}
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self):
+        where = self.file
+        if self.line is not None:
+            where += f", ligne {self.line}"
+        if self.field:
+            where += f", champ « {self.field} »"
+        return f"{where} : {self.reason}"
+
+
+class ImportRejected(Exception):
+    """The file is refused as a whole; nothing was written."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems[:50]))
+
+    @classmethod
+    def single(cls, file, reason, line=None, field=None):
+        return cls([Problem(str(file), line, field, reason)])
+
+
+class DryRunRollback(Exception):
+    """Raised inside the transaction to roll back a dry run."""
+
+
+@dataclasses.dataclass
+class SyncCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    obsoleted: int = 0
+
+    def add(self, other: "SyncCounts"):
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.obsoleted += other.obsoleted
+
+
+def file_checksum(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def geometry_hash(*wkbs: bytes | None) -> str:
+    """A stable hash of geometries given as WKB (None for a missing one)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for wkb in wkbs:
+        digest.update(bytes(wkb) if wkb is not None else b"-")
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def sync_rows(
+    model,
+    rows: list[dict],
+    *,
+    fields: list[str],
+    key: str = "code",
+    dataset=None,
+    hashed: dict[str, str] | None = None,
+    create: bool = True,
+    obsolete_missing: bool = False,
+    scope: dict | None = None,
+) -> tuple[SyncCounts, list[str]]:
+    """Diff-based upsert of ``rows`` (dicts of field values) keyed by ``key``.
+
+    Returns the counts and the unknown keys.
+
+    Plain ``fields`` are compared with the stored values; ``hashed`` maps a heavy field (geometry)
+    to the column holding its source hash: a row carries ``<hash column>`` computed by the caller.
+    Only new or changed rows are written, in bulk (INSERT … ON CONFLICT DO UPDATE).
+    With ``create=False`` unknown keys are returned, not created. With ``obsolete_missing``,
+    active stored rows of ``scope`` absent from ``rows`` are marked obsolete, never deleted.
+    """
+    hashed = hashed or {}
+    counts = SyncCounts()
+    compare = list(dict.fromkeys([f for f in fields if f not in hashed] + list(hashed.values())))
+    # Geometries are never loaded back: they are compared through their hash column.
+    concrete = [f.attname for f in model._meta.concrete_fields if not hasattr(f, "geom_type")]
+    queryset = model.objects.filter(**(scope or {}))
+    existing = {row[key]: row for row in queryset.values(*concrete)}
+    writes, unknown, seen = [], [], set()
+    for row in rows:
+        code = row[key]
+        seen.add(code)
+        stored = existing.get(code)
+        if stored is None:
+            if create:
+                writes.append(model(**{**row, "is_active": True, "dataset": dataset}))
+                counts.created += 1
+            else:
+                unknown.append(code)
+            continue
+        if (
+            all(stored.get(_attname(model, f)) == _db_value(model, f, row[f]) for f in compare)
+            and stored["is_active"]
+        ):
+            counts.unchanged += 1
+            continue
+        values = {k: v for k, v in stored.items()}
+        values.update({_attname(model, f): _db_value(model, f, row[f]) for f in compare})
+        values.update({f: row[f] for f in hashed})
+        values.update(is_active=True, dataset_id=dataset.pk if dataset else stored.get("dataset_id"))
+        writes.append(model(**values))
+        counts.updated += 1
+    update_fields = list(
+        dict.fromkeys(
+            [f for f in fields if f != key] + list(hashed) + list(hashed.values()) + ["is_active", "dataset"]
+        )
+    )
+    if writes:
+        bulk_upsert(model, writes, key=key, update_fields=update_fields)
+    if obsolete_missing:
+        missing = [code for code, stored in existing.items() if stored["is_active"] and code not in seen]
+        for start in range(0, len(missing), BATCH_SIZE):
+            counts.obsoleted += queryset.filter(**{f"{key}__in": missing[start : start + BATCH_SIZE]}).update(
+                is_active=False
+            )
+    return counts, unknown
+
+
+def bulk_upsert(model, instances: list, *, key: str, update_fields: list[str]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE, in bulk.
+
+    On PostgreSQL the rows go through COPY into a temporary table (geometries as hex EWKB), an
+    order of magnitude faster than a multi-row INSERT for large geometries; elsewhere Django's
+    ``bulk_create(update_conflicts=True)``.
+    """
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            instances,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=[key],
+            update_fields=update_fields,
+        )
+        return
+    fields = model._meta.concrete_fields
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in fields)
+    updates = ", ".join(
+        f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (model._meta.get_field(name).column for name in update_fields)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE _sync ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY _sync ({columns}) FROM STDIN") as copy:
+            for obj in instances:
+                copy.write_row([_copy_value(f, obj) for f in fields])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _sync "
+            f"ON CONFLICT ({qn(model._meta.get_field(key).column)}) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE _sync")
+
+
+def _copy_value(field, obj):
+    if hasattr(field, "geom_type"):
+        value = obj.__dict__.get(field.attname)  # raw EWKB, not parsed into a GEOS object by the proxy
+        if value is None:
+            return None
+        return bytes(value).hex() if isinstance(value, bytes | memoryview) else value.hexewkb.decode()
+    value = getattr(obj, field.attname)
+    if value is None:
+        return None
+    return field.get_db_prep_save(value, connection)
+
+
+def _attname(model, name):
+    return model._meta.get_field(name).attname
+
+
+def _db_value(model, name, value):
+    """Compare FKs by their raw id (instances or ids may be given)."""
+    if hasattr(value, "pk") and model._meta.get_field(name).is_relation:
+        return value.pk
+    return value
+
+
+@dataclasses.dataclass
+class SourceInfo:
+    source: str
+    title: str
+    licence: str
+    millesime: str
+    publisher: str = ""
+    attribution: str = ""
+    url: str = ""
+    is_synthetic: bool = False
+    is_proxy: bool = False
+
+
+def run_import(
+    info: SourceInfo,
+    paths: list[Path],
+    work: Callable[[Dataset], SyncCounts | None],
+    *,
+    dry_run: bool = False,
+    rows_read: Callable[[], int] | None = None,
+) -> Dataset:
+    """Run ``work(dataset)`` atomically under a Dataset record, following the import contract.
+
+    ``work`` returns the counts; it may put a report (unmatched codes, repairs…) in ``dataset.report``.
+    Raises ImportRejected (after recording the failure) when the input is refused.
+    """
+    paths = [Path(p) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise ImportRejected.single(missing[0], "fichier introuvable")
+    dataset = Dataset.objects.create(
+        source=info.source,
+        title=info.title,
+        licence=info.licence,
+        millesime=info.millesime,
+        publisher=info.publisher,
+        attribution=info.attribution,
+        url=info.url,
+        is_synthetic=info.is_synthetic,
+        is_proxy=info.is_proxy,
+        file_name=", ".join(p.name for p in paths),
+        checksum=file_checksum(*paths),
+    )
+    token = _reading.set({})
+    try:
+        with transaction.atomic():
+            source_lock(info.source)
+            counts = work(dataset) or SyncCounts()
+            if _reading.get():
+                dataset.report = {**dataset.report, "lecture": _reading.get()}
+            dataset.rows_created, dataset.rows_updated = counts.created, counts.updated
+            dataset.rows_unchanged, dataset.rows_obsoleted = counts.unchanged, counts.obsoleted
+            dataset.status = Dataset.Status.DRY_RUN if dry_run else Dataset.Status.SUCCEEDED
+            dataset.finished_at = timezone.now()
+            if dry_run:
+                raise DryRunRollback
+            dataset.save()
+    except DryRunRollback:
+        dataset.message = "Essai à blanc : rien n’a été écrit."
+        dataset.save()
+    except ImportRejected as exc:
+        _fail(dataset, str(exc), problems=[dataclasses.asdict(p) for p in exc.problems[:200]])
+        raise
+    except Exception as exc:  # an unexpected error still leaves a failed, explained record
+        _fail(dataset, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        _reading.reset(token)
+    logger.info("import %s: %s", info.source, dataset_summary(dataset))
+    if not dry_run and dataset.rows_changed:
+        # Listeners (e.g. indicators) schedule their work once the import is committed; an import
+        # that changed nothing changes no result.
+        transaction.on_commit(lambda: dataset_imported.send(sender=Dataset, dataset=dataset))
+    return dataset
+
+
+def source_lock(source: str) -> None:
+    """One import of a source at a time: a second import of the same source waits for the first
+    to commit, then reads its rows (diff-based: it writes nothing twice). A PostgreSQL advisory
+    lock held until the end of the import's transaction; SQLite serialises writers itself."""
+    import zlib
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [73, zlib.crc32(source.encode()) & 0x7FFFFFFF]
+            )
+
+
+def _fail(dataset, message, problems=None):
+    dataset.status = Dataset.Status.FAILED
+    dataset.message = message
+    dataset.finished_at = timezone.now()
+    dataset.rows_created = dataset.rows_updated = dataset.rows_unchanged = dataset.rows_obsoleted = 0
+    if problems:
+        dataset.report = {**dataset.report, "problems": problems}
+    Dataset.objects.filter(pk=dataset.pk).update(
+        status=dataset.status,
+        message=message,
+        finished_at=dataset.finished_at,
+        report=dataset.report,
+        rows_created=0,
+        rows_updated=0,
+        rows_unchanged=0,
+        rows_obsoleted=0,
+    )
+
+
+def dataset_summary(dataset: Dataset) -> str:
+    return (
+        f"{dataset.title} [{dataset.get_status_display()}] lues={dataset.rows_read} "
+        f"créées={dataset.rows_created} modifiées={dataset.rows_updated} "
+        f"inchangées={dataset.rows_unchanged} obsolètes={dataset.rows_obsoleted}"
+    )
+
+
+def add_coverage_arguments(parser) -> None:
+    """The options every import command of a national reference shares (``--partiel``,
+    ``--ignorer-codes-inconnus``), worded once."""
+    parser.add_argument(
+        "--partiel",
+        action="store_true",
+        help="le fichier ne couvre que quelques départements : ne mettre à jour que ceux-ci",
+    )
+    parser.add_argument(
+        "--ignorer-codes-inconnus",
+        action="store_true",
+        help="accepter un fichier portant des codes commune inconnus du COG (ils sont listés)",
+    )
