@@ -70,7 +70,7 @@
     try { points = JSON.parse(script.textContent) || []; } catch (e) { return; }
     if (points.length < 2) { return; }
     var NS = "http://www.w3.org/2000/svg";
-    var W = 640, H = 240, left = 70, bottom = 30, top = 10, right = 10;
+    var W = 640, H = 250, left = 70, bottom = 30, top = 26, right = 10;
     var maxN = points[points.length - 1].gps;
     var maxY = Math.max.apply(null, points.map(function (p) { return p.population_under; })) || 1;
     function x(n) { return left + (W - left - right) * n / maxN; }
@@ -91,7 +91,7 @@
     [0, 0.5, 1].forEach(function (q) {
       add("text", { x: left - 6, y: y(q * maxY) + 4, "text-anchor": "end", "font-size": 12 }, fr(Math.round(q * maxY / 100) * 100));
     });
-    add("text", { x: left + 6, y: top + 12, "font-size": 12, fill: "#444" }, "habitants sous le seuil");
+    add("text", { x: left - 60, y: 12, "font-size": 12, fill: "#444" }, "habitants sous le seuil");
     add("text", { x: left, y: H - 8, "font-size": 12 }, "0");
     add("text", { x: W - right, y: H - 8, "text-anchor": "end", "font-size": 12 }, maxN + " médecins");
     var d = points.map(function (p, k) { return (k ? "L" : "M") + x(p.gps).toFixed(1) + " " + y(p.population_under).toFixed(1); }).join(" ");
