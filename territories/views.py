@@ -23,7 +23,7 @@ def home(request):
         query, hits, error = query[:80] + "…", [], str(exc)
     context = {"query": query, "hits": hits, "error": error}
     if not query:
-        context["regions"] = Region.objects.filter(is_active=True).order_by("name")
+        context["regions"] = Region.objects.filter(is_active=True).order_by("name_normalized")
         context["home_sections"] = render_home(request)
     return render(request, "territories/home.html", context)
 
@@ -32,12 +32,13 @@ def home(request):
 @cached_page
 def zone_detail(request, level, code):
     zone = get_zone(level, code)
-    # the list shows code, name, population: never read the outlines of its 200 communes
+    # French order: « Bénévent » before « Bussière »; the list shows code, name, population:
+    # never read the outlines of its 200 communes
     communes = (
         zone.communes()
         .select_related("departement")
         .defer("geometry", "geometry_simplified", "departement__geometry_simplified")
-        .order_by("name")
+        .order_by("name_normalized", "name")
     )
     stats = communes.aggregate(population=Sum("population"), count=Count("code"))
     context = {
