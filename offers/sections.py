@@ -154,8 +154,8 @@ def zoning_line(zone) -> str:
     if isinstance(zone, Commune):
         rows, total = _commune_rows(zone), 1
     else:
-        codes = list(zone.communes().values_list("code", flat=True))
-        rows, total = current_zoning_rows(codes), len(codes)
+        communes = zone.communes()  # by subquery: no parameter per commune
+        rows, total = current_zoning_rows(communes.order_by().values("code")), communes.count()
     if not rows:
         return "zonage ARS médecins : non chargé pour ce territoire"
     labels = dict(DoctorZoning.Zone.choices)

@@ -215,7 +215,7 @@ def distribution(zone, official):
     if official is None or not isinstance(zone, Commune) or official["value"] is None:
         return None
     dep = zone.departement
-    codes = list(Commune.objects.filter(departement=dep, is_active=True).values_list("code", flat=True))
+    codes = Commune.objects.filter(departement=dep, is_active=True).values("code")  # a subquery
     values = sorted(
         PublishedZoneValue.objects.filter(
             indicator_code="apl_mg",
