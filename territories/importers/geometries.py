@@ -177,27 +177,17 @@ def _import_geometries(
     if kept:  # outlines equal to the stored ones within the tolerance: the stored ones stay
         rows, misplaced, chosen = _rows_of(codes, full, has, point_of)
     active, without = _active_and_without_outline(coverage, codes, has)
-    estimated = estimated_points(active, chosen, former)
-    rows += estimated.rows
-    counts, _ = sync_rows(
-        Commune,
-        rows,
-        fields=["point_source", "area_km2"],
-        dataset=None,
-        create=False,
-        hashed={
-            "geometry": "geometry_hash",
-            "geometry_simplified": "geometry_hash",
-            "point": "geometry_hash",
-        },
-    )
+    counts = _write_communes(rows)
     outlines = build_zone_outlines(
         {
             code: (geom, digest)
-            for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=False)
+            for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=True)
         },
         keep_stored=coverage.scope is not None,
     )
+    # after the zones: a commune without outline gets a point inside its EPCI's fresh outline
+    estimated = estimated_points(active, chosen, former)
+    counts.add(_write_communes(estimated.rows))
     invalid = invalid_zone_outlines()
     dataset.report = {
         **coverage.report(),
@@ -222,6 +212,22 @@ def _import_geometries(
             + ", ".join(f"{k} : {v}" for k, v in invalid.items() if v)
             + ") : rien n’a été écrit",
         )
+    return counts
+
+
+def _write_communes(rows):
+    counts, _ = sync_rows(
+        Commune,
+        rows,
+        fields=["point_source", "area_km2"],
+        dataset=None,
+        create=False,
+        hashed={
+            "geometry": "geometry_hash",
+            "geometry_simplified": "geometry_hash",
+            "point": "geometry_hash",
+        },
+    )
     return counts
 
 

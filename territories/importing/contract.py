@@ -17,6 +17,7 @@ import contextvars
 import dataclasses
 import hashlib
 import logging
+import struct
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -220,12 +221,27 @@ def bulk_update(model, rows: list[dict], *, key: str, update_fields: list[str]) 
     UPDATE … FROM (no model instance, no full row: an outline import rewrites 35,000 geometries in
     a few seconds); elsewhere the rows become instances for ``bulk_upsert``.
     """
-    if connection.vendor != "postgresql":
-        bulk_upsert(model, [model(**row) for row in rows], key=key, update_fields=update_fields)
-        return
     fields = [model._meta.get_field(key)] + [model._meta.get_field(name) for name in update_fields]
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
+    if connection.vendor == "sqlite":  # SpatiaLite: WKB blobs, never WKT
+        sets = ", ".join(
+            f"{qn(f.column)} = " + (f"GeomFromWKB(%s, {f.srid})" if hasattr(f, "geom_type") else "%s")
+            for f in fields[1:]
+        )
+        prepare = [_sqlite_preparer(f) for f in fields[1:]]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE {qn(fields[0].column)} = %s",
+                [
+                    [p(row.get(f.attname)) for p, f in zip(prepare, fields[1:], strict=True)] + [row[key]]
+                    for row in rows
+                ],
+            )
+        return
+    if connection.vendor != "postgresql":
+        bulk_upsert(model, [model(**row) for row in rows], key=key, update_fields=update_fields)
+        return
     columns = ", ".join(qn(f.column) for f in fields)
     updates = ", ".join(f"{qn(f.column)} = s.{qn(f.column)}" for f in fields[1:])
     prepare = [_copy_preparer(f) for f in fields]
@@ -241,6 +257,35 @@ def bulk_update(model, rows: list[dict], *, key: str, update_fields: list[str]) 
             f"WHERE t.{qn(fields[0].column)} = s.{qn(fields[0].column)}"
         )
         cursor.execute("DROP TABLE _sync")
+
+
+def _sqlite_preparer(field):
+    """A function turning a raw value of ``field`` into its SpatiaLite parameter (geometries: WKB
+    without the SRID of the EWKB, for GeomFromWKB)."""
+    if hasattr(field, "geom_type"):
+
+        def geometry(value):
+            if value is None:
+                return None
+            if not isinstance(value, bytes | memoryview):
+                value = value.ewkb
+            return _plain_wkb(bytes(value))
+
+        return geometry
+
+    def plain(value):
+        return None if value is None else field.get_db_prep_save(value, connection)
+
+    return plain
+
+
+def _plain_wkb(ewkb: bytes) -> bytes:
+    """ISO WKB of an EWKB geometry: the SRID flag and value of its header removed."""
+    order = "<" if ewkb[0] == 1 else ">"
+    (kind,) = struct.unpack(order + "I", ewkb[1:5])
+    if not kind & 0x20000000:
+        return ewkb
+    return ewkb[:1] + struct.pack(order + "I", kind & ~0x20000000) + ewkb[9:]
 
 
 def _copy_preparer(field):
