@@ -354,18 +354,24 @@ def _points_of_communes(points, mairie, interior, area, resolver):
 
 def _union_of_pieces(codes, pieces):
     """The outline of each commune (a commune nouvelle as the union of the outlines of the
-    communes it merged), a valid MultiPolygon, or None."""
-    full = []
-    for code in codes:
+    communes it merged), a valid MultiPolygon, or None. The single outlines were checked (or
+    repaired) on reading: only the unions are checked again."""
+    full = np.full(len(codes), None, dtype=object)
+    merged = []
+    for i, code in enumerate(codes):
         parts = pieces.get(code, [])
-        if not parts:
-            full.append(None)
-        elif len(parts) == 1:
-            full.append(shapely.multipolygons(shapely.get_parts(parts[0][1])))
-        else:  # a commune nouvelle: union of the outlines of the communes it merged
-            union = shapely.coverage_union_all([g for _, g in parts])
-            full.append(shapely.multipolygons(shapely.get_parts(union)))
-    return valid_multipolygons(np.array(full, dtype=object))
+        if len(parts) == 1:
+            full[i] = parts[0][1]
+        elif parts:  # a commune nouvelle: union of the outlines of the communes it merged
+            full[i] = shapely.coverage_union_all([g for _, g in parts])
+            merged.append(i)
+    single = np.flatnonzero(shapely.get_type_id(full) == 3)
+    full[single] = [shapely.multipolygons([g]) for g in full[single]]
+    if merged:
+        full[merged] = valid_multipolygons(
+            np.array([shapely.multipolygons(shapely.get_parts(g)) for g in full[merged]], dtype=object)
+        )
+    return full
 
 
 def _encoded_outlines(full, has):
@@ -412,20 +418,23 @@ def _chosen_points(codes, point_of, full, has):
 
 
 def _geometry_rows(codes, chosen, full_wkb, simple_wkb) -> list[dict]:
+    points = np.full(len(codes), None, dtype=object)
+    where = [i for i, code in enumerate(codes) if code in chosen]
+    if where:
+        lat_lon = np.array([chosen[codes[i]][0] for i in where], dtype=float)
+        points[where] = ewkb(shapely.points(lat_lon[:, 1], lat_lon[:, 0]))
     rows = []
     for i, code in enumerate(codes):
         point = chosen.get(code)
-        pt_wkb = ewkb(shapely.points(point[0][1], point[0][0])) if point else None
-        area = point[2] if point else None
         rows.append(
             {
                 "code": code,
                 "geometry": view(full_wkb[i]),
                 "geometry_simplified": view(simple_wkb[i]),
-                "point": view(pt_wkb),
+                "point": view(points[i]),
                 "point_source": point[1] if point else "",
-                "area_km2": area,
-                "geometry_hash": geometry_hash(full_wkb[i], simple_wkb[i], pt_wkb),
+                "area_km2": point[2] if point else None,
+                "geometry_hash": geometry_hash(full_wkb[i], simple_wkb[i], points[i]),
             }
         )
     return rows
