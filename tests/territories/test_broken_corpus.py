@@ -210,3 +210,19 @@ def _shift(coordinates, dx):
     if isinstance(coordinates[0], (int, float)):
         return [round(coordinates[0] + dx, 5), coordinates[1]]
     return [_shift(c, dx) for c in coordinates]
+
+
+def test_a_bad_population_in_the_points_file_is_reported_as_ignored(tmp_path):
+    case = next(c for c in corpus.CASES if c.name == "points_population_not_a_number")
+    dataset = run(case, corpus.write(case, tmp_path))
+    assert "population_municipale" in dataset.report["colonnes_ignorees"]["centroides.csv"]
+    assert dataset.rows_changed == 0
+
+
+def test_a_code_of_no_departement_is_refused_with_file_line_and_field(tmp_path):
+    case = next(c for c in corpus.CASES if c.name == "table_code_99999")
+    with pytest.raises(ImportRejected) as refused:
+        run(case, corpus.write(case, tmp_path))
+    problem = refused.value.problems[0]
+    assert (problem.file, problem.line, problem.field) == ("table.csv", 411, "CODGEO")
+    assert "99999" in problem.reason
