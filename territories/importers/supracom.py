@@ -149,10 +149,10 @@ def _read_supracom(table_path, labels_path, sheet=None):
 
 def _inherit_from_parents(table, resolved, by_commune, communes) -> dict:
     """A commune of the COG absent from the (older) table — re-created (« rétablie ») out of a
-    commune nouvelle since — takes the zoning of its parent: among the communes of its EPCI that
-    share a postal code with it, the one whose name changed since the table (the commune nouvelle
-    it left gets its former name back), else the one whose zoning the most of them share. Adds the
-    rows to ``by_commune``; returns code → what it inherited from."""
+    commune nouvelle since — takes the zoning of its parent: the commune of its EPCI whose name
+    changed since the table (the commune nouvelle it left gets its former name back), else, among
+    the communes of its EPCI sharing a postal code with it, the one whose zoning most of them
+    share. Adds the rows to ``by_commune``; returns code → what it inherited from."""
     name_then = dict(zip(resolved, table["LIBGEO"], strict=True)) if "LIBGEO" in table else {}
     left = communes.filter(kind=Commune.Kind.COMMUNE, epci__isnull=False).exclude(code__in=by_commune)
     inherited = {}
@@ -168,7 +168,7 @@ def _inherit_from_parents(table, resolved, by_commune, communes) -> dict:
         near = [c for c in candidates if c[2]] or candidates
         if not near:
             continue
-        renamed = [c for c in near if name_then.get(c[0]) and name_then[c[0]] != c[1]]
+        renamed = [c for c in candidates if name_then.get(c[0]) and name_then[c[0]] != c[1]]
         if len(renamed) == 1:
             parent = renamed[0][0]
         else:
