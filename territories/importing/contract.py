@@ -20,7 +20,6 @@ import dataclasses
 import hashlib
 import io
 import logging
-import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -31,12 +30,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from territories.importing.writes import BATCH_SIZE, bulk_update, bulk_upsert
 from territories.models import Dataset
 from territories.signals import dataset_imported
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 
 # What the reading layer did to read each file of the running import (encoding, separator, skipped
 # title lines, reprojection…): recorded in the dataset report under « lecture ».
@@ -182,146 +181,6 @@ def sync_rows(
                 is_active=False
             )
     return counts, unknown
-
-
-def bulk_upsert(model, instances: list, *, key: str, update_fields: list[str]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE, in bulk.
-
-    On PostgreSQL the rows go through COPY into a temporary table (geometries as hex EWKB), an
-    order of magnitude faster than a multi-row INSERT for large geometries; elsewhere Django's
-    ``bulk_create(update_conflicts=True)``.
-    """
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            instances,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=[key],
-            update_fields=update_fields,
-        )
-        return
-    fields = model._meta.concrete_fields
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in fields)
-    updates = ", ".join(
-        f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (model._meta.get_field(name).column for name in update_fields)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE _sync ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY _sync ({columns}) FROM STDIN") as copy:
-            for obj in instances:
-                copy.write_row([_copy_value(f, obj) for f in fields])
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _sync "
-            f"ON CONFLICT ({qn(model._meta.get_field(key).column)}) DO UPDATE SET {updates}"
-        )
-        cursor.execute("DROP TABLE _sync")
-
-
-def bulk_update(model, rows: list[dict], *, key: str, update_fields: list[str]) -> None:
-    """UPDATE of existing rows (dicts of attname → value), only the ``update_fields`` columns.
-
-    On PostgreSQL the key and those columns only go through COPY into a temporary table, then one
-    UPDATE … FROM (no model instance, no full row: an outline import rewrites 35,000 geometries in
-    a few seconds); elsewhere the rows become instances for ``bulk_upsert``.
-    """
-    fields = [model._meta.get_field(key)] + [model._meta.get_field(name) for name in update_fields]
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    if connection.vendor == "sqlite":  # SpatiaLite: WKB blobs, never WKT
-        sets = ", ".join(
-            f"{qn(f.column)} = " + (f"GeomFromWKB(%s, {f.srid})" if hasattr(f, "geom_type") else "%s")
-            for f in fields[1:]
-        )
-        prepare = [_sqlite_preparer(f) for f in fields[1:]]
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET {sets} WHERE {qn(fields[0].column)} = %s",
-                [
-                    [p(row.get(f.attname)) for p, f in zip(prepare, fields[1:], strict=True)] + [row[key]]
-                    for row in rows
-                ],
-            )
-        return
-    if connection.vendor != "postgresql":
-        bulk_upsert(model, [model(**row) for row in rows], key=key, update_fields=update_fields)
-        return
-    columns = ", ".join(qn(f.column) for f in fields)
-    updates = ", ".join(f"{qn(f.column)} = s.{qn(f.column)}" for f in fields[1:])
-    prepare = [_copy_preparer(f) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE _sync ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY _sync ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([p(row.get(f.attname)) for p, f in zip(prepare, fields, strict=True)])
-        cursor.execute(
-            f"UPDATE {table} AS t SET {updates} FROM _sync AS s "
-            f"WHERE t.{qn(fields[0].column)} = s.{qn(fields[0].column)}"
-        )
-        cursor.execute("DROP TABLE _sync")
-
-
-def _sqlite_preparer(field):
-    """A function turning a raw value of ``field`` into its SpatiaLite parameter (geometries: WKB
-    without the SRID of the EWKB, for GeomFromWKB)."""
-    if hasattr(field, "geom_type"):
-
-        def geometry(value):
-            if value is None:
-                return None
-            if not isinstance(value, bytes | memoryview):
-                value = value.ewkb
-            return _plain_wkb(bytes(value))
-
-        return geometry
-
-    def plain(value):
-        return None if value is None else field.get_db_prep_save(value, connection)
-
-    return plain
-
-
-def _plain_wkb(ewkb: bytes) -> bytes:
-    """ISO WKB of an EWKB geometry: the SRID flag and value of its header removed."""
-    order = "<" if ewkb[0] == 1 else ">"
-    (kind,) = struct.unpack(order + "I", ewkb[1:5])
-    if not kind & 0x20000000:
-        return ewkb
-    return ewkb[:1] + struct.pack(order + "I", kind & ~0x20000000) + ewkb[9:]
-
-
-def _copy_preparer(field):
-    """A function turning a raw value of ``field`` into its COPY text."""
-    if hasattr(field, "geom_type"):
-
-        def geometry(value):
-            if value is None:
-                return None
-            return bytes(value).hex() if isinstance(value, bytes | memoryview) else value.hexewkb.decode()
-
-        return geometry
-
-    def plain(value):
-        return None if value is None else field.get_db_prep_save(value, connection)
-
-    return plain
-
-
-def _copy_value(field, obj):
-    if hasattr(field, "geom_type"):
-        value = obj.__dict__.get(field.attname)  # raw EWKB, not parsed into a GEOS object by the proxy
-        if value is None:
-            return None
-        return bytes(value).hex() if isinstance(value, bytes | memoryview) else value.hexewkb.decode()
-    value = getattr(obj, field.attname)
-    if value is None:
-        return None
-    return field.get_db_prep_save(value, connection)
 
 
 def _attname(model, name):
