@@ -135,6 +135,7 @@ def sync_rows(
     queryset = model.objects.filter(**(scope or {}))
     existing = {row[key]: row for row in queryset.values(*concrete)}
     writes, unknown, seen = [], [], set()
+    attnames = [(f, _attname(model, f), model._meta.get_field(f).is_relation) for f in compare]
     for row in rows:
         code = row[key]
         seen.add(code)
@@ -146,9 +147,9 @@ def sync_rows(
             else:
                 unknown.append(code)
             continue
-        if (
-            all(stored.get(_attname(model, f)) == _db_value(model, f, row[f]) for f in compare)
-            and stored["is_active"]
+        if stored["is_active"] and all(
+            stored.get(attname) == (row[f].pk if relation and hasattr(row[f], "pk") else row[f])
+            for f, attname, relation in attnames
         ):
             counts.unchanged += 1
             continue
