@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from indicators.api.values import FRANCE, atoms_of_zone, key_of
 from indicators.models import ClassificationRule, PublishedIndicatorValue, PublishedZoneValue
+from territories.importing.writes import write_rows
 from territories.models import Commune
 
 APL = "apl_mg"
@@ -195,15 +196,15 @@ def aggregate_published(indicator, millesime, dataset=None) -> dict:
         stored = existing.get(key)
         if stored is None:
             creates.append(
-                PublishedZoneValue(
-                    indicator_code=indicator,
-                    millesime=millesime,
-                    variant=key[0],
-                    level=key[1],
-                    zone_code=key[2],
-                    dataset=dataset,
+                {
+                    "indicator_code": indicator,
+                    "millesime": millesime,
+                    "variant": key[0],
+                    "level": key[1],
+                    "zone_code": key[2],
+                    "dataset_id": dataset.pk if dataset else None,
                     **values,
-                )
+                }
             )
         elif tuple(values.values()) != stored[4:-1] and any(
             _differs(old, values[f]) for f, old in zip(fields, stored[4:], strict=False)
@@ -221,7 +222,7 @@ def aggregate_published(indicator, millesime, dataset=None) -> dict:
                 )
             )
     gone = [z[0] for key, z in existing.items() if key not in wanted]
-    PublishedZoneValue.objects.bulk_create(creates, batch_size=2000)
+    write_rows(PublishedZoneValue, creates)  # COPY / one executemany (150,000 rows a millésime)
     if updates:
         PublishedZoneValue.objects.bulk_update(updates, [*fields, "dataset"], batch_size=2000)
     if gone:

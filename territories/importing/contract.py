@@ -23,6 +23,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from territories.importing.writes import has_geometry, write_rows
 from territories.models import Dataset
 from territories.signals import dataset_imported
 
@@ -142,7 +143,7 @@ def sync_rows(
         stored = existing.get(code)
         if stored is None:
             if create:
-                writes.append(model(**{**row, "is_active": True, "dataset": dataset}))
+                writes.append({**row, "is_active": True, "dataset_id": dataset.pk if dataset else None})
                 counts.created += 1
             else:
                 unknown.append(code)
@@ -157,7 +158,7 @@ def sync_rows(
         values.update({_attname(model, f): _db_value(model, f, row[f]) for f in compare})
         values.update({f: row[f] for f in hashed})
         values.update(is_active=True, dataset_id=dataset.pk if dataset else stored.get("dataset_id"))
-        writes.append(model(**values))
+        writes.append(values)
         counts.updated += 1
     update_fields = list(
         dict.fromkeys(
@@ -178,10 +179,16 @@ def sync_rows(
 def bulk_upsert(model, instances: list, *, key: str, update_fields: list[str]) -> None:
     """INSERT … ON CONFLICT (key) DO UPDATE, in bulk.
 
-    On PostgreSQL the rows go through COPY into a temporary table (geometries as hex EWKB), an
-    order of magnitude faster than a multi-row INSERT for large geometries; elsewhere Django's
+    ``instances``: model instances or dicts of field values. Rows without geometry go through
+    :func:`territories.importing.writes.write_rows` (COPY on PostgreSQL, one executemany
+    elsewhere). With geometries: on PostgreSQL COPY into a temporary table (geometries as hex
+    EWKB), an order of magnitude faster than a multi-row INSERT; elsewhere Django's
     ``bulk_create(update_conflicts=True)``.
     """
+    if not has_geometry(model):
+        write_rows(model, instances, key=key, update_fields=update_fields)  # COPY / one executemany
+        return
+    instances = [model(**i) if isinstance(i, dict) else i for i in instances]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(
             instances,
