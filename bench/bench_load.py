@@ -186,9 +186,9 @@ def signed_in_cookies(env, count):
         "    s[HASH_SESSION_KEY] = user.get_session_auth_hash(); s.save()\n"
         "    print(settings.SESSION_COOKIE_NAME + '=' + s.session_key)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"signed-in sessions could not be made:\n{out.stderr}")
     return out.stdout.split()
 
 
@@ -202,14 +202,14 @@ def prod_env(bin_dir):
             "SECURE_SSL_REDIRECT": "False",
             "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13"),
             "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12"),
-            "STATIC_ROOT": tempfile.mkdtemp(prefix="bench-static-"),
+            "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
             "API_RATE_LIMIT": "1000000/m",
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
             "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
         }
     )
-    env.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-media-"))
+    env.setdefault("MEDIA_ROOT", str(Path(tempfile.mkdtemp(prefix="bench-media-")) / "media"))
     return env
 
 
