@@ -16,13 +16,19 @@ run: system-deps venv
 	$(PY) manage.py load_all
 	$(PY) manage.py runserver $(HOST)
 
-## Production: gunicorn + a Celery worker + beat (Procfile, run by honcho) on PostGIS and Redis from
-## the environment (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, SECRET_KEY, ALLOWED_HOSTS,
-## STATIC_ROOT, MEDIA_ROOT; DJANGO_SETTINGS_MODULE defaults to config.settings.prod here).
+## Production: gunicorn + a Celery worker + beat + the cache Redis under supervisord
+## (config/supervisor/supervisord.conf: a process that exits is restarted alone) on PostGIS and
+## Redis from the environment (DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, SESSION_CACHE_URL,
+## SECRET_KEY, ALLOWED_HOSTS, TRUSTED_PROXIES, STATIC_ROOT, MEDIA_ROOT; DJANGO_SETTINGS_MODULE
+## defaults to config.settings.prod here). See README, « Production ».
+SUPERVISOR_RUN_DIR ?= $(CURDIR)/var
+CACHE_REDIS_AUTOSTART ?= true
 serve: system-deps venv
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.prod} PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+	  SUPERVISOR_RUN_DIR=$(SUPERVISOR_RUN_DIR) CACHE_REDIS_AUTOSTART=$(CACHE_REDIS_AUTOSTART) \
+	  $(VENV)/bin/supervisord -n -c config/supervisor/supervisord.conf
 
 ## Run the whole test suite on PostGIS + Redis: the suite in parallel, then the tests that need a
 ## live server or a real Celery worker (they flush their database, so they get one of their own),

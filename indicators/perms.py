@@ -1,6 +1,8 @@
 """Named permission predicates of the indicators app (tested as a matrix of roles × actions).
 
 * ``can_trigger_run``: staff only (a recompute on demand, from the runs page).
+* ``can_see_run``: a run held « à valider » or « écarté » (its page, its diff, its values through
+  ``?calcul=``) is seen by staff only; published runs and runs without values by everyone.
 * ``can_simulate``: staff, ARS agents (an ``offers.ARSAgent`` record, or the group below) and élus
   (the group « élus », created by migration 0003), or holders of the ``indicators.simulate_whatif``
   permission. Anonymous visitors cannot simulate.
@@ -14,6 +16,13 @@ SIMULATION_GROUPS = ("agents ARS", "élus")
 
 def can_trigger_run(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+UNPUBLISHED_REVIEWS = ("held", "discarded")
+
+
+def can_see_run(user, run) -> bool:
+    return run.review not in UNPUBLISHED_REVIEWS or can_trigger_run(user)
 
 
 def can_simulate(user) -> bool:

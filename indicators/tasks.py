@@ -56,5 +56,13 @@ def import_uploaded_file(
 
 @shared_task(name="indicators.tasks.fail_stale_runs")
 def fail_stale_runs():
-    """Beat, every few minutes: no run stays « en cours » or « en attente » forever."""
-    return {"failed": services.mark_stale_runs()}
+    """Beat, every few minutes: no run, import or upload stays « en cours » or « en attente »
+    forever."""
+    from indicators.importers.uploads import mark_stale_uploads
+    from territories.importing.contract import mark_stale_imports
+
+    return {
+        "failed": services.mark_stale_runs(),
+        "imports": mark_stale_imports(),
+        "uploads": mark_stale_uploads(),
+    }

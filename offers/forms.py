@@ -67,6 +67,7 @@ class OfferForm(forms.ModelForm):
     perimeter_codes = forms.CharField(
         label="Périmètre de la CPTS (codes INSEE)",
         required=False,
+        max_length=12_000,  # 2,000 communes: every query it feeds stays bounded
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="CPTS uniquement : codes INSEE des communes couvertes, séparés par des espaces "
         "ou des virgules.",

@@ -18,6 +18,7 @@ from offers.models import ImportConflict, Offer
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
 from offers.staff import open_conflict_count, open_conflicts
 from territories.models import Commune, Departement, Region
+from territories.search import QueryTooLong, bounded
 from territories.text import normalize_name
 from territories.web.geojson import feature, feature_collection
 from territories.zones import get_zone
@@ -49,7 +50,11 @@ def offer_list(request):
     status = request.GET.get("statut", "")
     if status in Offer.Status.values:
         offers = offers.filter(status=status)
-    query = request.GET.get("q", "").strip()
+    query, query_error = request.GET.get("q", "").strip(), ""
+    try:
+        bounded(query)
+    except QueryTooLong as exc:
+        query, query_error = "", str(exc)
     if query:
         offers = offers.filter(
             Q(name__icontains=query)
@@ -93,6 +98,7 @@ def offer_list(request):
             "synthetic_total": synthetic_total,
             "registry": registry,
             "querystring": params.urlencode(),
+            "query_error": query_error,
         },
     )
 

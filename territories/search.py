@@ -17,6 +17,22 @@ CODE_RE = re.compile(r"^(\d[\dAB]\d{3}|2[AB]\d{3})$", re.IGNORECASE)
 POSTAL_RE = re.compile(r"^\d{5}$")
 DEP_RE = re.compile(r"^(\d{2,3}|2[AB])$", re.IGNORECASE)
 SIREN_RE = re.compile(r"^\d{9}$")
+# The longest name of a territory (an EPCI) is 57 characters and 13 words: a longer text cannot
+# match better, and its trigram comparison is what costs (4,000 characters took 30 s of PostgreSQL).
+MAX_QUERY = 100
+MAX_WORDS = 4  # distinct words compared by trigrams in a long text (the index reads a list per trigram)
+
+
+class QueryTooLong(ValueError):
+    """A French message: the text a visitor typed is longer than any search can use."""
+
+
+def bounded(text, limit: int = MAX_QUERY, field: str = "Recherche") -> str:
+    """``text`` stripped, or raise QueryTooLong before anything reaches the database."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise QueryTooLong(f"{field} trop longue : {len(text)} caractères, {limit} au plus.")
+    return text
 
 
 @dataclass
@@ -33,11 +49,18 @@ def _commune_detail(commune):
 
 
 def search(query: str, limit: int = 15) -> list[Hit]:
-    query = (query or "").strip()
+    """Ranked hits for ``query``; a text longer than MAX_QUERY is cut there (callers that show a
+    form call bounded() first to say so)."""
+    query = (query or "").strip()[:MAX_QUERY]
     if not query:
         return []
     hits: list[Hit] = []
-    communes = Commune.objects.filter(is_active=True).select_related("departement")
+    # outlines are never shown in a result list: not read (a région's outline weighs megabytes)
+    communes = (
+        Commune.objects.filter(is_active=True)
+        .select_related("departement")
+        .defer("geometry", "geometry_simplified", "point", "departement__geometry_simplified")
+    )
     if POSTAL_RE.match(query) or CODE_RE.match(query):
         by_code = communes.filter(code=query.upper())
         by_postal = communes.filter(postal_codes__contains=query)
@@ -64,7 +87,8 @@ def search(query: str, limit: int = 15) -> list[Hit]:
         ):
             # An exact département or région name ("Creuse") outranks a homonymous commune.
             exact_score = 1.25 if model in (Region, Departement) else 1.2
-            for zone, score in _fuzzy(model.objects.filter(is_active=True), normalized, 5, exact_score):
+            zones = model.objects.filter(is_active=True).defer("geometry_simplified")
+            for zone, score in _fuzzy(zones, normalized, 5, exact_score):
                 hits.append(Hit(zone, model.__name__.lower(), label or zone.get_kind_display(), score))
         for commune, score in _fuzzy(communes, normalized, limit):
             hits.append(Hit(commune, "commune", _commune_detail(commune), score))
@@ -93,6 +117,18 @@ def _name_score(query, name, **kwargs):
     return fuzz.ratio(query, name)
 
 
+def _trigram_words(normalized: str) -> list[str]:
+    """The words of a text compared by trigrams: each once (pg_trgm compares sets of trigrams, so
+    a repeated word changes nothing but the cost); in a text of more than four words, the short
+    ones (« de », « la », « sur ») — whose trigrams are in half the names — are left out, then
+    at most MAX_WORDS are kept. A text that long is matched in full by the exact and prefix
+    steps; this step only tolerates its typos."""
+    words = list(dict.fromkeys(normalized.split()))
+    if len(words) > 4:
+        words = [w for w in words if len(w) > 3] or words
+    return words[:MAX_WORDS]
+
+
 def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
     """(zone, score in 0..1.x): exact and prefix matches first, then trigram / edit-distance similarity."""
     exact = list(queryset.filter(name_normalized=normalized)[:limit])
@@ -103,11 +139,17 @@ def _fuzzy(queryset, normalized: str, limit: int, exact_score: float = 1.2):
         return results
     taken = {z.pk for z, _ in results}
     if connection.vendor == "postgresql":
+        from django.contrib.postgres.lookups import TrigramSimilar
         from django.contrib.postgres.search import TrigramSimilarity
+        from django.db.models import F, Value
 
+        # « % » (trigram_similar, threshold 0.3) lets the GIN trigram index pick the candidates;
+        # a similarity() filter alone compares the query with every name. pg_trgm compares sets
+        # of word trigrams, so a repeated word changes nothing but the cost: said once.
+        words = " ".join(_trigram_words(normalized))
         similar = (
-            queryset.annotate(similarity=TrigramSimilarity("name_normalized", normalized))
-            .filter(similarity__gte=0.3)
+            queryset.filter(TrigramSimilar(F("name_normalized"), Value(words)))
+            .annotate(similarity=TrigramSimilarity("name_normalized", words))
             .exclude(pk__in=taken)
             .order_by("-similarity")[:limit]
         )

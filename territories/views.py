@@ -6,7 +6,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from territories.models import Commune, Dataset, Departement, Region
-from territories.search import search
+from territories.search import QueryTooLong, bounded, search
 from territories.web.caching import cached_page
 from territories.web.geojson import feature, feature_collection
 from territories.web.sections import render_cards, render_home, render_sections
@@ -16,9 +16,12 @@ from territories.zones import LEVELS, get_zone, level_of, parent_zones
 @require_GET
 @cached_page
 def home(request):
-    query = request.GET.get("q", "").strip()
-    hits = search(query) if query else []
-    context = {"query": query, "hits": hits}
+    query, error = request.GET.get("q", "").strip(), ""
+    try:
+        hits = search(bounded(query)) if query else []
+    except QueryTooLong as exc:
+        query, hits, error = query[:80] + "…", [], str(exc)
+    context = {"query": query, "hits": hits, "error": error}
     if not query:
         context["regions"] = Region.objects.filter(is_active=True).order_by("name")
         context["home_sections"] = render_home(request)

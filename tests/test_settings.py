@@ -71,3 +71,35 @@ def test_embedded_default_is_spatialite_and_in_process_celery():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.split() == ["django.contrib.gis.db.backends.spatialite", "True"], out.stderr
+
+
+def test_tests_ignore_a_copied_env_example(tmp_path):
+    """A developer who copies .env.example to .env (a broker, a Redis cache, rate limits on) still
+    runs the tests as configured here: in-process Celery, no rate limit, fresh pages."""
+    env_file = tmp_path / ".env"
+    env_file.write_text((ROOT / ".env.example").read_text())
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CELERY_TASK_ALWAYS_EAGER, s.RATELIMIT_ENABLE, "
+        "s.CACHES['default']['BACKEND'].rsplit('.', 1)[1])"
+    )
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CELERY_BROKER_URL", "CACHE_URL", "RATELIMIT_ENABLE", "DJANGO_IGNORE_ENV_FILE")
+    }
+    seen = {}
+    for module in ("config.settings.test", "config.settings.base"):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env={**base, "ENV_FILE": str(env_file), "DJANGO_SETTINGS_MODULE": module},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        seen[module] = result.stdout.split()
+    assert seen["config.settings.test"] == ["True", "False", "LocMemCache"]
+    # the development settings do read it (the file really says otherwise)
+    assert seen["config.settings.base"][0] == "False"

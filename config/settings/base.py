@@ -4,6 +4,8 @@ Everything lives here; ``test.py`` and ``prod.py`` only override. With nothing c
 portal runs on an embedded SpatiaLite file under ``var/`` and Celery tasks run in-process.
 """
 
+import ipaddress
+import os
 from pathlib import Path
 
 import environ
@@ -13,7 +15,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+# The developer's .env (ENV_FILE to read another). The test settings ignore it
+# (DJANGO_IGNORE_ENV_FILE): a copied .env.example must not change what the tests run.
+ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
+if ENV_FILE.exists() and not os.environ.get("DJANGO_IGNORE_ENV_FILE"):
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789abcdef")
@@ -125,13 +131,27 @@ MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=2 * 1024 * 1024)
 MAX_UPLOAD_BODY = env.int("MAX_UPLOAD_BODY", default=210 * 1024 * 1024)
 UPLOAD_PATHS = ["/indicateurs/imports/"]
 
-# A shared cache (Redis in production: CACHE_URL=redis://…/1) holds sessions, rate limits and the
-# cached map layers for every gunicorn worker; local memory in the embedded default.
+# Two shared caches for every gunicorn worker (local memory in the embedded default):
+# - "default" (CACHE_URL): cached pages, map layers and API answers — disposable, so in production
+#   a Redis of its own with a memory cap and LRU eviction (config/redis/cache.conf, port 6380);
+# - "sessions" (SESSION_CACHE_URL, default CACHE_URL): the session copies of cached_db and the
+#   rate-limit counters — a Redis database without eviction, apart from the Celery broker's.
+# On Redis both are fail-safe (territories.web.cache): an outage serves pages without cache and
+# reads sessions from PostgreSQL, never a 500.
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
+    "sessions": env.cache("SESSION_CACHE_URL", default=env.str("CACHE_URL", default="locmemcache://")),
 }
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "territories.web.cache.FailSafeRedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
+RATELIMIT_USE_CACHE = "sessions"
+# A counter that cannot be read (cache down) lets the request through rather than refusing every
+# visitor: an outage must not lock the owners out (the limits resume with the cache).
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 
 # Celery: unset broker → tasks run in-process (eager), same code path.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
@@ -216,9 +236,16 @@ PERMISSIONS_POLICY = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-# Anonymous requests to the public API, per IP address (REMOTE_ADDR; behind a proxy, set
-# RATELIMIT_IP_META_KEY). A partner downloading every commune needs 36 pages of 1,000.
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated; e.g.
+# 127.0.0.1,::1 for nginx on the same host). Every rate limit keys on the client address they
+# report (territories.web.client); without them, on REMOTE_ADDR.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+RATELIMIT_IP_META_KEY = "territories.web.client.client_ip"
+# Anonymous requests to the public API, per client address. A partner downloading every commune
+# needs 36 pages of 1,000.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
+# Map layers of the pages (GeoJSON, cached): per client address; a visitor's page loads one or two.
+LAYER_RATE_LIMIT = env.str("LAYER_RATE_LIMIT", default="120/m")
 # Territory pages seen by anonymous visitors are cached under the data state (a new run, import,
 # registry edit or moderated contribution changes the key) for at most this many seconds.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
@@ -235,10 +262,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo stops the start, never trusts all
+
 # Debian 12 ships GDAL 3.6: the portal never opens user-supplied spatial references through GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Django's own RedisCache increments atomically (django-ratelimit lists only django-redis).
 SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+if CACHES["sessions"]["BACKEND"].endswith("LocMemCache"):
     # Embedded default: one process, so a per-process cache counts right. prod.py refuses it.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/sante_territoires")
+os.environ["DJANGO_IGNORE_ENV_FILE"] = "1"  # only the real environment counts, never .env
 
 from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import env  # noqa: E402

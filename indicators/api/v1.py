@@ -18,6 +18,7 @@ from indicators.api.values import atoms_of_zone, computed_measurements, supply_i
 from indicators.dashboard.figures import RUN_CODES, member_levels, ranking
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from indicators.official.published import official_apl, official_commune_classes
+from indicators.perms import can_see_run
 from territories.api_v1 import Level, TerritoryRef, ref
 from territories.web.api_common import (
     CSV_EXTRA,
@@ -130,8 +131,14 @@ def run_ref(run) -> dict | None:
     }
 
 
-def chosen_run(calcul: int | None):
-    """The current run, or the successful run ``calcul`` (404 otherwise)."""
+MAX_RUN_ID = 10**12
+# Where a run was computed (worker host and process id): for the operators, not the public.
+PRIVATE_PARAMETERS = ("worker",)
+
+
+def chosen_run(calcul: int | None, request=None):
+    """The current run, or the successful run ``calcul`` (404 otherwise, also for a run held or
+    discarded that this visitor may not see)."""
     if calcul is None:
         return ComputationRun.current()
     run = (
@@ -139,7 +146,7 @@ def chosen_run(calcul: int | None):
         .select_related("rule")
         .first()
     )
-    if run is None:
+    if run is None or not can_see_run(getattr(request, "user", None), run):
         raise ApiError(404, f"calcul n° {calcul} introuvable ou non réussi", "calcul")
     return run
 
@@ -153,12 +160,12 @@ def definitions(request):
 @router.get(
     "/valeurs/{level}/{code}/", response={200: ZoneFigures, **ERRORS}, summary="Les chiffres d’un territoire"
 )
-def zone_figures(request, level: Level, code: str, calcul: int | None = Query(None, ge=1)):
+def zone_figures(request, level: Level, code: str, calcul: int | None = Query(None, ge=1, le=MAX_RUN_ID)):
     """L’APL officielle de la DREES (dernier millésime publié, classe comme le zonage ARS) puis
     les valeurs du calcul courant (ou du calcul ``calcul``) : chaque valeur dit son unité, si
     c’est une estimation ou un proxy, ses jeux de données et le calcul."""
     zone = get_zone(level, code)
-    run = chosen_run(calcul)
+    run = chosen_run(calcul, request)
     official = official_apl(zone, parent_zones(zone))
     measured = computed_measurements(
         list(IndicatorDefinition.objects.order_by("order").values_list("code", flat=True)), zone, {"run": run}
@@ -464,13 +471,13 @@ def run_detail(request, run_id: int):
     """Paramètres, règle de classement, jeux de données, résultats nationaux et écarts avec le
     calcul précédent (les classes qui ont changé, 200 communes au plus)."""
     run = ComputationRun.objects.select_related("rule").filter(pk=run_id).first()
-    if run is None:
+    if run is None or not can_see_run(request.user, run):
         raise Http404(f"Calcul n° {run_id} introuvable")
     diff = run.diff or {}
     summary = {k: v for k, v in (run.summary or {}).items() if k != "france"}
     return {
         **run_summary(run),
-        "parameters": run.parameters,
+        "parameters": {k: v for k, v in run.parameters.items() if k not in PRIVATE_PARAMETERS},
         "rule": run.rule.as_dict() if run.rule else None,
         "datasets": [dataset_ref(d) for d in run.datasets.order_by("pk")],
         "france": (run.summary or {}).get("france", {}),

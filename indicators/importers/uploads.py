@@ -253,3 +253,15 @@ def execute_upload(upload_id=None, *, kind, path, dry_run=False, synthetic=False
         (upload.finished_at - started).total_seconds(),
     )
     return upload
+
+
+def mark_stale_uploads(now=None) -> int:
+    """Uploads still waiting or « en cours » long after they were dropped lost their task (worker
+    killed beyond redelivery, broker emptied): failed, saying so (the beat task calls this)."""
+    from territories.importing.contract import IMPORT_INTERRUPTED, import_stale_after
+
+    now = now or timezone.now()
+    return DatasetUpload.objects.filter(
+        status__in=[DatasetUpload.Status.PENDING, DatasetUpload.Status.RUNNING],
+        created_at__lt=now - import_stale_after(),
+    ).update(status=DatasetUpload.Status.FAILED, finished_at=now, message=IMPORT_INTERRUPTED)

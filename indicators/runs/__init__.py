@@ -1,0 +1,1 @@
+"""Computation runs: who may read which run (``access``)."""

@@ -1,8 +1,11 @@
 """``/sante/``: a health endpoint for a load balancer or a supervisor (JSON, no HTML).
 
 Says whether the database answers, whether the Celery broker answers (or that tasks run
-in-process), and the age of the current computation run. 200 when the database and the broker are
-reachable, 503 otherwise; never more than a second or two of waiting.
+in-process), and the age of the current computation run. 503 only when the database does not
+answer (the site cannot serve a page); with the broker down the site still serves every page (jobs
+wait, and staff are told « File d'attente indisponible »), so the answer is 200 with
+``"status": "degraded"``, for a load balancer to keep the node and a monitor to raise an alert.
+Never more than a second or two of waiting.
 """
 
 import time
@@ -55,9 +58,9 @@ def health(request):
                 "id": current.pk,
                 "age_seconds": int((timezone.now() - current.finished_at).total_seconds()),
             }
-    ok = database["ok"] and broker["ok"]
+    status = "ok" if database["ok"] and broker["ok"] else "degraded" if database["ok"] else "down"
     return JsonResponse(
-        {"status": "ok" if ok else "degraded", "database": database, "broker": broker, "current_run": run},
-        status=200 if ok else 503,
+        {"status": status, "database": database, "broker": broker, "current_run": run},
+        status=200 if database["ok"] else 503,
         json_dumps_params={"ensure_ascii": False},
     )

@@ -115,10 +115,12 @@ def _parse_compared(values):
     from territories.zones import LEVELS
 
     zones, errors = [], []
-    for value in values:
+    if len(values) > MAX_COMPARED:
+        errors.append(f"{MAX_COMPARED} territoires au plus")
+    for value in values[:MAX_COMPARED]:
         lvl, _, code = value.partition(":")
-        if lvl not in LEVELS or not code:
-            errors.append(f"« {value} » : territoire inconnu")
+        if lvl not in LEVELS or not code or len(code) > 9:
+            errors.append(f"« {value[:40]} » : territoire inconnu")
             continue
         try:
             zone = get_zone(lvl, code)
@@ -135,10 +137,15 @@ def compare_view(request):
     from django.utils.http import urlencode
 
     from indicators.dashboard.figures import columns, figures, official_millesimes
-    from territories.search import search
+    from territories.search import QueryTooLong, bounded, search
 
     zones, errors = _parse_compared(request.GET.getlist("t"))
     query = request.GET.get("ajouter", "").strip()
+    try:
+        bounded(query, field="Territoire à ajouter")
+    except QueryTooLong as exc:
+        query = ""
+        errors.append(str(exc))
     if query:
         hits = search(query, limit=1)
         if not hits:

@@ -13,6 +13,7 @@ from indicators.api.values import (
 )
 from indicators.models import ComputationRun, IndicatorDefinition, IndicatorValue
 from indicators.official.published import published_apl
+from indicators.runs.access import visible_run
 from territories.models import Commune
 
 
@@ -40,10 +41,9 @@ def index(request):
 @require_GET
 def definition_detail(request, code):
     definition = get_object_or_404(IndicatorDefinition, code=code)
-    run_id = request.GET.get("calcul")
     run = None
-    if run_id and run_id.isdigit():
-        run = ComputationRun.objects.filter(pk=run_id, status=ComputationRun.Status.SUCCEEDED).first()
+    if request.GET.get("calcul"):
+        run = visible_run(request, request.GET["calcul"])
     run = run or ComputationRun.current()
     france = None
     datasets = []

@@ -20,7 +20,7 @@ from territories.zones import get_zone
 
 
 @require_GET
-@cached(limit=False)
+@cached(limit="layers", params=())
 def classes_geojson(request, level, code):
     """The zone's computed communes coloured by class (official APL when published) (GeoJSON);
     cached under the data state (a new run or import), with ETag / Last-Modified."""
@@ -79,7 +79,7 @@ def classes_payload(atoms):
 
 
 @require_GET
-@cached(limit=False)
+@cached(limit="layers", params=())
 def france_geojson(request):
     """The national map layer (départements with every indicator), cached per run and import."""
     from indicators.dashboard.national import france_layer

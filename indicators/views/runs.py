@@ -16,8 +16,9 @@ from indicators.api.values import (
 from indicators.models import ComputationRun
 from indicators.official.zonage import MESHES, ZONE_LABELS, ZONES
 from indicators.official.zonage import agreement as zonage_agreement
-from indicators.perms import can_trigger_run, can_upload_dataset
+from indicators.perms import can_see_run, can_trigger_run, can_upload_dataset
 from indicators.runs import services, triggers
+from indicators.runs.access import UNPUBLISHED_REFUSAL
 from territories.models import Commune
 
 
@@ -66,6 +67,8 @@ def run_detail(request, pk):
     run = get_object_or_404(
         ComputationRun.objects.select_related("rule", "previous", "trigger_dataset", "triggered_by"), pk=pk
     )
+    if not can_see_run(request.user, run):
+        raise PermissionDenied(UNPUBLISHED_REFUSAL)
     changed = run.diff.get("changed", [])
     names = dict(Commune.objects.filter(code__in=[c["code"] for c in changed]).values_list("code", "name"))
     for row in changed:
@@ -181,6 +184,8 @@ def run_diff(request, pk):
     from territories.web.exports import csv_response
 
     run = get_object_or_404(ComputationRun, pk=pk)
+    if not can_see_run(request.user, run):
+        raise PermissionDenied(UNPUBLISHED_REFUSAL)
     previous = run.previous or ComputationRun.current()
     if previous is None or run.summary.get("pruned") or previous.summary.get("pruned"):
         raise Http404("Valeurs de ce calcul supprimées (anciens calculs) : seul le résumé reste.")

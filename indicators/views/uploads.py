@@ -68,11 +68,11 @@ def upload_list(request):
             messages.success(request, "Fichier déposé : l’import est en cours, cette page suit son état.")
             return redirect(upload)
         try:
-            result = import_uploaded_file.apply_async(kwargs=task_kwargs)
+            result = import_uploaded_file.apply_async(kwargs=task_kwargs, retry=False)
         except Exception as exc:  # broker unreachable: say so, keep the file for a retry
             DatasetUpload.objects.filter(pk=upload.pk).update(
                 status=DatasetUpload.Status.FAILED,
-                message=f"Tâche non envoyée ({type(exc).__name__}) : {exc}",
+                message=f"File d’attente indisponible : tâche non envoyée ({type(exc).__name__}) : {exc}",
             )
         else:
             DatasetUpload.objects.filter(pk=upload.pk).update(task_id=result.id or "")

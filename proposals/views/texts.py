@@ -181,7 +181,8 @@ def section_edit(request, slug, number=None):
         return refuse(request, EDIT_REFUSAL)
     section = _section(text, number) if number is not None else None
     initial = _section_initial(section) if section else {}
-    if section is None and request.GET.get("contribution", "").isdigit():
+    taken_id = request.GET.get("contribution", "")
+    if section is None and taken_id.isascii() and taken_id.isdecimal() and len(taken_id) <= 12:
         taken = text.consultation.contributions.filter(
             pk=request.GET["contribution"], status__in=Contribution.PUBLIC_STATUSES
         ).first()
@@ -275,7 +276,10 @@ def trace(request):
         slug, _, number = measure_key.partition("/")
         measure = (
             Measure.objects.select_related("programme")
-            .filter(programme__slug=slug, number=int(number) if number.isdigit() else -1)
+            .filter(
+                programme__slug=slug[:100],
+                number=int(number) if number.isascii() and number.isdecimal() and len(number) <= 9 else -1,
+            )
             .first()
         )
         if measure is None:

@@ -5,7 +5,7 @@
   "use strict";
   var COLORS = { sous_dense: "#b2182b", fragile: "#ef8a62", non_deficitaire: "#67a9cf", inconnu: "#bbbbbb" };
   var LABELS = { sous_dense: "sous-dense", fragile: "fragile", non_deficitaire: "non déficitaire", inconnu: "non calculé" };
-  function draw(map) {
+  function draw(map, loaded) {
     var holder = document.getElementById("indicators-map");
     if (!holder || !map || holder.dataset.drawn) { return; }
     holder.dataset.drawn = "1";
@@ -14,8 +14,11 @@
     (holder.dataset.highlight || "").split(",").forEach(function (c) { if (c) { highlight[c] = true; } });
     var script = document.getElementById("whatif-classes");
     if (script) { try { after = JSON.parse(script.textContent) || {}; } catch (e) { after = {}; } }
-    fetch(holder.dataset.geojson, { headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json(); })
+    // the ranking page's territory map already loaded this very layer: drawn from it, not fetched twice
+    var got = loaded && loaded.url === holder.dataset.geojson && loaded.data ? Promise.resolve(loaded.data)
+      : fetch(holder.dataset.geojson, { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); });
+    got
       .then(function (data) {
         var layer = L.geoJSON(data, {
           style: function (f) {
@@ -67,7 +70,7 @@
   function init() {
     var el = document.getElementById("zone-map");
     if (!el) { return; }
-    el.addEventListener("zonemap:ready", function (e) { draw(e.detail.map); });
+    el.addEventListener("zonemap:ready", function (e) { draw(e.detail.map, e.detail); });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

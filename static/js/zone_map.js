@@ -29,7 +29,9 @@
           }
         }).addTo(map);
         if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
-        el.dispatchEvent(new CustomEvent("zonemap:ready", { detail: { map: map, layer: layer } }));
+        el.dispatchEvent(new CustomEvent("zonemap:ready", {
+          detail: { map: map, layer: layer, url: el.dataset.geojson, data: data }
+        }));
         window.zoneMap = map;
       });
     window.zoneMap = map;

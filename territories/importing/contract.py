@@ -11,15 +11,22 @@
   obsolete (``is_active=False``).
 * **Dry run**: everything is computed and validated, then rolled back.
 * **Bulk**: ``bulk_create`` / ``bulk_update`` in batches, never row by row.
+* **Nothing stays running**: a record whose import died is failed by the beat (:func:`mark_stale_imports`).
+* **Bounded workbooks**: an XLSX is refused before it unfolds beyond the caps (:func:`check_xlsx`).
 """
 
 import contextvars
 import dataclasses
 import hashlib
+import io
 import logging
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -322,15 +329,13 @@ def source_lock(source: str) -> None:
     """One import of a source at a time: a second import of the same source waits for the first
     to commit, then reads its rows (diff-based: it writes nothing twice). A PostgreSQL advisory
     lock held until the end of the import's transaction; SQLite serialises writers itself."""
-    import zlib
-
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [73, zlib.crc32(source.encode()) & 0x7FFFFFFF]
-            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", _source_lock_key(source))
+
+
+def _source_lock_key(source: str) -> list[int]:
+    return [73, zlib.crc32(source.encode()) & 0x7FFFFFFF]
 
 
 def _fail(dataset, message, problems=None):
@@ -373,3 +378,115 @@ def add_coverage_arguments(parser) -> None:
         action="store_true",
         help="accepter un fichier portant des codes commune inconnus du COG (ils sont listés)",
     )
+
+
+# --- Records left « en cours » ------------------------------------------------------------------------------
+# Imports never stay « en cours »: a Dataset record is written before its import starts, so a
+# worker killed mid-import (or a process that died) leaves it running. The beat task that reaps the
+# computation runs (indicators.tasks.fail_stale_runs) calls :func:`mark_stale_imports` too.
+#
+# On PostgreSQL an import holds the advisory lock of its source for its whole transaction
+# (:func:`source_lock`): a running record whose source lock is free, after a short grace, has
+# lost its process. Everywhere, a record older than ``IMPORT_STALE_AFTER_MINUTES`` is failed anyway (no
+# import lasts that long: the Celery hard time limit is 30 minutes).
+
+STALE_GRACE = timedelta(minutes=2)  # between the record and the lock; a queued import waits its turn
+IMPORT_INTERRUPTED = (
+    "Import interrompu : le processus qui l’exécutait s’est arrêté (worker arrêté ou perdu, "
+    "erreur du cache) ; rien n’a été écrit. Relancez l’import."
+)
+
+
+def import_stale_after() -> timedelta:
+    return timedelta(minutes=getattr(settings, "IMPORT_STALE_AFTER_MINUTES", 120))
+
+
+def _source_is_free(source: str) -> bool:
+    """True when no transaction holds the import lock of ``source`` (PostgreSQL only)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", _source_lock_key(source))
+        return bool(cursor.fetchone()[0])
+
+
+def mark_stale_imports(now=None) -> int:
+    """Fail the running import records whose process is gone; returns how many."""
+    now = now or timezone.now()
+    running = Dataset.objects.filter(status=Dataset.Status.RUNNING)
+    stale = set(running.filter(started_at__lt=now - import_stale_after()).values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        candidates = running.filter(started_at__lt=now - STALE_GRACE).exclude(pk__in=stale)
+        sources = set(candidates.values_list("source", flat=True))
+        free = {source for source in sources if _source_is_free(source)}
+        stale |= set(candidates.filter(source__in=free).values_list("pk", flat=True))
+    if not stale:
+        return 0
+    return Dataset.objects.filter(pk__in=stale, status=Dataset.Status.RUNNING).update(
+        status=Dataset.Status.FAILED, finished_at=now, message=IMPORT_INTERRUPTED
+    )
+
+
+# --- Caps on XLSX workbooks ---------------------------------------------------------------------------------
+# Caps on XLSX workbooks, which are zip archives of XML: a small upload could otherwise unfold
+# into gigabytes inside openpyxl (a decompression bomb), as gzip, xz and zip are refused in
+# ``readers.open_payload``. Checked from the archive's directory before any XML is parsed (zipfile
+# never inflates a member beyond its declared size), then row by row while a sheet is read.
+#
+# The shipped workbooks stay far below: the DREES APL workbook is 3.8 MB unfolding to 22.6 MB
+# (×6.8 at most per member), 36,000 rows.
+
+MAX_XLSX_BYTES = 100 * 1024 * 1024  # the whole unfolded workbook
+MAX_XLSX_RATIO = 100  # per member, above XLSX_RATIO_FLOOR
+XLSX_RATIO_FLOOR = 4 * 1024 * 1024
+MAX_XLSX_MEMBERS = 2_000
+MAX_XLSX_ROWS = 1_048_576  # Excel's own limit
+MAX_CELL_CHARS = 4_096  # as readers.MAX_FIELD_CHARS
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.0f} Mio"
+
+
+def check_xlsx(name: str, data: bytes) -> None:
+    """Refuse (ImportRejected, in French) a workbook that would unfold beyond the caps."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportRejected.single(name, f"classeur XLSX illisible ({exc})") from exc
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise ImportRejected.single(
+            name, f"classeur XLSX refusé : {len(members)} parties, {MAX_XLSX_MEMBERS} au plus"
+        )
+    total = sum(member.file_size for member in members)
+    if total > MAX_XLSX_BYTES:
+        raise ImportRejected.single(
+            name,
+            f"classeur XLSX refusé : son contenu décompressé ferait {_mib(total)}, au-delà de la "
+            f"limite de {_mib(MAX_XLSX_BYTES)} (enregistrez-le en CSV, éventuellement compressé)",
+        )
+    for member in members:
+        if (
+            member.file_size > XLSX_RATIO_FLOOR
+            and member.file_size / max(member.compress_size, 1) > MAX_XLSX_RATIO
+        ):
+            raise ImportRejected.single(
+                name,
+                f"classeur XLSX refusé : la partie « {member.filename} » se décompresse plus de "
+                f"{MAX_XLSX_RATIO} fois (bombe de décompression ?)",
+            )
+
+
+def capped_rows(name: str, rows, start: int = 1):
+    """The rows of a sheet (openpyxl ``values_only``), refused beyond MAX_XLSX_ROWS or at the first
+    text cell longer than MAX_CELL_CHARS, naming its line."""
+    for number, row in enumerate(rows, start=start):
+        if number > MAX_XLSX_ROWS:
+            raise ImportRejected.single(name, f"plus de {MAX_XLSX_ROWS:,} lignes".replace(",", "\u202f"))
+        for value in row:
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise ImportRejected.single(
+                    name,
+                    f"cellule de {len(value)} caractères, au-delà de la limite de {MAX_CELL_CHARS} "
+                    "(fichier corrompu ?)",
+                    line=number,
+                )
+        yield row

@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from territories.importing.contract import ImportRejected
+from territories.importing.contract import ImportRejected, check_xlsx
 
 # Decompression bombs: a compressed file is read as a stream, in chunks, and refused as soon as
 # its content passes either cap (the shipped files expand at most ×15, to 25 MB).
@@ -110,6 +110,7 @@ def open_payload(path: Path) -> Payload:
             members = [m for m in archive.infolist() if not _is_noise(m.filename)]
             names = {m.filename for m in members}
             if "xl/workbook.xml" in names:
+                check_xlsx(name, raw)
                 return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
             shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
             if len(shapefiles) == 1 and all(
@@ -133,6 +134,7 @@ def open_payload(path: Path) -> Payload:
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise ImportRejected.single(name, f"archive zip illisible ou tronquée ({exc})") from exc
         if raw.startswith(ZIP_MAGIC) and b"xl/workbook.xml" in raw[:65536] + raw[-65536:]:
+            check_xlsx(name, raw)
             return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
     if raw.startswith(SQLITE_MAGIC):
         return Payload(name, inner, raw, "gpkg", {**notes, "format": "GeoPackage"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from territories.importing.contract import ImportRejected, Problem, note_reading
+from territories.importing.contract import ImportRejected, Problem, capped_rows, note_reading
 from territories.importing.files import (
     MAX_FIELD_CHARS,
     MAX_TITLE_LINES,
@@ -294,7 +294,7 @@ def _xlsx_frame(payload: Payload, required, sheet):
         sheets = [workbook[sheet]] if sheet is not None else workbook.worksheets
         best_overall = None
         for worksheet in sheets:
-            rows = worksheet.iter_rows(values_only=True)
+            rows = capped_rows(payload.name, worksheet.iter_rows(values_only=True))
             head = []
             for row in rows:
                 head.append([_header_name(_xlsx_text(v)) for v in row])

@@ -1,0 +1,1 @@
+"""Web plumbing shared by every app: cache backend, client address, middleware."""

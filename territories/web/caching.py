@@ -57,22 +57,34 @@ def data_state() -> tuple[str, datetime | None]:
     return ";".join(tokens), max(times) if times else None
 
 
-def throttled(request) -> HttpResponse | None:
-    """The anonymous rate limit (per IP address, on the shared cache), or None when allowed."""
+PERIOD_WORDS = {"s": "seconde", "m": "minute", "h": "heure", "d": "jour"}
+
+
+def period_seconds(rate: str) -> int:
+    """« 300/m » → 60, « 10/5m » → 300: the window of a django-ratelimit rate."""
+    from django_ratelimit.core import _split_rate
+
+    return _split_rate(rate)[1]
+
+
+def throttled(request, group="api-v1", rate=None) -> HttpResponse | None:
+    """The anonymous rate limit (per client address, on the shared cache), or None when allowed:
+    the public API (``API_RATE_LIMIT``) or the map layers of the pages (``LAYER_RATE_LIMIT``)."""
     from django_ratelimit.core import is_ratelimited
 
-    rate = settings.API_RATE_LIMIT
-    if not is_ratelimited(request, group="api-v1", key="ip", rate=rate, increment=True):
+    rate = rate or settings.API_RATE_LIMIT
+    if not is_ratelimited(request, group=group, key="ip", rate=rate, increment=True):
         return None
     count, _, period = rate.partition("/")
+    seconds = period_seconds(rate)
     response = problem(
         429,
-        f"Trop de requêtes : l’API publique accepte {count} requêtes par "
-        f"{ {'s': 'seconde', 'm': 'minute', 'h': 'heure'}.get(period, period) } et par adresse. "
-        "Attendez une minute avant de reprendre (les réponses inchangées coûtent peu : "
-        "renvoyez l’ETag reçu dans If-None-Match).",
+        f"Trop de requêtes : {'l’API publique' if group == 'api-v1' else 'les couches de carte'} "
+        f"accepte{'nt' if group != 'api-v1' else ''} {count} requêtes par "
+        f"{PERIOD_WORDS.get(period, period)} et par adresse. Attendez {seconds} secondes avant de "
+        "reprendre (les réponses inchangées coûtent peu : renvoyez l’ETag reçu dans If-None-Match).",
     )
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(seconds)
     return response
 
 
@@ -94,25 +106,46 @@ def _stored_response(key, view, request, args, kwargs, seconds):
     return response
 
 
-def _digest(request, state) -> str:
-    return hashlib.sha256(f"{state}|{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()
+def canonical_query(request, params=None) -> str:
+    """The query string as the view reads it: only ``params`` when given (a layer that reads none
+    gets ""), else every parameter, sorted, empty ones dropped — so that a random query string
+    added to a URL does not create another cache entry."""
+    from urllib.parse import urlencode
+
+    items = sorted(
+        (name, value)
+        for name, values in request.GET.lists()
+        if params is None or name in params
+        for value in values
+        if value != ""
+    )
+    return urlencode(items)
 
 
-def cached(view=None, *, limit=True):
-    """Rate limit (``limit``: the API; not the map layers of the pages), then answer from the
-    cache keyed by the data state (or 304 when the client already has it); only successful
-    responses are stored."""
+def _digest(request, state, params=None) -> str:
+    canonical = f"{request.path}?{canonical_query(request, params)}"
+    return hashlib.sha256(f"{state}|{request.get_host()}|{canonical}".encode()).hexdigest()
+
+
+def cached(view=None, *, limit=True, params=None):
+    """Rate limit (``limit``: True for the API, "layers" for the map layers of the pages), then
+    answer from the cache keyed by the data state and the canonical query (``params``: the
+    parameters the view reads; or 304 when the client already has it); only successful responses
+    are stored."""
     if view is None:
-        return partial(cached, limit=limit)
+        return partial(cached, limit=limit, params=params)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if limit:
-            limited = throttled(request)
+            if limit == "layers":
+                limited = throttled(request, "layers", settings.LAYER_RATE_LIMIT)
+            else:
+                limited = throttled(request)
             if limited is not None:
                 return limited
         state, modified = data_state()
-        digest = _digest(request, state)
+        digest = _digest(request, state, params)
         etag = f'"{digest[:32]}"'
         last_modified = int(modified.timestamp()) if modified else None
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)

@@ -34,6 +34,10 @@ class RejectNulBytesMiddleware:
     def __call__(self, request):
         if _has_nul(request):
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        # A cookie is not the visitor's to fix: one with a NUL byte (a forged session key) is
+        # dropped, so the request goes on as without it (a fresh session), never a 500.
+        for name in [n for n, v in request.COOKIES.items() if "\x00" in n or "\x00" in v]:
+            del request.COOKIES[name]
         return self.get_response(request)
 
 

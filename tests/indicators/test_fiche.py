@@ -14,6 +14,15 @@ from .test_official_apl import fast_workbook, official  # noqa: F401 (fixtures)
 pytestmark = pytest.mark.django_db
 
 
+def _path_operators(reader) -> int:
+    """Line and curve drawing operators of the page, its form XObjects included."""
+    page = reader.pages[0]
+    streams = [page.get_contents().get_data()]
+    xobjects = page["/Resources"].get("/XObject") or {}
+    streams += [xobject.get_object().get_data() for xobject in xobjects.values()]
+    return sum(data.count(b" l\n") + data.count(b" c\n") for data in streams)
+
+
 @pytest.mark.parametrize("level, code", [("commune", "23096"), ("departement", "23")])
 def test_fiche_is_one_a4_page_with_the_page_figures(client, official, computed, level, code):  # noqa: F811
     response = client.get(reverse("indicators:fiche", args=[level, code]))
@@ -30,11 +39,15 @@ def test_fiche_is_one_a4_page_with_the_page_figures(client, official, computed, 
         assert f"{value:.2f}".replace(".", ",") in text
     assert "Licence Ouverte" in text and "DREES" in text and "estimation" in text
     assert "proxy" in text
-    assert (
-        b"/Subtype /Image" in response.content
-        or b"/Subtype/Image" in response.content
-        or "sous-dense" in text
-    )
+    # the map is drawn (vector paths of the communes' outlines), not merely named in the legend:
+    # the same fiche without its map draws far fewer paths
+    from indicators.dashboard import fiche
+
+    with_map = _path_operators(reader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fiche, "commune_map_svg", lambda zone: None)
+        without = client.get(reverse("indicators:fiche", args=[level, code]))
+    assert with_map > 2 * _path_operators(PdfReader(io.BytesIO(without.content))) + 50
 
 
 def test_fiche_lists_the_measures_tracked_with_their_targets(client, official, computed):  # noqa: F811

@@ -65,6 +65,11 @@ def test_permission_matrix(client, users, computed, role):
     can_trigger, can_sim = MATRIX[role]
     assert perms.can_trigger_run(user) is can_trigger
     assert perms.can_simulate(user) is can_sim
+    # a held or discarded run: staff only (the same predicate as triggering); a published one: all
+    for review in ("held", "discarded"):
+        assert perms.can_see_run(user, ComputationRun(review=review)) is can_trigger
+    assert perms.can_see_run(user, ComputationRun(review="published")) is True
+    assert perms.can_see_run(user, ComputationRun(review="")) is True
     if users[role]:
         client.force_login(users[role])
     runs_before = ComputationRun.objects.count()
@@ -132,9 +137,9 @@ def test_classes_geojson(client, computed):
 def test_runs_pages_and_status(client, computed):
     assert client.get(reverse("indicators:index")).status_code == 200
     html = client.get(computed.get_absolute_url()).content.decode()
-    assert "Temps de trajet" in html and "1,3" in html or "1.3" in html
+    assert "Temps de trajet" in html and ("1,3" in html or "1.3" in html)
     assert "consultations par établissement SIRENE et par an" in html
-    assert "Premier calcul" in html or "change" in html
+    assert computed.previous_id is None and "Premier calcul" in html
     status = client.get(reverse("indicators:run_status", args=[computed.pk])).json()
     assert status == {
         "id": computed.pk,

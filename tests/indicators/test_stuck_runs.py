@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import ComputationRun
-from indicators.runs import services, triggers
+from indicators.runs import services
 from indicators.tasks import fail_stale_runs
 from tests.factories import make_user
 
@@ -46,22 +46,33 @@ def test_broker_down_at_request_time_fails_the_run_with_a_retry(
 
 def test_beat_fails_runs_without_heartbeat_or_never_started():
     now = timezone.now()
-    running, pending, fresh = (services.create_run(ComputationRun.Trigger.TEST) for _ in range(3))
+    running, pending, fresh, alive = (services.create_run(ComputationRun.Trigger.TEST) for _ in range(4))
     ComputationRun.objects.filter(pk=running.pk).update(
         status=ComputationRun.Status.RUNNING, heartbeat_at=now - timedelta(minutes=20)
     )
+    # a job running for an hour that still beats is left alone
+    ComputationRun.objects.filter(pk=alive.pk).update(
+        status=ComputationRun.Status.RUNNING,
+        created_at=now - timedelta(hours=1),
+        started_at=now - timedelta(hours=1),
+        heartbeat_at=now - timedelta(seconds=20),
+    )
     ComputationRun.objects.filter(pk=pending.pk).update(created_at=now - timedelta(hours=1))
-    assert fail_stale_runs() == {"failed": 2}
+    assert fail_stale_runs() == {"failed": 2, "imports": 0, "uploads": 0}
     running.refresh_from_db()
     pending.refresh_from_db()
     fresh.refresh_from_db()
     assert running.status == pending.status == ComputationRun.Status.FAILED
     assert "plus de signe de vie" in running.error and "jamais démarré" in pending.error
     assert fresh.status == ComputationRun.Status.PENDING
+    alive.refresh_from_db()
+    assert alive.status == ComputationRun.Status.RUNNING and not alive.error
 
 
 def test_beat_schedule_runs_the_reaper(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["fail-stale-runs"]
     assert entry["task"] == "indicators.tasks.fail_stale_runs" and entry["schedule"] <= 10 * 60
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 3600
-    assert triggers  # the request path is tested above
+    from config.celery import app
+
+    assert "indicators.tasks.fail_stale_runs" in app.tasks

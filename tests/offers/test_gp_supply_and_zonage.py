@@ -77,7 +77,7 @@ def test_rpps_layout_counts_practitioners_and_loses_to_the_proxy_while_synthetic
 def test_bad_number_refuses_the_file(tmp_path):
     path = tmp_path / "ps.csv"
     path.write_text("codecommuneetablissement;generaliste\n23096;3.0\n48095;beaucoup\n", encoding="utf-8")
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(ImportRejected) as exc:
         import_gp_supply(path)
     assert "ligne 3" in str(exc.value) and "generaliste" in str(exc.value)
     assert not GPSupply.objects.exists()
@@ -123,7 +123,7 @@ def test_zonage_unknown_class_is_refused_with_its_line(tmp_path):
         "48000,Mende,5_XYZ,,48095\n",
         encoding="utf-8",
     )
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(ImportRejected) as exc:
         import_zonage(path)
     assert "ligne 3" in str(exc.value) and "5_XYZ" in str(exc.value)
     assert not DoctorZoning.objects.exists()

@@ -9,6 +9,7 @@ from offers import api
 from offers.importers import HOSPITALS_FILE, import_hospitals
 from offers.models import Offer
 from territories import importers as territory_importers
+from territories.importing.contract import ImportRejected
 from territories.models import Commune, Dataset
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_unknown_commune_refuses_the_file_with_its_line(tmp_path):
     lines[2] = ",".join(fields)
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = Offer.objects.count()
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(ImportRejected) as exc:
         import_hospitals(bad)
     assert "ligne 3" in str(exc.value) and "23999" in str(exc.value)
     assert Offer.objects.count() == before
