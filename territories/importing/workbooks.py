@@ -3,10 +3,11 @@ of openpyxl (35,000 rows × 10 columns in ~0.3 s instead of ~10 s, the shared st
 included), within the caps of the reading layer.
 
 * the container: the file is read through :func:`territories.importing.files.open_payload`
-  (gzip / xz / zip of one file, capped), then the declared sizes of the workbook's parts are
-  checked against ``MAX_DECOMPRESSED_BYTES`` and ``MAX_RATIO`` before anything is inflated;
-* the rows: at most ``MAX_SHEET_ROWS`` rows per sheet;
-* the cells: a text longer than ``MAX_FIELD_CHARS`` is refused with its line and column.
+  (gzip / xz / zip of one file, capped), which checks the workbook's parts against the XLSX caps
+  (:func:`territories.importing.contract.check_xlsx`: total unfolded size, ratio per part, number
+  of parts) before anything is inflated;
+* the rows: at most ``MAX_XLSX_ROWS`` rows per sheet;
+* the cells: a text longer than ``MAX_CELL_CHARS`` is refused with its line and column.
 
 Cells come back as openpyxl's ``values_only`` rows did: ``None`` for an empty cell, numbers as
 int (a whole number) or float, text as str, dates as ``datetime``; rows are tuples, line 1 is the
@@ -14,20 +15,11 @@ sheet's row 1.
 """
 
 import io
-import zipfile
 from pathlib import Path
 
+from territories.importing import contract
 from territories.importing.contract import ImportRejected, Problem
-from territories.importing.files import (
-    MAX_DECOMPRESSED_BYTES,
-    MAX_FIELD_CHARS,
-    MAX_RATIO,
-    RATIO_FLOOR,
-    _n,
-    open_payload,
-)
-
-MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
+from territories.importing.files import _n, open_payload
 
 
 class Workbook:
@@ -51,10 +43,10 @@ class Workbook:
             raise ImportRejected.single(
                 f"{self.name}, feuille « {sheet} »", f"feuille illisible ({_reason(exc)})"
             ) from exc
-        if len(raw) > MAX_SHEET_ROWS:
+        if len(raw) > contract.MAX_XLSX_ROWS:
             raise ImportRejected.single(
                 f"{self.name}, feuille « {sheet} »",
-                f"{_n(len(raw))} lignes, au-delà de la limite de {_n(MAX_SHEET_ROWS)}",
+                f"{_n(len(raw))} lignes, au-delà de la limite de {_n(contract.MAX_XLSX_ROWS)}",
             )
         return [_row(self.name, sheet, number, row) for number, row in enumerate(raw, start=1)]
 
@@ -66,7 +58,7 @@ def _row(name, sheet, number, row) -> tuple:
             value = None
         elif type(value) is float and value.is_integer() and abs(value) < 2**53:
             value = int(value)  # as openpyxl reads « 806 »
-        elif isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        elif isinstance(value, str) and len(value) > contract.MAX_CELL_CHARS:
             raise ImportRejected(
                 [
                     Problem(
@@ -74,7 +66,7 @@ def _row(name, sheet, number, row) -> tuple:
                         number,
                         _column_letter(column),
                         f"cellule de {_n(len(value))} caractères, au-delà de la limite de "
-                        f"{_n(MAX_FIELD_CHARS)} (fichier corrompu ?)",
+                        f"{_n(contract.MAX_CELL_CHARS)} (fichier corrompu ?)",
                     )
                 ]
             )
@@ -107,7 +99,6 @@ def open_workbook(path: Path) -> Workbook:
     payload = open_payload(path)
     if payload.kind != "xlsx":
         raise ImportRejected.single(payload.name, "fichier illisible : ce n’est pas un classeur Excel .xlsx")
-    _check_parts(payload.name, payload.data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(payload.data))
     except (CalamineError, ValueError, OSError) as exc:
@@ -115,28 +106,3 @@ def open_workbook(path: Path) -> Workbook:
             payload.name, f"fichier illisible : ce n’est pas un classeur Excel .xlsx ({_reason(exc)})"
         ) from exc
     return Workbook(payload.name, book)
-
-
-def _check_parts(name: str, data: bytes) -> None:
-    """The zip directory of the workbook, read before inflating anything: readable, and no part
-    that would inflate past the caps (a zip bomb)."""
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportRejected.single(
-            name, f"fichier illisible : ce n’est pas un classeur Excel .xlsx ({_reason(exc)})"
-        ) from exc
-    total = sum(m.file_size for m in members)
-    if total > MAX_DECOMPRESSED_BYTES:
-        raise ImportRejected.single(
-            name,
-            f"classeur refusé : son contenu dépasse {MAX_DECOMPRESSED_BYTES // 2**20} Mio une fois "
-            "décompressé",
-        )
-    for member in members:
-        if member.file_size > RATIO_FLOOR and member.file_size / max(member.compress_size, 1) > MAX_RATIO:
-            raise ImportRejected.single(
-                name,
-                f"classeur refusé : taux de compression supérieur à {MAX_RATIO} dans « {member.filename} » "
-                "(archive piégée ou fichier anormal)",
-            )

@@ -7,9 +7,8 @@ from openpyxl import Workbook, load_workbook
 
 from indicators.importers import import_drees_age_weights, import_drees_apl
 from indicators.models import AgeWeight, PublishedIndicatorValue
-from territories.importing import workbooks
-from territories.importing.contract import ImportRejected
-from territories.importing.files import MAX_FIELD_CHARS
+from territories.importing import contract
+from territories.importing.contract import MAX_CELL_CHARS, ImportRejected
 from territories.importing.workbooks import open_workbook
 from territories.models import Dataset
 
@@ -68,7 +67,7 @@ def test_bad_cell_and_over_long_cell_are_refused_with_line_and_column(tmp_path):
     bad = write_book(tmp_path / "apl.xlsx", [["23096", "Guéret", "quatre", 12955]])
     with pytest.raises(ImportRejected, match="ligne 3.*non numérique « quatre »"):
         import_drees_apl(bad)
-    long = write_book(tmp_path / "long.xlsx", [["23096", "x" * (MAX_FIELD_CHARS + 1), 4.1, 12955]])
+    long = write_book(tmp_path / "long.xlsx", [["23096", "x" * (MAX_CELL_CHARS + 1), 4.1, 12955]])
     with pytest.raises(ImportRejected) as exc:
         import_drees_apl(long)
     message = str(exc.value)
@@ -78,16 +77,16 @@ def test_bad_cell_and_over_long_cell_are_refused_with_line_and_column(tmp_path):
 
 def test_caps_on_inflated_size_and_rows(tmp_path, monkeypatch):
     path = write_book(tmp_path / "apl.xlsx", [["23096", "Guéret", 4.1, 12955]] * 2000)
-    monkeypatch.setattr(workbooks, "RATIO_FLOOR", 1024)
-    monkeypatch.setattr(workbooks, "MAX_RATIO", 2)
-    with pytest.raises(ImportRejected, match="taux de compression supérieur à 2"):
+    monkeypatch.setattr(contract, "XLSX_RATIO_FLOOR", 1024)
+    monkeypatch.setattr(contract, "MAX_XLSX_RATIO", 2)
+    with pytest.raises(ImportRejected, match="se décompresse plus de 2 fois"):
         import_drees_apl(path)
     monkeypatch.undo()
-    monkeypatch.setattr(workbooks, "MAX_DECOMPRESSED_BYTES", 1024)
-    with pytest.raises(ImportRejected, match="dépasse 0 Mio"):
+    monkeypatch.setattr(contract, "MAX_XLSX_BYTES", 1024)
+    with pytest.raises(ImportRejected, match="au-delà de la limite"):
         open_workbook(path)
     monkeypatch.undo()
-    monkeypatch.setattr(workbooks, "MAX_SHEET_ROWS", 100)
+    monkeypatch.setattr(contract, "MAX_XLSX_ROWS", 100)
     with pytest.raises(ImportRejected, match="2\u202f002 lignes, au-delà de la limite de 100"):
         import_drees_apl(path)
     assert not PublishedIndicatorValue.objects.exists()
