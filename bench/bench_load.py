@@ -66,11 +66,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_ready(base, timeout=90):
+def wait_ready(base, timeout=240):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(base + "/sante/", timeout=2) as r:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(base + "/sante/", timeout=15) as r:  # noqa: S310 (loopback)
                 if r.status in (200, 503):
                     return
         except OSError:
