@@ -262,7 +262,7 @@ def main():
         if not args.no_new_run:
             began = time.perf_counter()
             subprocess.run(
-                [sys.executable, "manage.py", "compute_indicators", "--trigger", "bench"],
+                [sys.executable, "manage.py", "compute_indicators", "--trigger", "command"],
                 cwd=ROOT,
                 env=env,
                 check=True,
