@@ -11,10 +11,12 @@ HOST ?= 127.0.0.1:8000
 .PHONY: run serve test system-deps venv services migrate load quality bench clean
 
 ## Run the portal with all of France loaded (embedded SpatiaLite unless DATABASE_URL is set).
+## DEBUG is off unless asked (DEBUG=true make run): a mistyped address shows the site's own 404;
+## --insecure lets runserver serve the static files without DEBUG.
 run: system-deps venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_all
-	$(PY) manage.py runserver $(HOST)
+	DEBUG=$${DEBUG:-false} $(PY) manage.py runserver --insecure $(HOST)
 
 ## Production: gunicorn + a Celery worker + beat + the cache Redis under supervisord
 ## (config/supervisor/supervisord.conf: a process that exits is restarted alone) on PostGIS and

@@ -11,6 +11,7 @@ class IndicatorsConfig(AppConfig):
         from indicators.dashboard.evolution import evolution_section
         from indicators.dashboard.national import home_map_section
         from indicators.dashboard.sections import access_section
+        from indicators.dashboard.where_to_act import where_to_act_fiche, where_to_act_section
         from indicators.runs import triggers
         from territories.importing import bootstrap
         from territories.signals import dataset_imported
@@ -19,6 +20,8 @@ class IndicatorsConfig(AppConfig):
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)
         sections.register(evolution_section)
+        sections.register(where_to_act_section)
+        sections.register_fiche(where_to_act_fiche)
         sections.register_cards(key_figure_cards)
         sections.register_home(home_map_section)
         from indicators.perms import staff_nav_links

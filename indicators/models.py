@@ -526,3 +526,6 @@ class AgeWeight(models.Model):
 
     def __str__(self):
         return f"{self.band} : {self.weight:g}"
+
+
+from indicators.simulate.models import ExactPlan  # noqa: E402, F401 (the planning jobs, registered with the app)

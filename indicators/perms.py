@@ -35,6 +35,19 @@ def can_simulate(user) -> bool:
     return user.groups.filter(name__in=SIMULATION_GROUPS).exists()
 
 
+def can_plan(user) -> bool:
+    """The planning page (« Où installer des médecins ? »), its exports and its API route: open to
+    every visitor. It reads the official APL and computes in memory (milliseconds, bounded: at most
+    500 GPs), writes nothing, and tells nothing the public API does not: harmless read-only."""
+    return True
+
+
+def can_request_exact_plan(user) -> bool:
+    """Ask for an exact plan (an integer program solved by a worker for up to a minute, stored):
+    the users who may simulate. A stored answer is shown to everyone."""
+    return can_simulate(user)
+
+
 def can_upload_dataset(user) -> bool:
     """Upload a data file to import (FINESS, GP supply, zonage, time matrix, DREES APL).
 

@@ -11,6 +11,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 
 from indicators.runs import services
+from indicators.simulate import exact
 
 
 @worker_process_init.connect
@@ -66,3 +67,10 @@ def fail_stale_runs():
         "imports": mark_stale_imports(),
         "uploads": mark_stale_uploads(),
     }
+
+
+@shared_task(name="indicators.tasks.solve_exact_plan", acks_late=True, reject_on_worker_lost=True)
+def solve_exact_plan(plan_id):
+    """Solve a stored planning request exactly (HiGHS, with its time limit)."""
+    plan = exact.execute(plan_id)
+    return {"plan": plan.pk, "status": plan.status}

@@ -2,6 +2,7 @@ from django.urls import path
 
 from indicators import views
 from indicators.dashboard import perimeters
+from indicators.views import planning
 
 app_name = "indicators"
 urlpatterns = [
@@ -34,4 +35,17 @@ urlpatterns = [
     path("imports/<int:pk>/", views.upload_detail, name="upload"),
     path("imports/<int:pk>/etat.json", views.upload_status, name="upload_status"),
     path("simulation/<slug:level>/<str:code>/", views.simulate_view, name="simulate"),
+    path("planification/<slug:level>/<str:code>/", planning.planning_view, name="planning"),
+    path(
+        "planification/<slug:level>/<str:code>/candidats.geojson",
+        planning.planning_geojson,
+        name="planning_geojson",
+    ),
+    path(
+        "planification/<slug:level>/<str:code>/export.<str:fmt>",
+        planning.planning_export,
+        name="planning_export",
+    ),
+    path("planification/<slug:level>/<str:code>/exact/", planning.planning_exact, name="planning_exact"),
+    path("planification/exact/<int:pk>/etat.json", planning.exact_status, name="planning_exact_status"),
 ]

@@ -40,6 +40,10 @@ class OffersConfig(AppConfig):
 
         sections.register(offer_section)
         sections.register_cards(offer_cards)
+        from offers.demography.pages import gp_density_card, professions_section
+
+        sections.register(professions_section)
+        sections.register_cards(gp_density_card)
         from offers.staff import agent_home, nav_links
 
         sections.register_nav(nav_links)
@@ -60,9 +64,10 @@ class OffersConfig(AppConfig):
                 forget_loaded_regions, sender=model, dispatch_uid=f"registry-{model.__name__}-del"
             )
         sections.register_home(agent_home)
-        bootstrap.register(20, "offre de soins (hôpitaux FINESS, médecins SIRENE proxy, zonage ARS)")(
-            load_offers
-        )
+        bootstrap.register(
+            20,
+            "offre de soins (hôpitaux FINESS, médecins SIRENE proxy, zonage ARS, densités Assurance Maladie)",
+        )(load_offers)
 
 
 def load_offers(stdout, dry_run=False):
@@ -73,3 +78,5 @@ def load_offers(stdout, dry_run=False):
     call_command("import_gp_supply", dry_run=dry_run, stdout=stdout)
     # The shipped zonage sample covers three départements (23, 48, 75): a partial file, said so.
     call_command("import_zonage", dry_run=dry_run, partiel=True, stdout=stdout)
+    # Official headcounts and densities of 38 professions by département (Assurance Maladie 2024)
+    call_command("import_ameli_demography", dry_run=dry_run, stdout=stdout)

@@ -8,7 +8,7 @@ install has no FINESS extract), and a synthetic sample is tagged as such.
 from django.db.models import Count, Q
 
 from offers.models import Offer
-from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
 
 CARD_KINDS = [  # (kind, short label)
     (Offer.Kind.MSP, "MSP"),
@@ -36,20 +36,24 @@ def offer_cards(request, zone):
         open_offers.filter(Q(kind=Offer.Kind.CPTS) & (perimeter_in_zone | in_zone)).distinct().count()
     )
     registry = registry_state(zone)
+    states = registry_states(zone, REGISTRY_KINDS)  # per kind: a sample of MSP says nothing of CPTS
     # hospitals come from a national FINESS file: « non renseigné » only while none is loaded
     hospitals_loaded = Offer.objects.filter(kind=Offer.Kind.HOSPITAL).exists()
     lines = []
     for kind, label in CARD_KINDS:
         count = counts.get(kind, 0)
-        if kind in REGISTRY_KINDS and not registry.loaded:
+        state = states.get(kind)
+        if state is not None and not state.loaded:
             hand = f" ({count} saisie{'s' if count > 1 else ''} de l’ARS)" if count else ""
-            lines.append(f"{label} : {registry.text}{hand}")
+            lines.append(f"{label} : {state.text}{hand}")
+        elif state is not None and state.synthetic:
+            lines.append(f"{label} : {count} ({state.caveat})")
         elif kind == Offer.Kind.HOSPITAL and not hospitals_loaded:
             lines.append(f"{label} : non renseigné (aucune source chargée)")
         else:
             lines.append(f"{label} : {count}")
     synthetic = open_offers.filter(in_zone, SYNTHETIC).count()
-    badges = [("contient des données synthétiques", "warn")] if synthetic else []
+    badges = [("contient des données synthétiques", "warn")] if synthetic or registry.synthetic else []
     note = registry.note or "Registre des ARS et extraction FINESS."
     if synthetic:
         note += f" Dont {synthetic} offre{'s' if synthetic > 1 else ''} d’un échantillon synthétique."

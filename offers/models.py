@@ -15,7 +15,7 @@ from simple_history.signals import pre_create_historical_record
 
 from offers.finess import validate_finess
 from territories.constants import WGS84
-from territories.models import Commune, Dataset, Region
+from territories.models import Commune, Dataset, Departement, Region
 
 
 class PerimeterSnapshot(models.Model):
@@ -327,6 +327,36 @@ class DoctorZoning(models.Model):
 
     def __str__(self):
         return f"{self.commune_id}: {self.zone}"
+
+
+class ProfessionDensity(models.Model):
+    """Headcount and density of one health profession in one département, as the Assurance Maladie
+    publishes them (« démographie des professionnels de santé », libéraux). ``population`` is the
+    population the published density is measured on (headcount × 100 000 / density; children for
+    paediatricians, women for gynaecologists and midwives): régions and France are sums over sums
+    of these two columns (see :mod:`offers.demography.figures` and :mod:`offers.importers.ameli`)."""
+
+    key = models.CharField("clé", max_length=200, primary_key=True)  # millésime:département:profession
+    millesime = models.CharField("millésime", max_length=10, db_index=True)
+    profession = models.CharField("profession", max_length=160)
+    profession_slug = models.SlugField("profession (code)", max_length=160, db_index=True)
+    departement = models.ForeignKey(
+        Departement, verbose_name="département", on_delete=models.PROTECT, related_name="profession_densities"
+    )
+    headcount = models.PositiveIntegerField("effectif")
+    density = models.FloatField("densité pour 100 000 hab. (publiée)")
+    population = models.FloatField("population sous-jacente")
+    is_active = models.BooleanField("en vigueur", default=True)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, related_name="profession_densities"
+    )
+
+    class Meta:
+        verbose_name = "densité de professionnels de santé (Assurance Maladie)"
+        verbose_name_plural = "densités de professionnels de santé (Assurance Maladie)"
+
+    def __str__(self):
+        return f"{self.departement_id} {self.profession} {self.millesime}: {self.headcount}"
 
 
 class ARSAgent(models.Model):

@@ -2,6 +2,10 @@
 something only where a registry file (the FINESS etalab extract) was imported for the
 territory's région: elsewhere pages, maps, exports and policy tables say « registre non chargé »,
 never 0. Synthetic rows (a sample made for tests and demos) are counted apart and tagged.
+
+Honesty holds **per région and per kind**: a région counts as loaded for a kind where a registry
+import brought offers of that kind there; where only a synthetic sample did, every count of the
+région says « échantillon synthétique » (a 6-row sample is not a census: its zeros are not zeros).
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +21,7 @@ from territories.models import Commune, Departement, Region
 REGISTRY_SOURCES = ("finess-etalab",)
 REGISTRY_KINDS = (Offer.Kind.MSP, Offer.Kind.CPTS, Offer.Kind.CENTRE_SANTE, Offer.Kind.ESP)
 NOT_LOADED = "registre non chargé"
+SYNTHETIC_ONLY = "échantillon synthétique seulement, pas un recensement"
 
 
 @dataclass
@@ -25,6 +30,7 @@ class RegistryState:
     partial: bool  # it covers some of them only
     missing: list[str] = field(default_factory=list)  # names of the régions not covered
     total: int = 1  # régions of the zone
+    synthetic: bool = False  # some covered région is covered by a synthetic sample only
 
     @property
     def text(self) -> str:
@@ -36,6 +42,11 @@ class RegistryState:
         return NOT_LOADED
 
     @property
+    def caveat(self) -> str:
+        """Said beside a count that rests on a synthetic sample only."""
+        return SYNTHETIC_ONLY if self.synthetic else ""
+
+    @property
     def where(self) -> str:
         """The régions not covered, named when few, counted otherwise."""
         if len(self.missing) <= 4:
@@ -45,6 +56,12 @@ class RegistryState:
     @property
     def note(self) -> str:
         if self.loaded:
+            if self.synthetic:
+                return (
+                    "Les MSP, CPTS et centres de santé comptés ici viennent d’un échantillon "
+                    "synthétique (données fabriquées pour les essais) : ce n’est pas un recensement, "
+                    "un 0 n’y veut rien dire."
+                )
             return ""
         if not self.partial and self.total > 4:
             return (
@@ -58,26 +75,31 @@ class RegistryState:
         )
 
 
-CACHE_KEY = "offers:registry-loaded-regions"
+CACHE_KEY = "offers:registry-coverage"
 
 
 def _cached() -> dict:
-    """{"loaded": [région codes where at least one offer comes from a successful registry
-    import], "names": {code: name}}: one cache entry, cleared whenever an offer or a dataset is
-    saved or deleted."""
+    """{"coverage": {région: {kind: "real" | "synthetic"}}, "names": {code: name}}: the kinds a
+    successful registry import brought to each région (real rows win over a synthetic sample);
+    one cache entry, cleared whenever an offer or a dataset is saved or deleted."""
     cached = cache.get(CACHE_KEY)
     if cached is not None:
         return cached
-    codes = set(
+    rows = (
         Offer.objects.filter(
             dataset__source__in=REGISTRY_SOURCES, dataset__status="succeeded", commune__isnull=False
         )
         .order_by()
-        .values_list("commune__departement__region_id", flat=True)
+        .values_list("commune__departement__region_id", "kind", "dataset__is_synthetic")
         .distinct()
     )
+    coverage = {}
+    for region, kind, synthetic in rows:
+        kinds = coverage.setdefault(region, {})
+        if not synthetic or kind not in kinds:
+            kinds[kind] = "synthetic" if synthetic else "real"
     cached = {
-        "loaded": sorted(codes),
+        "coverage": coverage,
         "names": dict(Region.objects.filter(is_active=True).values_list("code", "name")),
     }
     cache.set(CACHE_KEY, cached, 3600)
@@ -107,17 +129,37 @@ def region_codes_of(zone) -> set[str] | None:
     )
 
 
-def registry_state(zone=None) -> RegistryState:
+def registry_state(zone=None, kind=None, wanted=None) -> RegistryState:
+    """Whether counts of ``kind`` (any registry kind when None) mean something in the zone."""
     known = _cached()
-    loaded = set(known["loaded"])
-    wanted = region_codes_of(zone)
+    coverage = known["coverage"]
+    wanted = wanted if wanted is not None else region_codes_of(zone)
     if wanted is None:
         wanted = set(known["names"])
-    missing = wanted - loaded
+
+    def kinds_of(region):
+        kinds = coverage.get(region, {})
+        if kind is None:
+            return kinds
+        return {kind: kinds[kind]} if kind in kinds else {}
+
+    covered = {r for r in wanted if kinds_of(r)}
+    missing = wanted - covered
     names = sorted(known["names"].get(code, code) for code in missing)
+    synthetic = any(set(kinds_of(r).values()) == {"synthetic"} for r in covered)
     return RegistryState(
-        loaded=not missing, partial=bool(missing) and bool(wanted & loaded), missing=names, total=len(wanted)
+        loaded=not missing,
+        partial=bool(missing) and bool(covered),
+        missing=names,
+        total=len(wanted),
+        synthetic=synthetic,
     )
+
+
+def registry_states(zone, kinds) -> dict:
+    """``registry_state`` of several kinds of one zone, reading its régions once."""
+    wanted = region_codes_of(zone)
+    return {kind: registry_state(zone, kind, wanted=wanted) for kind in kinds}
 
 
 SYNTHETIC = Q(dataset__is_synthetic=True)  # offers of a synthetic sample

@@ -1,10 +1,12 @@
 from django.urls import path
 
 from offers import views
+from offers.demography import pages as demography_pages
 
 app_name = "offers"
 urlpatterns = [
     path("", views.offer_list, name="list"),
+    path("densites/", demography_pages.densities_view, name="densities"),
     path("nouvelle/", views.offer_create, name="create"),
     path("conflits/", views.conflict_list, name="conflicts"),
     path("synthetique/retirer/", views.synthetic_remove, name="synthetic_remove"),

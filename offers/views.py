@@ -15,7 +15,7 @@ from offers import perms
 from offers.forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from offers.importers import apply_value
 from offers.models import ImportConflict, Offer
-from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state
+from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
 from offers.staff import open_conflict_count, open_conflicts
 from territories.models import Commune, Departement, Region
 from territories.search import QueryTooLong, bounded
@@ -68,6 +68,7 @@ def offer_list(request):
     elif region:
         scope_zone = Region.objects.filter(pk=region).first()
     registry = registry_state(scope_zone)
+    states = registry_states(scope_zone, REGISTRY_KINDS)  # per région and per kind
     synthetic_total = Offer.objects.filter(SYNTHETIC).count() if perms.can_import(request.user) else 0
     params = request.GET.copy()
     params.pop("page", None)
@@ -77,12 +78,12 @@ def offer_list(request):
         {
             "page": Paginator(offers, 50).get_page(request.GET.get("page")),
             "counts": [
-                (label, counts.get(value, 0), registry.text if value in REGISTRY_KINDS else "")
+                (label, counts.get(value, 0), states[value].text if value in REGISTRY_KINDS else "")
                 for value, label in Offer.Kind.choices
             ],
             "kinds": Offer.Kind.choices,
             "statuses": Offer.Status.choices,
-            "regions": Region.objects.filter(is_active=True).order_by("name"),
+            "regions": Region.objects.filter(is_active=True).order_by("name_normalized"),
             "departements": Departement.objects.filter(is_active=True).order_by("code"),
             "filters": {
                 "type": kind,
@@ -457,6 +458,8 @@ def zone_offers_geojson(request, level, code):
     data = feature_collection(features)
     state = registry_state(zone)
     data["registry"] = {"loaded": state.loaded, "text": state.text, "note": state.note}
+    if state.synthetic:
+        data["registry"]["synthetic"] = True
     return JsonResponse(data)
 
 

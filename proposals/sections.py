@@ -48,16 +48,30 @@ def fiche_measures(request, zone):
             target = f"cible {sign} {number_fr(m.target_value)} {m.target_unit}".rstrip()
         measured = "pas encore mesuré"
         if outcome and outcome.measurement and outcome.measurement.value is not None:
-            measured = f"mesuré ici : {number_fr(outcome.measurement.value)}"
+            measured = f"mesuré ici : {_measured_text(outcome.measurement, number_fr)}"
             if outcome.measurement.is_estimate:
                 measured += " (estimation)"
+            # the same verdict as the page (proposals/_measurement.html)
             if outcome.reached is True:
                 measured += ", cible atteinte"
             elif outcome.reached is False:
                 measured += ", cible non atteinte"
+            elif not outcome.comparable:
+                measured += " — repère de contexte : unité différente de la cible, pas de verdict"
+        elif outcome and outcome.measurement and outcome.measurement.missing:
+            measured = outcome.measurement.missing
         parts = [p for p in (target, measured) if p]
         lines.append(f"{m.programme.title}, n° {m.number} — {m.title} : " + " ; ".join(parts))
     return {"title": "Mesures suivies et leurs cibles", "order": 10, "lines": lines}
+
+
+def _measured_text(measurement, number_fr) -> str:
+    """The value with its unit, as the page shows it."""
+    text = number_fr(measurement.value)
+    if measurement.unit != "nombre":
+        unit = getattr(measurement, "unit_label", "") or measurement.unit
+        text += f" {unit}"
+    return text
 
 
 def home_consultations(request):

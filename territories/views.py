@@ -23,7 +23,7 @@ def home(request):
         query, hits, error = query[:80] + "…", [], str(exc)
     context = {"query": query, "hits": hits, "error": error}
     if not query:
-        context["regions"] = Region.objects.filter(is_active=True).order_by("name")
+        context["regions"] = Region.objects.filter(is_active=True).order_by("name_normalized")
         context["home_sections"] = render_home(request)
     return render(request, "territories/home.html", context)
 
@@ -32,7 +32,9 @@ def home(request):
 @cached_page
 def zone_detail(request, level, code):
     zone = get_zone(level, code)
-    communes = zone.communes().select_related("departement").order_by("name")
+    communes = (
+        zone.communes().select_related("departement").order_by("name_normalized", "name")
+    )  # French order: « Bénévent » before « Bussière »
     stats = communes.aggregate(population=Sum("population"), count=Count("code"))
     context = {
         "zone": zone,

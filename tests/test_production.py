@@ -59,7 +59,7 @@ def test_procfile_serves_the_portal_with_a_health_endpoint(django_db_setup, tmp_
         cwd=ROOT,
         env=env,
         check=True,
-        timeout=120,
+        timeout=600,  # whitenoise compresses every file: minutes on a busy 2-core machine
     )
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "honcho"), "start", "web", "worker"],

@@ -19,7 +19,7 @@ from django.utils import timezone
 from indicators.api import values
 from indicators.api.values import Measurement
 from offers.models import Offer
-from offers.registry import registry_state
+from offers.registry import registry_state, registry_states
 
 # Counts of the registry: code → (label, filter on Offer)
 REGISTRY_COUNTS = {
@@ -32,6 +32,16 @@ REGISTRY_COUNTS = {
         Q(kind=Offer.Kind.CENTRE_SANTE, subkind=Offer.SubKind.MUNICIPAL),
     ),
     "nb_esp": ("Nombre d’équipes de soins primaires", Q(kind=Offer.Kind.ESP)),
+}
+
+# The kind each count rests on: the registry is loaded per région and per kind
+COUNT_KIND = {
+    "nb_cpts": Offer.Kind.CPTS,
+    "nb_cpts_aci": Offer.Kind.CPTS,
+    "nb_msp": Offer.Kind.MSP,
+    "nb_centres_sante": Offer.Kind.CENTRE_SANTE,
+    "nb_cms": Offer.Kind.CENTRE_SANTE,
+    "nb_esp": Offer.Kind.ESP,
 }
 
 
@@ -60,6 +70,9 @@ def _registry_measurement(code, zone, value, last, state=None, synthetic=0) -> M
             if value:
                 missing += f" ({value} saisie{'s' if value > 1 else ''} de l’ARS)"
             value = None
+    only_synthetic = bool(state is not None and state.loaded and state.synthetic)
+    if only_synthetic:  # a sample is not a census: its counts, zeros included, say so
+        note = state.note
     if synthetic:
         note = (note + " " if note else "") + (
             f"Dont {synthetic} offre{'s' if synthetic > 1 else ''} d’un échantillon synthétique."
@@ -75,7 +88,7 @@ def _registry_measurement(code, zone, value, last, state=None, synthetic=0) -> M
         url=reverse("offers:list"),
         note=note,
         missing=missing,
-        is_estimate=bool(synthetic) or bool(state is not None and state.partial),
+        is_estimate=bool(synthetic) or only_synthetic or bool(state is not None and state.partial),
     )
 
 
@@ -100,10 +113,10 @@ def registry_counts(codes, zone=None, cache=None) -> dict[str, Measurement]:
             for c in codes
         },
     )
-    state = registry_state(zone)
+    states = registry_states(zone, {COUNT_KIND[c] for c in codes})
     return {
         c: _registry_measurement(
-            c, zone, counts[c], cache["registry_last"][c], state, counts[f"{c}__synthetic"]
+            c, zone, counts[c], cache["registry_last"][c], states[COUNT_KIND[c]], counts[f"{c}__synthetic"]
         )
         for c in codes
     }
@@ -118,7 +131,7 @@ def registry_count(code: str, zone=None) -> Measurement:
         Offer.objects.filter(condition).order_by("-updated_at").values_list("updated_at", flat=True).first()
     )
     synthetic = offers.filter(dataset__is_synthetic=True).distinct().count()
-    state = registry_state(zone)
+    state = registry_state(zone, COUNT_KIND[code])
     return _registry_measurement(code, zone, offers.distinct().count(), last, state, synthetic)
 
 

@@ -18,6 +18,7 @@ from indicators.api.values import atoms_of_zone, computed_measurements, supply_i
 from indicators.dashboard.figures import RUN_CODES, member_levels, ranking
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from indicators.official.published import official_apl, official_commune_classes
+from indicators.official.rounding import as_published, published_row
 from indicators.perms import can_see_run
 from territories.api_v1 import Level, TerritoryRef, ref
 from territories.web.api_common import (
@@ -177,7 +178,7 @@ def zone_figures(request, level: Level, code: str, calcul: int | None = Query(No
             {
                 "indicator": "apl_mg",
                 "label": f"APL aux médecins généralistes (DREES {official['millesime']})",
-                "value": official["value"],
+                "value": as_published("apl_mg", official["value"]),
                 "unit": "consultations / hab. / an",
                 "is_official": True,
                 "is_estimate": official["is_synthetic"],
@@ -195,7 +196,7 @@ def zone_figures(request, level: Level, code: str, calcul: int | None = Query(No
             {
                 "indicator": code_,
                 "label": m.label + (" (calcul du portail)" if code_ == "apl_mg" else ""),
-                "value": m.value,
+                "value": as_published(code_, m.value),
                 "unit": m.unit_label,
                 "is_official": False,
                 "is_estimate": m.is_estimate,
@@ -216,20 +217,22 @@ def zone_figures(request, level: Level, code: str, calcul: int | None = Query(No
 
 def _official(o) -> dict:
     basis = o["class_basis"]
-    return {
-        "millesime": o["millesime"],
-        "value": o["value"],
-        "previous_millesime": o["previous_millesime"],
-        "previous": o["previous"],
-        "change": o["change"],
-        "classe": o["class"],
-        "classe_basis": f"{basis[0]} (APL {basis[1]:.2f})" if basis else None,
-        "share_underserved": o["share_underserved"],
-        "share_fragile": o["share_fragile"],
-        "communes": o["communes"],
-        "weight": o["weight"],
-        "datasets": [dataset_ref(d) for d in o["datasets"]],
-    }
+    return published_row(
+        {
+            "millesime": o["millesime"],
+            "value": o["value"],
+            "previous_millesime": o["previous_millesime"],
+            "previous": o["previous"],
+            "change": o["change"],
+            "classe": o["class"],
+            "classe_basis": f"{basis[0]} (APL {basis[1]:.2f})" if basis else None,
+            "share_underserved": o["share_underserved"],
+            "share_fragile": o["share_fragile"],
+            "communes": o["communes"],
+            "weight": o["weight"],
+            "datasets": [dataset_ref(d) for d in o["datasets"]],
+        }
+    )
 
 
 # --- Ranking -----------------------------------------------------------------------------------
@@ -250,6 +253,7 @@ class RankingRow(Schema):
     temps_mg: float | None = None
     temps_urgences: float | None = None
     part_pop_urgences_30min: float | None = None
+    densite_officielle_mg: float | None = None
     zonage: str | None = None
 
 
@@ -277,6 +281,7 @@ SortKey = Literal[
     "temps_mg",
     "temps_urgences",
     "part_pop_urgences_30min",
+    "densite_officielle_mg",
     "population",
     "name",
 ]
@@ -311,6 +316,7 @@ def ranking_view(
             "niveau",
         )
     rows, cols, run, millesimes = ranking(zone, niveau, indicateur, descending=ordre == "desc")
+    rows = [published_row(r) for r in rows]  # as on the page: APL to 2 decimals, shares to 0.1 %
     data = tabular(request, rows, page, page_size, format, RANKING_FIELDS, f"classement-{level}-{code}")
     if isinstance(data, HttpResponse):
         return data
@@ -406,6 +412,7 @@ def commune_classes(
                 "zonage_ars": (cls.ars_zone or None) if cls else None,
             }
         )
+    rows = [published_row(r) for r in rows]
     if format == "csv":
         from territories.web.exports import csv_response
 
@@ -515,6 +522,8 @@ def zone_map(request, level: Level, code: str, indicateur: MapIndicator = "apl")
     for f in data["features"]:
         properties = f["properties"]
         properties["indicateur"] = indicateur
-        properties["valeur"] = properties["apl"] if indicateur == "apl" else values.get(properties["code"])
+        properties["valeur"] = as_published(
+            indicateur, properties["apl"] if indicateur == "apl" else values.get(properties["code"])
+        )
     data["indicateurs"] = ["apl", *RUN_CODES]
     return data

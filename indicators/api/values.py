@@ -104,11 +104,18 @@ def number_fr(value) -> str:
 
 def travel_time_text(run) -> str:
     tt = run.parameters.get("travel_time", {})
+    within = ""
+    if tt.get("within_commune_factor"):
+        within = (
+            " ; plus l’accès moyen à l’intérieur de la commune (2R/3 pour un disque de rayon "
+            f"R = √(superficie/π), × {number_fr(tt.get('detour_factor'))} "
+            f"à {number_fr(tt.get('speed_kmh'))} km/h)"
+        )
     if tt.get("provider") == "matrix":
-        return "temps du distancier importé"
+        return "temps du distancier importé" + within
     return (
         f"temps estimés : vol d’oiseau × {number_fr(tt.get('detour_factor'))} "
-        f"à {number_fr(tt.get('speed_kmh'))} km/h"
+        f"à {number_fr(tt.get('speed_kmh'))} km/h" + within
     )
 
 

@@ -12,12 +12,15 @@ from django.urls import reverse
 from indicators.api.values import FRANCE, estimate_flags, key_of, perimeter_value, values_for
 from indicators.api.values import fixed_fr as fr
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
+from indicators.official.class_text import class_sentence, commune_alone
 from indicators.official.published import official_apl
+from indicators.perms import can_simulate
+from offers.sections import zoning_line
 from territories.zones import parent_zones
 
 RUN_CARDS = [  # (order, indicator code, decimals)
     (30, "densite_mg", 0),
-    (40, "temps_mg", 0),
+    (40, "temps_mg", 1),
     (50, "part_pop_urgences_30min", 1),
 ]
 PROXY_DENSITY_SHORT = "établissements (proxy des médecins) pour 100 000 hab."
@@ -113,11 +116,7 @@ def class_card(zone, official, classification):
     limits = official["limits"] if official else None
     if official:
         value = official["class"]
-        if official["class_basis"]:
-            level, basis = official["class_basis"]
-            lines.append(f"décidée sur l’APL {official['millesime']} du {level} : {fr(basis)}")
-            if official.get("commune_class") and official["commune_class"] != value:
-                lines.append(f"la commune seule serait « {official['commune_class']} »")
+        lines = [t for t in (class_sentence(official), commune_alone(official)) if t]
         if official["aggregated"] and official["share_underserved"] is not None:
             lines.append(
                 f"{fr(official['share_underserved'], 1)} % de la population dans une commune "
@@ -127,15 +126,7 @@ def class_card(zone, official, classification):
             f"Seuils : sous-dense si APL < {fr(limits[0], 1)}, fragile si < {fr(limits[1], 1)} "
             f"(APL officielle DREES {official['millesime']})."
         )
-    if classification is not None and classification.mesh_class:
-        lines.append(mesh_line(classification))
-    if classification is not None and classification.ars_zone:
-        lines.append(
-            f"zonage ARS médecins : {classification.ars_zone}"
-            + (f", {classification.zrr}" if classification.zrr else "")
-        )
-    elif classification is not None:
-        lines.append("zonage ARS médecins : non chargé pour ce territoire")
+    lines.append(zoning_line(zone))
     return {
         "order": 20,
         "id": "classe",
@@ -148,6 +139,27 @@ def class_card(zone, official, classification):
         "note": note,
         "href": reverse("indicators:index"),
         "source": "",
+        "distribution": None,
+    }
+
+
+def estimated_class_card(classification):
+    """The portal's own class (its run, proxy supply): an estimate, shown among the estimates."""
+    if classification is None or not classification.mesh_class:
+        return None
+    return {
+        "order": 80,
+        "group": "estimate",
+        "id": "classe_estimee",
+        "title": "Classe recalculée par le portail",
+        "value": Classification.AplClass(classification.mesh_class).label,
+        "unit": "",
+        "badges": [("estimation", "warn")],
+        "lines": [mesh_line(classification)],
+        "comparisons": [],
+        "note": "Ne remplace pas la classe officielle ci-dessus.",
+        "href": reverse("indicators:index"),
+        "source": f"calcul n° {classification.run_id}",
         "distribution": None,
     }
 
@@ -175,9 +187,12 @@ def run_cards(zone, parents, run, values, key):
         france = getattr(values.get(FRANCE, {}).get(code), "value", None)
         cards.append(
             {
-                "order": order,
+                "order": order + 50,
+                "group": "estimate",
                 "id": code,
-                "title": definition.short_label or definition.label,
+                "title": "Densité d’établissements de généralistes"
+                if ("proxy", "warn") in badges
+                else definition.short_label or definition.label,
                 "value": fr(value, decimals),
                 "unit": SHORT_UNITS[code] if not badges or code != "densite_mg" else PROXY_DENSITY_SHORT,
                 "badges": badges,
@@ -261,9 +276,13 @@ def key_figure_cards(request, zone):
 
         from indicators.dashboard.figures import member_levels
 
-        actions = [
+        actions = []
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or can_simulate(user):  # anonymous: sign in first
+            actions.append(("Simuler une installation", reverse("indicators:simulate", args=list(key))))
+        actions.append(
             ("Comparer avec…", reverse("indicators:compare") + "?" + urlencode({"t": f"{key[0]}:{key[1]}"}))
-        ]
+        )
         if member_levels(zone):
             actions.append(("Classer les communes", reverse("indicators:ranking", args=list(key))))
         actions.append(("Fiche PDF (une page A4)", reverse("indicators:fiche", args=list(key))))
@@ -272,6 +291,9 @@ def key_figure_cards(request, zone):
         )
         cards[0]["actions"] = actions
     card = class_card(zone, official, classification)
+    if card:
+        cards.append(card)
+    card = estimated_class_card(classification)
     if card:
         cards.append(card)
     cards.extend(run_cards(zone, parents, run, values, key))

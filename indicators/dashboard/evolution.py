@@ -104,12 +104,17 @@ def evolution_section(request, zone):
     return {"title": "Évolution", "template": "indicators/evolution.html", "context": data, "order": 35}
 
 
+DECIMALS = {"apl_mg": 2, "densite_mg": 0, "temps_mg": 1, "temps_urgences": 1, "part_pop_urgences_30min": 1}
+
+
 def evolution_rows(zone):
-    """Rows for the exports: one per (source, millésime or run)."""
+    """Rows for the exports: one per (source, millésime or run). The official APL and the portal's
+    estimate sit in separate, labelled columns (never one series jumping from one to the other);
+    figures are rounded as published."""
     data = evolution(zone)
     rows = []
     for millesime, value in data["official"]:
-        rows.append({"source": "APL officielle DREES", "millesime": millesime, "apl_mg": value})
+        rows.append({"source": "APL officielle DREES", "millesime": millesime, "apl_officielle": value})
     for row in data["runs"]:
         run = row["run"]
         record = {
@@ -120,6 +125,13 @@ def evolution_rows(zone):
         }
         record.update(dict(zip(RUN_CODES, row["values"], strict=True)))
         rows.append(record)
-    columns = [("source", "Source"), ("millesime", "Millésime ou date"), *data["codes"]]
+    labels = dict(data["codes"])
+    labels["apl_mg"] = "APL recalculée par le portail (estimation)"
+    columns = [
+        ("source", "Source"),
+        ("millesime", "Millésime ou date"),
+        ("apl_officielle", "APL officielle DREES (consultations / hab. / an)", 2),
+        *[(code, labels.get(code, code), DECIMALS[code]) for code in RUN_CODES],
+    ]
     columns += [("classe", "Classe du calcul"), ("datasets", "Jeux de données (millésime)")]
     return rows, columns

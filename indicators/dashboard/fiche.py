@@ -120,9 +120,14 @@ def fiche_context(zone, request=None):
     rows = [{"column": c, "cells": [data[k].get(c.key) for k in keys]} for c in cols]
     official = official_datasets(millesimes)
     from indicators.dashboard.cards import zone_label
+    from indicators.official.class_text import class_sentence, commune_alone
+    from indicators.official.published import official_apl
 
+    apl = official_apl(zone, places[1:])
     return {
         "zone": zone,
+        # the class said as on the page: one sentence with why
+        "class_lines": [t for t in (class_sentence(apl), commune_alone(apl)) if t],
         "places": [zone.name] + [zone_label(z) for z in places[1:]] + ["France"],
         "map_caption": (
             f"{zone.name} (contour noir) dans son bassin de vie" if isinstance(zone, Commune) else ""

@@ -13,8 +13,10 @@ from django.db.models import Sum
 from indicators.api.values import estimate_flags, keys_condition, supply_is_proxy, values_for
 from indicators.models import Classification, ComputationRun, PublishedZoneValue
 from indicators.official.published import APL, MAIN_VARIANT, apl_class, official_commune_classes, thresholds
+from offers.demography.figures import gp_densities, latest_millesime
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
 
+OFFICIAL_DENSITY = "densite_officielle_mg"
 RUN_CODES = ["densite_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]
 LEVEL_LABELS = {
     "commune": "Communes",
@@ -61,6 +63,18 @@ def columns(run, millesimes) -> list[Column]:
         ]
         if not previous:
             cols = [c for c in cols if c.key not in ("apl_previous", "apl_change")]
+    density_millesime = latest_millesime()
+    if density_millesime:  # published by département: régions are sums over sums, lower levels none
+        cols.append(
+            Column(
+                OFFICIAL_DENSITY,
+                f"Densité de médecins généralistes (Assurance Maladie {density_millesime})",
+                "pour 100 000 hab.",
+                1,
+                True,
+                "officiel Assurance Maladie",
+            )
+        )
     if run is not None:
         labels = {
             "densite_mg": ("Densité de généralistes", "pour 100 000 hab.", 0, True),
@@ -68,6 +82,8 @@ def columns(run, millesimes) -> list[Column]:
             "temps_urgences": ("Temps d’accès aux urgences", "minutes", 0, False),
             "part_pop_urgences_30min": ("Population à plus de 30 min des urgences", "%", 1, False),
         }
+        if supply_is_proxy(run):  # establishments, not doctors: never read as the doctors' density
+            labels["densite_mg"] = ("Densité d’établissements de généralistes", *labels["densite_mg"][1:])
         for code in RUN_CODES:
             label, unit, decimals, better = labels[code]
             badge = []
@@ -130,6 +146,8 @@ def figures(keys, run=None, millesimes=None) -> dict:
                     out[key][code] = value.value
         for c in Classification.objects.filter(condition, run=run):
             out[(c.level, c.zone_code)]["zonage"] = c.ars_zone or ""
+    for key, value in gp_densities(keys).items():
+        out[key][OFFICIAL_DENSITY] = value
     for key, population in populations(keys).items():
         out[key]["population"] = population
     return out
@@ -213,11 +231,17 @@ def ranking(zone, member_level, sort_key="apl", descending=False, run=None):
             key=lambda r: (r.get(sort_key) is None, normalize_name(r.get(sort_key) or "")), reverse=descending
         )
         return rows, columns(run, millesimes), run, millesimes
+    cols = columns(run, millesimes)
+    if all(r.get(OFFICIAL_DENSITY) is None for r in rows):  # communes, EPCI…: none published
+        cols = [c for c in cols if c.key != OFFICIAL_DENSITY]
     known = [r for r in rows if isinstance(r.get(sort_key), int | float)]
+    from territories.text import normalize_name
+
     unknown = sorted(
-        (r for r in rows if not isinstance(r.get(sort_key), int | float)), key=lambda r: r["name"]
+        (r for r in rows if not isinstance(r.get(sort_key), int | float)),
+        key=lambda r: normalize_name(r["name"]),
     )
     known.sort(key=lambda r: r[sort_key], reverse=descending)
     for i, row in enumerate(known, start=1):
         row["rank"] = i
-    return known + unknown, columns(run, millesimes), run, millesimes
+    return known + unknown, cols, run, millesimes

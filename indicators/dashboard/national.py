@@ -14,16 +14,26 @@ from django.urls import reverse
 from indicators.api.values import estimate_flags
 from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
 from indicators.official.published import APL, MAIN_VARIANT, apl_class, latest_official, thresholds
+from offers.demography import figures as demography
 from territories.constants import NATIONAL_COORD_PRECISION, NATIONAL_SIMPLIFY_TOLERANCE
 from territories.models import Departement
 from territories.web.geojson import feature, feature_collection
 
+OFFICIAL_DENSITY = "densite_officielle_mg"
 RUN_INDICATORS = ["densite_mg", "temps_mg", "temps_urgences", "part_pop_urgences_30min"]
 # (key, label, unit, decimals, higher is better, official) — the choices of the map
 CHOICES = [
     ("classe", "Classe d’accessibilité (APL officielle)", "", 0, True, True),
     ("apl", "APL aux médecins généralistes (DREES)", "consultations / hab. / an", 2, True, True),
-    ("densite_mg", "Densité de généralistes", "pour 100 000 hab.", 0, True, False),
+    (
+        OFFICIAL_DENSITY,
+        "Densité de médecins généralistes (Assurance Maladie)",
+        "pour 100 000 hab.",
+        1,
+        True,
+        None,
+    ),
+    ("densite_mg", "Densité d’établissements de généralistes", "pour 100 000 hab.", 0, True, False),
     ("temps_mg", "Temps d’accès au généraliste", "minutes", 1, False, False),
     ("temps_urgences", "Temps d’accès aux urgences", "minutes", 0, False, False),
     (
@@ -57,6 +67,10 @@ def departement_rows(run, official):
             run=run, level="departement", indicator_id__in=RUN_INDICATORS
         ).values_list("zone_code", "indicator_id", "value"):
             values.setdefault(code, {})[indicator] = value
+    density_millesime = demography.latest_millesime()
+    densities = (
+        demography.densities_by("departement", demography.GP, density_millesime) if density_millesime else {}
+    )
     rows = []
     for dep in Departement.objects.filter(is_active=True).order_by("code").only("code", "name"):
         figures = values.get(dep.code, {})
@@ -67,6 +81,7 @@ def departement_rows(run, official):
                 "url": dep.get_absolute_url(),
                 "apl": round(apl[dep.code], 2) if apl.get(dep.code) is not None else None,
                 "classe": apl_class(apl.get(dep.code), limits),
+                OFFICIAL_DENSITY: densities[dep.code][1] if dep.code in densities else None,
                 **{k: (round(figures[k], 2) if figures.get(k) is not None else None) for k in RUN_INDICATORS},
             }
         )
@@ -99,7 +114,21 @@ def _meta(run, official):
     flags = estimate_flags(run) if run else {}
     proxy = bool(run and run.parameters.get("supply", {}).get("is_proxy"))
     choices = []
+    density_millesime = demography.latest_millesime()
     for key, label, unit, decimals, higher_better, is_official in CHOICES:
+        if is_official is None:  # Assurance Maladie: published by département
+            if density_millesime:
+                choices.append(
+                    {
+                        "key": key,
+                        "label": label,
+                        "unit": unit,
+                        "decimals": decimals,
+                        "higher_is_better": higher_better,
+                        "note": f"officiel Assurance Maladie {density_millesime}, libéraux",
+                    }
+                )
+            continue
         if is_official and not official:
             continue
         if not is_official and run is None:
@@ -138,5 +167,22 @@ def home_map_section(request):
             "official": official,
             "run": run,
             "limits": meta["limits"],
+            "france_density": _france_density(),
         },
+    }
+
+
+def _france_density():
+    """France's official GP density (sum of the départements' headcounts over their populations)."""
+    millesime = demography.latest_millesime()
+    if millesime is None:
+        return None
+    found = demography.densities_by("france", demography.GP, millesime).get("")
+    if found is None:
+        return None
+    return {
+        "millesime": millesime,
+        "headcount": demography.fr(found[0], 0),
+        "density": demography.fr(found[1]),
+        "url": reverse("offers:densities"),
     }

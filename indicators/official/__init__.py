@@ -1,0 +1,1 @@
+"""Published figures: the DREES APL and its classes, the ARS zonage, rounding as published."""

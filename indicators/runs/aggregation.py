@@ -5,6 +5,7 @@ level (population-weighted).
 import numpy as np
 import pandas as pd
 
+from indicators.engine.within import within_minutes
 from indicators.runs.parameters import INDICATORS, ZONE_LEVELS
 
 
@@ -49,8 +50,9 @@ def commune_values(model, sites: pd.DataFrame) -> dict[str, np.ndarray]:
                 time_er[mask], _ = nearest_minutes(
                     xy[mask], site_xy[in_group], tt["detour_factor"], tt["speed_kmh"]
                 )
-    time_gp = np.where(np.isfinite(time_gp), time_gp, np.nan)
-    time_er = np.where(np.isfinite(time_er), time_er, np.nan)
+    within = within_minutes(model["atoms"].frame.get("area_km2"), tt)  # 2R/3 inside the commune
+    time_gp = np.where(np.isfinite(time_gp), time_gp + within, np.nan)
+    time_er = np.where(np.isfinite(time_er), time_er + within, np.nan)
     far = np.where(np.isnan(time_er), np.nan, (time_er > params["emergency_minutes"]) * 100.0)
     return {
         "densite_mg": density,

@@ -63,6 +63,7 @@ def load_atoms() -> Atoms:
             "tvs_id",
             "lon",
             "lat",
+            "area_km2",
         )
     )
     frame = pd.DataFrame(
@@ -80,6 +81,7 @@ def load_atoms() -> Atoms:
             "tvs",
             "lon",
             "lat",
+            "area_km2",
         ],
     )
     with_arm = set(frame.loc[frame["kind"] == Commune.Kind.ARRONDISSEMENT, "parent"].dropna())

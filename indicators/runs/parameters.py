@@ -16,7 +16,13 @@ ZONE_LEVELS = {
 
 
 DEFAULT_PARAMETERS = {
-    "travel_time": {"provider": "straight_line", "detour_factor": 1.3, "speed_kmh": 60.0},
+    "travel_time": {
+        "provider": "straight_line",
+        "detour_factor": 1.3,
+        "speed_kmh": 60.0,
+        # Mean access inside the commune added to the nearest-site times (indicators.engine.within)
+        "within_commune_factor": 2 / 3,
+    },
     "apl": {
         "max_minutes": 20.0,
         "steps": [[10.0, 1.0], [15.0, 2 / 3], [20.0, 1 / 3]],

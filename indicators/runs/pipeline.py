@@ -10,6 +10,7 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
+from indicators.engine.within import area_fill
 from indicators.models import Classification, ClassificationRule, ComputationRun, IndicatorValue
 from indicators.runs import demand, inputs, partitions
 from indicators.runs.aggregation import commune_values, zone_values
@@ -67,6 +68,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     _record_model(params, model, data)
     _progress(run, 40, "APL, densité et temps d’accès", delay_per_step)
     values = commune_values(model, data.sites)
+    params["travel_time"]["within_commune_area_fill_km2"] = area_fill(data.atoms.frame.get("area_km2"))
     stage("calcul")
     _progress(run, 55, "agrégation par zone", delay_per_step)
     levels = zone_values(data.atoms, values)

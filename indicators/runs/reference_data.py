@@ -56,7 +56,11 @@ DEFINITIONS = [
         "unit": "minutes",
         "method": (
             "Temps de trajet du point de référence de la commune vers celui de la commune la plus proche "
-            "comptant au moins un médecin généraliste (0 si la commune en compte un). Temps estimé par "
+            "comptant au moins un médecin généraliste (la commune elle-même si elle en compte un), plus "
+            "l’accès moyen à l’intérieur de la commune : pour un disque de même superficie, de rayon "
+            "R = √(superficie/π), la distance moyenne d’un habitant au centre est 2R/3, parcourue au facteur "
+            "de détour et à la vitesse du calcul (superficie inconnue : médiane des communes). Aucun temps "
+            "ne vaut donc « 0 minute ». Temps estimé par "
             "défaut : distance à vol d’oiseau en Lambert-93 × facteur de détour ÷ vitesse (paramètres du "
             "calcul) ; remplacé par le distancier importé quand il existe. Territoires : moyenne pondérée "
             "par la population."
@@ -72,7 +76,9 @@ DEFINITIONS = [
         "unit": "minutes",
         "method": (
             "Temps de trajet du point de référence de la commune vers le site d’urgences ou SMUR le plus "
-            "proche (registre de l’offre, d’après FINESS). Temps estimé par défaut (vol d’oiseau × facteur "
+            "proche (registre de l’offre, d’après FINESS), plus l’accès moyen à l’intérieur de la commune "
+            "(2R/3, R = √(superficie/π), au facteur de détour et à la vitesse du calcul). Temps estimé par "
+            "défaut (vol d’oiseau × facteur "
             "de détour ÷ vitesse), remplacé par le distancier importé quand il existe. Territoires : "
             "moyenne pondérée par la population."
             " Limite des données ouvertes disponibles : les sites d’urgences sont ceux du registre ; "

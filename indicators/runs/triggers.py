@@ -53,8 +53,8 @@ def schedule(trigger, *, user=None, dataset=None, delay_per_step=0.0) -> Computa
 
 
 # Imports that feed no computation (policy texts; DREES APL, published values shown beside the
-# computed ones) never trigger a recompute.
-SOURCES_WITHOUT_INDICATORS = ("proposals-", "drees-apl")
+# computed ones; Assurance Maladie densities, published figures) never trigger a recompute.
+SOURCES_WITHOUT_INDICATORS = ("proposals-", "drees-apl", "ameli-demographie")
 
 
 def affects_indicators(dataset) -> bool:

@@ -85,6 +85,9 @@ def _official_arrays(model, millesime, dataset_id):
     return arrays
 
 
+official_arrays = _official_arrays  # the planning service reads the same arrays
+
+
 def change_effect(catchment, arrays, j, delta):
     """The communes reached from supply commune ``j`` and the change of their APL when ``delta``
     consultations a year are added there: ``ΔA_i = W_ij · Δs / D_j`` (linear in ``delta``; 0 when
@@ -127,13 +130,12 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
         raise WhatIfError("Choisissez une commune du territoire.")
     if not gps or gps < 1:
         raise WhatIfError("Le nombre de médecins doit être au moins 1.")
+    per_gp = activity or NEW_GP_CONSULTATIONS  # 5,400 unless the user knows better
+    if per_gp <= 0 or per_gp > 20_000:
+        raise WhatIfError("Activité par médecin : un nombre de consultations entre 1 et 20 000.")
     if action == OPEN_GPS:
-        per_gp = NEW_GP_CONSULTATIONS
         delta = gps * per_gp
     elif action == CLOSE_GPS:
-        per_gp = activity or NEW_GP_CONSULTATIONS
-        if per_gp <= 0 or per_gp > 20_000:
-            raise WhatIfError("Activité par médecin : un nombre de consultations entre 1 et 20 000.")
         delta = -gps * per_gp
     else:
         raise WhatIfError("Action inconnue.")
@@ -173,7 +175,8 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
     elapsed = (time.perf_counter() - start) * 1000
     verb = "Installation" if delta > 0 else "Départ"
     plural = "s" if gps > 1 else ""
-    basis = "activité imputée par la DREES à un nouveau médecin" if action == OPEN_GPS else "hypothèse saisie"
+    drees = action == OPEN_GPS and per_gp == NEW_GP_CONSULTATIONS
+    basis = "activité imputée par la DREES à un nouveau médecin" if drees else "hypothèse saisie"
     description = (
         f"{verb} de {gps} médecin{plural} généraliste{plural} à {name} ({commune_code}) : "
         f"{fixed_fr(abs(delta), 0)} consultations par an ({fixed_fr(per_gp, 0)} par médecin, {basis})"
@@ -190,7 +193,46 @@ def simulate_official(run, zone_atom_codes, action, commune_code=None, gps=None,
         f"calculé sur le bassin de patientèle du calcul n° {run.pk} ({times}) et la population "
         "standardisée publiée par la DREES."
     )
-    return WhatIf(action, description, communes, zones, notes, elapsed, run.pk)
+    summary = _planning_figures(model, arrays, rows, effect, millesime, limits) if delta > 0 else []
+    return WhatIf(action, description, communes, zones, notes, elapsed, run.pk, summary)
+
+
+def _planning_figures(model, arrays, rows, effect, millesime, limits):
+    """The figures the planning page gives for this commune (same populations, same rule): the
+    deficit reduction, the people lifted above the thresholds, the communes changing class."""
+    frame = model["atoms"].frame
+    codes = [frame.at[i, "code"] for i in rows]
+    totals = dict(
+        PublishedIndicatorValue.objects.filter(
+            indicator_code=APL,
+            millesime=millesime,
+            variant=MAIN_VARIANT,
+            is_active=True,
+            commune_id__in=codes,
+        ).values_list("commune_id", "population_total")
+    )
+    population = np.array(
+        [
+            totals.get(c) if totals.get(c) is not None else model["population"][i]
+            for c, i in zip(codes, rows, strict=True)
+        ],
+        dtype=float,
+    )
+    before = arrays["official"][rows]
+    known = ~np.isnan(before)
+    b, e, pop = before[known], effect[known], population[known]
+    underserved, fragile = limits
+    deficit = float((pop * np.minimum(e, np.maximum(0.0, underserved - b))).sum())
+    lifted = float(pop[(b < underserved) & (b + e >= underserved)].sum())
+    lifted_fragile = float(pop[(b < fragile) & (b + e >= fragile)].sum())
+    changed = int((((b < underserved) & (b + e >= underserved)) | ((b < fragile) & (b + e >= fragile))).sum())
+    return [
+        f"Réduction du déficit : {fixed_fr(deficit, 0)} (habitants × écart au seuil de "
+        f"{fixed_fr(underserved, 1)} comblé)",
+        f"Habitants passant au-dessus de {fixed_fr(underserved, 1)} : {fixed_fr(lifted, 0)} ; "
+        f"au-dessus de {fixed_fr(fragile, 0)} : {fixed_fr(lifted_fragile, 0)}",
+        f"Communes changeant de classe : {changed}",
+    ]
 
 
 def _zone_changes(arrays, rows, effect, millesime, limits):

@@ -70,6 +70,7 @@ class WhatIf:
     notes: list[str]
     milliseconds: float
     run_id: int
+    summary: list[str] = dataclasses.field(default_factory=list)  # the planning page's figures
 
     def classes_after(self):
         return {c.code: c.class_after for c in self.communes}

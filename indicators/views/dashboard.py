@@ -12,6 +12,7 @@ from indicators.api.values import (
     FRANCE,
 )
 from indicators.models import ComputationRun
+from offers.demography.figures import export_sources
 from territories.models import Commune
 from territories.zones import get_zone, level_of
 
@@ -39,7 +40,8 @@ def _export_sources(run, millesimes, columns):
                     f"calcul n° {run.pk} du {run.finished_at:%d/%m/%Y}",
                 )
             )
-    notes = [f"{c.label} : {c.badge}" for c in columns if c.badge and c.badge != "officiel DREES"]
+    sources += export_sources([c.key for c in columns])
+    notes = [f"{c.label} : {c.badge}" for c in columns if c.badge and not c.badge.startswith("officiel")]
     return sources, notes
 
 
@@ -51,7 +53,7 @@ def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):
         badge = f" [{c.badge}]" if c.badge else ""
         return c.label + unit + badge
 
-    cols = [*extra_columns] + [(c.key, header(c)) for c in columns if c.label]
+    cols = [*extra_columns] + [(c.key, header(c), c.decimals) for c in columns if c.label]  # as published
     if fmt == "csv":
         return csv_response(rows, cols, filename + ".csv")
     sources, notes = _export_sources(run, millesimes, columns)
@@ -174,8 +176,13 @@ def compare_view(request):
             {
                 "column": col,
                 "cells": [
-                    {"value": v, "best": v is not None and v == best, "worst": v is not None and v == worst}
-                    for v in values
+                    {
+                        "value": v,
+                        "label": z.name,  # the cell's label when the table stacks on a phone
+                        "best": v is not None and v == best,
+                        "worst": v is not None and v == worst,
+                    }
+                    for v, z in zip(values, zones, strict=True)
                 ],
             }
         )
@@ -272,6 +279,7 @@ def _table_export(rows, labelled, cols, run, millesimes, fmt, filename, title):
     table = []
     for row in rows:
         record = {"indicator": row["column"].label, "unit": row["column"].unit, "badge": row["column"].badge}
+        record["_decimals"] = row["column"].decimals  # rounded as published
         for (key, _label), cell in zip(labelled, row["cells"], strict=True):
             record[key] = cell["value"]
         table.append(record)

@@ -49,13 +49,15 @@ def simulate_view(request, level, code):
         "activity": NEW_GP_CONSULTATIONS,
         "years": 5,
     }
-    if request.method == "POST" and run is not None:
+    # a GET naming a commune (a row of the planning page) simulates it at once: nothing is written
+    data = request.POST if request.method == "POST" else request.GET
+    if run is not None and (request.method == "POST" or "commune" in request.GET):
         form = {
-            "action": request.POST.get("action", ""),
-            "commune": request.POST.get("commune", ""),
-            "gps": request.POST.get("gps", ""),
-            "activity": request.POST.get("activity", "") or NEW_GP_CONSULTATIONS,
-            "years": request.POST.get("years", "") or 5,
+            "action": data.get("action", "") or default_action,
+            "commune": data.get("commune", ""),
+            "gps": data.get("gps", ""),
+            "activity": data.get("activity", "") or NEW_GP_CONSULTATIONS,
+            "years": data.get("years", "") or 5,
         }
         try:
             commune_code = whatif_commune(form["commune"], communes, zone)

@@ -6,6 +6,15 @@
     msp: "#1b7837", cpts: "#762a83", centre_sante: "#2166ac", esp: "#5aae61",
     hopital: "#b2182b", urgences: "#e08214"
   };
+  function offerCard(p, atCommune) {
+    var div = SafeText.el("div", "offer-popup");
+    div.appendChild(SafeText.el("strong", null, p.name + (p.synthetic ? " (synthétique)" : "")));
+    div.appendChild(SafeText.el("div", null, p.kind_label + (atCommune ? " — placé au point de sa commune" : "")));
+    var link = SafeText.el("a", null, "Fiche de l’offre");
+    link.href = p.url;
+    div.appendChild(link);
+    return div;
+  }
   function addLayers(map) {
     var section = document.getElementById("offres-de-soins");
     if (!section || section.dataset.loaded) { return; }
@@ -18,10 +27,13 @@
           var kind = f.properties.kind;
           if (!groups[kind]) { groups[kind] = { label: f.properties.kind_label, layer: L.layerGroup() }; }
           var c = f.geometry.coordinates;
+          var atCommune = f.properties.precision === "commune";
+          // A click on a marker opens a small card (never leaves the page): the commune under it
+          // stays reachable, and an offer placed at its commune's point says so.
           L.circleMarker([c[1], c[0]], {
-            radius: 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
+            radius: atCommune ? 5 : 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
           }).bindTooltip(SafeText.node(f.properties.name + (f.properties.synthetic ? " (synthétique)" : "") + " — " + f.properties.kind_label))
-            .on("click", function () { window.location = f.properties.url; })
+            .bindPopup(function () { return offerCard(f.properties, atCommune); })
             .addTo(groups[kind].layer);
         });
         var overlays = {};
@@ -30,7 +42,11 @@
           var n = groups[kind].layer.getLayers().length;
           overlays['<span class="swatch offer-kind-' + SafeText.escape(kind) + '"></span> ' + SafeText.escape(groups[kind].label) + " (" + n + ")"] = groups[kind].layer;
         });
-        if (Object.keys(overlays).length) { L.control.layers(null, overlays, { collapsed: false }).addTo(map); }
+        if (Object.keys(overlays).length) {
+          // On a phone the open layer list would cover the zoom buttons: folded, at the bottom.
+          var narrow = window.matchMedia && window.matchMedia("(max-width: 40rem)").matches;
+          L.control.layers(null, overlays, { collapsed: narrow, position: narrow ? "bottomright" : "topright" }).addTo(map);
+        }
         section.dispatchEvent(new CustomEvent("offers:layers", { detail: { groups: groups } }));
         window.offerLayers = groups;
       });

@@ -15,6 +15,7 @@ from django.test import override_settings
 from indicators.api.measures import measure
 from indicators.dashboard.figures import ranking
 from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
+from indicators.official.rounding import as_published
 from indicators.runs import services
 from offers.models import Offer
 from proposals.models import Contribution
@@ -57,7 +58,8 @@ def test_territory_figures_are_those_of_its_page(client, official, computed, lev
         indicator_code="apl_mg", level=level, zone_code=code, millesime="2023", variant="sans_borne"
     ).value
     official_apl = figures["official_apl"]
-    assert official_apl["value"] == pytest.approx(stored) and official_apl["millesime"] == "2023"
+    # rounded as published (issue 27): 2 decimals, as the page shows it
+    assert official_apl["value"] == round(stored, 2) and official_apl["millesime"] == "2023"
     assert fr(official_apl["value"]) in cards  # the number the élu reads first
     assert official_apl["datasets"][0]["licence"] and official_apl["datasets"][0]["millesime"] == "2023"
     first = figures["values"][0]
@@ -66,7 +68,7 @@ def test_territory_figures_are_those_of_its_page(client, official, computed, lev
     assert set(computed_values) >= {"apl_mg", "densite_mg", "temps_mg", "temps_urgences"}
     for code_, value in computed_values.items():
         shown = measure(code_, zone)  # what the page's cards render
-        assert value["value"] == pytest.approx(shown.value) and value["run"] == computed.pk
+        assert value["value"] == as_published(code_, shown.value) and value["run"] == computed.pk
         assert value["unit"] == shown.unit_label and value["is_estimate"] == shown.is_estimate
         assert f"Calcul n° {computed.pk}" in value["source"]
     assert computed_values["densite_mg"]["is_proxy"]  # SIRENE establishments, not doctors
@@ -81,7 +83,9 @@ def test_ranking_and_classes_follow_the_ranking_page(client, official, computed)
     assert data["count"] == len(rows) == Commune.objects.filter(departement_id="23", kind="COM").count()
     assert [r["code"] for r in data["results"]] == [r["code"] for r in rows]
     worst = data["results"][0]
-    assert worst["rank"] == 1 and worst["apl"] == min(r["apl"] for r in rows if r.get("apl") is not None)
+    assert worst["rank"] == 1 and worst["apl"] == round(
+        min(r["apl"] for r in rows if r.get("apl") is not None), 2
+    )
     page = client.get("/indicateurs/classement/departement/23/?niveau=commune").content.decode()
     assert worst["name"] in page
     assert any(c["badge"] == "officiel DREES" for c in data["columns"])
@@ -90,10 +94,11 @@ def test_ranking_and_classes_follow_the_ranking_page(client, official, computed)
     gueret = classes["results"][0]
     assert gueret["code"] == "23096" and gueret["classe_officielle"] == "fragile"
     assert "bassin de vie" in gueret["classe_basis"]
-    assert gueret["apl_calculee"] == pytest.approx(
+    assert gueret["apl_calculee"] == round(
         IndicatorValue.objects.get(
             run=computed, level="commune", zone_code="23096", indicator_id="apl_mg"
-        ).value
+        ).value,
+        2,
     )
 
 

@@ -26,7 +26,7 @@ def test_evolution_section_and_exports(client, official, computed):  # noqa: F81
         reverse("indicators:evolution_export", args=["commune", "23096", "csv"])
     ).content.decode()
     lines = csv.strip().splitlines()
-    assert lines[1].startswith("APL officielle DREES;2022;3,204")
+    assert lines[1].startswith("APL officielle DREES;2022;3,20;")  # rounded as published
     assert any(line.startswith(f"Calcul n° {newer.pk} du portail (estimation)") for line in lines)
     assert (
         client.get(reverse("indicators:evolution_export", args=["commune", "23096", "pdf"])).status_code

@@ -120,7 +120,7 @@ def test_commune_page_leads_with_the_official_apl_and_its_fall(client, official)
     france = zone_value("france", "FR").value
     assert f"{france:.2f}".replace(".", ",") in first
     # the class is decided on the bassin de vie's APL, as the ARS zonage does
-    assert "décidée sur l’APL 2023 du bassin de vie de Guéret" in cards
+    assert "fragile : l’APL du bassin de vie de Guéret, 2,90, est sous 4" in cards
     # the Accès aux soins section starts with the official figure
     section = html[html.index(">Accès aux soins<") :]
     assert section.index("APL officielle publiée par la DREES") < section.index("<table")

@@ -331,8 +331,17 @@ def test_time_matrix_importer_and_provider(computed, tmp_path):
             "zone_code", "value"
         )
     )
-    assert times["23008"] == pytest.approx(12.5)  # from the matrix, not the estimate
-    assert times["23096"] == 0.0
+    # from the matrix, not the estimate, plus the mean access inside the commune (issue 27)
+    from indicators.engine.within import within_commune_minutes
+    from territories.models import Commune
+
+    tt = run.parameters["travel_time"]
+    inside = {
+        code: within_commune_minutes([area], tt["detour_factor"], tt["speed_kmh"])[0]
+        for code, area in Commune.objects.filter(code__in=["23008", "23096"]).values_list("code", "area_km2")
+    }
+    assert times["23008"] == pytest.approx(12.5 + inside["23008"])
+    assert times["23096"] == pytest.approx(inside["23096"]) and times["23096"] > 0
     assert times["23002"] is None  # not in the matrix: unreachable
     assert run.datasets.filter(pk=first.pk).exists()
 

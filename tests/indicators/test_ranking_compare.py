@@ -102,7 +102,7 @@ def test_compare_exports_have_one_column_per_territory(client, official, compute
     rows = list(workbook["Comparaison"].iter_rows(values_only=True))
     assert rows[0] == ("Indicateur", "Unité", "Nature", "Guéret (Commune)", "Creuse (Département)")
     apl_row = next(r for r in rows if r[0] == "APL DREES 2023")
-    assert apl_row[3] == pytest.approx(2.95) and apl_row[4] == pytest.approx(apl("departement", "23"))
+    assert apl_row[3] == 2.95 and apl_row[4] == round(apl("departement", "23"), 2)  # as published
 
 
 def test_ranking_and_comparison_pages_have_bounded_queries(
@@ -127,8 +127,8 @@ def test_key_figures_export_puts_the_territory_beside_its_parents_and_france(cli
     )
     assert rows[0][:4] == ("Indicateur", "Unité", "Nature", "Guéret (Commune)") and rows[0][-1] == "France"
     apl_row = next(r for r in rows if r[0] == "APL DREES 2023")
-    assert apl_row[3] == pytest.approx(2.95) and apl_row[-1] == pytest.approx(apl("france", "FR"))
-    density = next(r for r in rows if r[0] == "Densité de généralistes")
-    assert "proxy" in density[2] and isinstance(density[3], float)
+    assert apl_row[3] == 2.95 and apl_row[-1] == round(apl("france", "FR"), 2)  # as published
+    density = next(r for r in rows if r[0] == "Densité d’établissements de généralistes")
+    assert "proxy" in density[2] and isinstance(density[3], int)  # rounded as shown: 0 decimals
     html = client.get(reverse("territories:zone", args=["commune", "23096"])).content.decode()
     assert url in html

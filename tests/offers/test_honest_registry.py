@@ -52,7 +52,10 @@ def test_synthetic_sample_is_tagged_everywhere_and_removed_in_one_action(client,
     creuse_offer = synthetic.filter(commune__departement="23").exclude(location=None).first()
     # the région is now loaded (counts are numbers) but every synthetic row says what it is
     page = Client().get("/territoires/departement/23/").content.decode()
-    assert "registre non chargé" not in page[page.index('id="offres-de-soins"') :]
+    section = page[page.index('id="offres-de-soins"') :]
+    # loaded per kind: the sample brings MSP and a CPTS to the Creuse (said synthetic), no centre de santé
+    caveat = '<span class="tag tag-warn">échantillon synthétique seulement, pas un recensement</span>'
+    assert f"<strong>2</strong> {caveat}" in section  # the two MSP of the sample in the Creuse
     assert "contient des données synthétiques" in page
     section = page[page.index('id="offres-de-soins"') :]
     assert f'{creuse_offer.name}</a> <span class="tag tag-warn">synthétique</span>' in section
@@ -98,3 +101,27 @@ def test_the_registry_list_says_non_charge_and_names_few_regions_only(client):
     assert not state.loaded and state.total >= 3
     creuse = registry_state(get_zone("departement", "23"))
     assert creuse.where == "Nouvelle-Aquitaine" and "pour Nouvelle-Aquitaine" in creuse.note
+
+
+def test_a_synthetic_sample_is_honest_per_region_and_per_kind():
+    """Issue 27: a 6-row synthetic sample (Creuse: 2 MSP, 1 CPTS; Lozère: 1 MSP, 1 centre de santé)
+    is no census: its counts say so, and a kind it does not bring stays « registre non chargé »."""
+    from indicators.api.measures import measure
+
+    import_finess(FINESS_SAMPLE)
+    aubusson = Client().get("/territoires/commune/23008/").content.decode()
+    card = aubusson[aubusson.index('id="chiffre-offre"') :]
+    card = card[: card.index("</li>\n")]
+    assert "MSP : 0 (échantillon synthétique seulement, pas un recensement)" in card
+    assert "CPTS : 0 (échantillon synthétique seulement" in card
+    assert "centres de santé : registre non chargé" in card  # none in the sample for Nouvelle-Aquitaine
+    assert "MSP : 0<" not in card and "contient des données synthétiques" in card
+    mende = Client().get("/territoires/commune/48095/").content.decode()
+    card = mende[mende.index('id="chiffre-offre"') :]
+    assert "CPTS : registre non chargé" in card[: card.index("</li>\n")]
+    msp = measure("nb_msp", get_zone("commune", "23008"))
+    assert msp.value == 0 and msp.is_estimate and "échantillon synthétique" in msp.note
+    centres = measure("nb_centres_sante", get_zone("commune", "23008"))
+    assert centres.value is None and centres.missing == "registre non chargé"
+    # a real (non-synthetic) registry file would be a census: the state says which is which
+    assert registry_state(get_zone("departement", "23"), Offer.Kind.MSP).synthetic
