@@ -142,20 +142,21 @@ def sync_rows(
     queryset = model.objects.filter(**(scope or {}))
     existing = {row[key]: row for row in queryset.values(*concrete)}
     writes, updates, unknown, seen = [], [], [], set()
+    attnames = [(f, _attname(model, f), model._meta.get_field(f).is_relation) for f in compare]
     for row in rows:
         code = row[key]
         seen.add(code)
         stored = existing.get(code)
         if stored is None:
             if create:
-                writes.append(model(**{**row, "is_active": True, "dataset": dataset}))
+                writes.append({**row, "is_active": True, "dataset_id": dataset.pk if dataset else None})
                 counts.created += 1
             else:
                 unknown.append(code)
             continue
-        if (
-            all(stored.get(_attname(model, f)) == _db_value(model, f, row[f]) for f in compare)
-            and stored["is_active"]
+        if stored["is_active"] and all(
+            stored.get(attname) == (row[f].pk if relation and hasattr(row[f], "pk") else row[f])
+            for f, attname, relation in attnames
         ):
             counts.unchanged += 1
             continue
