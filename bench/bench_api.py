@@ -59,6 +59,9 @@ def measure(client, url):
 
 
 def main():
+    from common import header
+
+    header("bench_api")
     from indicators.models import ComputationRun
     from offers.models import Offer
 

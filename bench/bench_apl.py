@@ -171,6 +171,9 @@ def main():
         help="run PySAL on the first N communes (by code) only; 0 = all of France (default)",
     )
     args = parser.parse_args()
+    from common import header
+
+    header("bench_apl")
 
     codes, population, zone, resolve = load_atoms()
     points = load_points(resolve)

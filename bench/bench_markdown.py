@@ -44,6 +44,9 @@ def peer_render(text):
 
 
 def main():
+    from common import header
+
+    header("bench_markdown")
     from proposals.rendering import render_markdown
 
     print(

@@ -127,6 +127,9 @@ def pages(anonymous):
 
 
 def main():
+    from common import header
+
+    header("bench_pages")
     from indicators.api.values import atoms_of_zone
     from indicators.models import ComputationRun
     from indicators.runs.cache import model_for

@@ -39,6 +39,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    from common import header
+
+    header("bench_run")
     # A Celery worker process loads the compiled catchment kernel when it starts
     # (indicators.tasks.load_engine); so does this process, timed apart.
     from indicators.engine import grid

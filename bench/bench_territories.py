@@ -58,6 +58,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-spatialite", action="store_true")
     args = parser.parse_args()
+    from common import header
+
+    header("bench_territories")
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS st_bench_territories"],
         check=True,

@@ -233,7 +233,10 @@ class ComputationRun(models.Model):
 
     @classmethod
     def current(cls):
-        return cls.objects.filter(is_current=True).select_related("rule").first()
+        """The published run (read once per GET request: ``indicators.runs.memo``)."""
+        from indicators.runs.memo import remembered
+
+        return remembered("run", lambda: cls.objects.filter(is_current=True).select_related("rule").first())
 
 
 class IndicatorValue(models.Model):

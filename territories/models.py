@@ -201,6 +201,8 @@ class Commune(models.Model):
     class PointSource(models.TextChoices):
         TOWN_HALL = "mairie", "mairie"
         INTERIOR = "interieur", "point intérieur du contour"
+        FORMER = "anciennes", "centre des anciennes communes (commune sans contour)"
+        ESTIMATED = "estime", "point estimé dans l’EPCI ou le département (commune sans contour)"
 
     class AAVCategory(models.TextChoices):
         CENTRE = "11", "Commune-centre"

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "indicators.runs.memo.CurrentRunMemoMiddleware",
     "territories.web.middleware.CapRequestBodyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -174,6 +175,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # Publish gate: a run that reclassifies more than this share of the communes, or whose GP supply
 # covers fewer départements than the published run's, is computed but held « à valider ».
 PUBLISH_GATE_SHARE = env.float("PUBLISH_GATE_SHARE", default=0.05)
+# … and per département: a run is also held when any département loses more than this share of its
+# GP supply (headcount) or sees more than this share of its communes change class (at least
+# PUBLISH_GATE_DEPARTEMENT_MIN_COMMUNES communes). The thresholds are recorded in each run.
+PUBLISH_GATE_DEPARTEMENT_SUPPLY_LOSS = env.float("PUBLISH_GATE_DEPARTEMENT_SUPPLY_LOSS", default=0.2)
+PUBLISH_GATE_DEPARTEMENT_SHARE = env.float("PUBLISH_GATE_DEPARTEMENT_SHARE", default=0.2)
+PUBLISH_GATE_DEPARTEMENT_MIN_COMMUNES = env.int("PUBLISH_GATE_DEPARTEMENT_MIN_COMMUNES", default=5)
 # Per-commune values of older runs are pruned beyond this many published runs (summary and diff
 # are kept).
 RUN_VALUES_KEPT = env.int("RUN_VALUES_KEPT", default=5)

@@ -2,14 +2,13 @@
 its APL.
 """
 
-import io
 from pathlib import Path
 
 from indicators.importers.age_structure import MAX_BAND_LENGTH, _band_sort_key, _read_age_csv
 from indicators.importers.drees_apl import _parse_number, normalize_header
 from indicators.models import AgeWeight
 from territories.importing.contract import ImportRejected, Problem, SourceInfo, run_import, sync_rows
-from territories.importing.readers import read_bytes
+from territories.importing.workbooks import open_workbook
 
 AGE_WEIGHTS_SOURCE = "poids-age-consommation"
 
@@ -140,23 +139,11 @@ def _drees_weights_source(year) -> SourceInfo:
 
 def _read_drees_weights(path: Path, millesime=None):
     import re
-    import zipfile
 
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not path.exists():
-        raise ImportRejected.single(path.name, "fichier introuvable")
-    try:
-        workbook = load_workbook(io.BytesIO(read_bytes(path)), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected.single(path.name, f"fichier illisible ({type(exc).__name__})") from exc
-    try:
-        if "Paramètres" not in workbook.sheetnames:
-            raise ImportRejected.single(path.name, "feuille « Paramètres » absente")
-        sheet = list(workbook["Paramètres"].iter_rows(values_only=True))
-    finally:
-        workbook.close()
+    workbook = open_workbook(path)
+    if "Paramètres" not in workbook.sheetnames:
+        raise ImportRejected.single(path.name, "feuille « Paramètres » absente")
+    sheet = workbook.rows("Paramètres")
     where = f"{path.name}, feuille « Paramètres »"
     header = next(
         (i for i, r in enumerate(sheet) if r and r[0] and normalize_header(r[0]).startswith("tranche d age")),

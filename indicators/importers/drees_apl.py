@@ -2,13 +2,12 @@
 millésime).
 """
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from territories.importers import CodeResolver
 from territories.importing.contract import ImportRejected, Problem, SourceInfo, run_import, sync_rows
-from territories.importing.readers import read_bytes
+from territories.importing.workbooks import open_workbook
 
 DREES_APL_SOURCE = "drees-apl"
 
@@ -189,40 +188,21 @@ def _sheet_rows(path: Path, sheet_name=None):
     """The rows of the chosen sheet (the given one, else the latest dated one), its name, and the
     year found in each sheet name."""
     import re
-    import zipfile
 
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    if not path.exists():
-        raise ImportRejected.single(path.name, "fichier introuvable")
-    try:
-        workbook = load_workbook(io.BytesIO(read_bytes(path)), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected.single(
-            path.name, f"fichier illisible : ce n’est pas un classeur Excel .xlsx ({type(exc).__name__})"
-        ) from exc
-    try:
-        names = workbook.sheetnames
-        years = {n: re.search(r"(19|20)\d{2}", n) for n in names}
-        if sheet_name:
-            if sheet_name not in names:
-                raise ImportRejected.single(
-                    path.name, f"feuille « {sheet_name} » absente (feuilles : {', '.join(names)})"
-                )
-            chosen = sheet_name
-        else:
-            dated = [n for n in names if years[n]]
-            if not dated and len(names) != 1:
-                raise ImportRejected.single(
-                    path.name,
-                    "aucune feuille datée (« APL 2022 »…) : choisissez-en une avec --sheet "
-                    f"({', '.join(names)})",
-                )
-            chosen = max(dated, key=lambda n: years[n].group(0)) if dated else names[0]
-        rows = list(workbook[chosen].iter_rows(values_only=True))
-    finally:
-        workbook.close()
+    workbook = open_workbook(path)
+    names = workbook.sheetnames
+    years = {n: re.search(r"(19|20)\d{2}", n) for n in names}
+    if sheet_name:
+        chosen = sheet_name  # an absent sheet is refused by rows(), with the sheets it holds
+    else:
+        dated = [n for n in names if years[n]]
+        if not dated and len(names) != 1:
+            raise ImportRejected.single(
+                path.name,
+                f"aucune feuille datée (« APL 2022 »…) : choisissez-en une avec --sheet ({', '.join(names)})",
+            )
+        chosen = max(dated, key=lambda n: years[n].group(0)) if dated else names[0]
+    rows = workbook.rows(chosen)
     return chosen, rows, years
 
 

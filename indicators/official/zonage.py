@@ -177,8 +177,9 @@ def _tvs_agreement(run, source, zones, communes, rule) -> Agreement:
     """At the mesh of the run's classification: the TVS (or the bassin de vie standing in for it).
 
     The run stored each commune's TVS, its population-weighted APL and class; for the DREES APL the
-    TVS APL is the population-weighted mean of the published commune APL of its members."""
-    from indicators.official.published import APL, MAIN_VARIANT, latest_official
+    TVS APL is the mean of the published commune APL of its members weighted by the standardised
+    population the DREES publishes (its rule for every aggregate)."""
+    from indicators.official.published import APL, MAIN_VARIANT, latest_official, weighted_apl
 
     stored = {
         code: (zone, apl)
@@ -196,24 +197,25 @@ def _tvs_agreement(run, source, zones, communes, rule) -> Agreement:
         members = list(
             Commune.objects.filter(
                 is_active=True, kind=Commune.Kind.COMMUNE, **{f"{field}__in": wanted}
-            ).values_list("code", field, "population")
+            ).values_list("code", field)
         )
-        published = dict(
-            PublishedZoneValue.objects.filter(
+        # the DREES weights, as everywhere in the portal: the standardised population it publishes
+        published = {
+            code: (value, weight)
+            for code, value, weight in PublishedZoneValue.objects.filter(
                 indicator_code=APL,
                 millesime=millesime,
                 variant=MAIN_VARIANT,
                 level="commune",
                 zone_code__in=[m[0] for m in members],
-            ).values_list("zone_code", "value")
-        )
-        sums = {}
-        for code, zone, population in members:
-            value = published.get(code)
-            if value is not None and population:
-                total, weight = sums.get(zone, (0.0, 0.0))
-                sums[zone] = (total + value * population, weight + population)
-        apl_of = {zone: total / weight for zone, (total, weight) in sums.items() if weight}
+            ).values_list("zone_code", "value", "population_standardised")
+        }
+        rows_of = {}
+        for code, zone in members:
+            value, weight = published.get(code, (None, 0.0))
+            if value is not None:
+                rows_of.setdefault(zone, []).append((value, weight))
+        apl_of = {zone: weighted_apl(rows)[0] for zone, rows in rows_of.items()}
         stored = {code: (zone, apl_of.get(zone)) for code, (zone, _apl) in stored.items()}
     tables = _tabulate(zones, communes, lambda code, _commune: stored.get(code, ("", None))[1], rule)
     return Agreement("tvs", source, millesime, *tables, len(zones))

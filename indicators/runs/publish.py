@@ -1,7 +1,10 @@
 """The publish gate: a finished run is published at once, or held for an administrator when its
-supply file covers fewer départements or too many communes change class; republish, discard, prune
+supply file covers fewer départements, too many communes change class, or any département loses
+too much of its supply or sees too many of its communes change class; republish, discard, prune
 old runs' values.
 """
+
+from collections import Counter
 
 from django.db import transaction
 from django.db.models import Q
@@ -10,7 +13,7 @@ from django.utils import timezone
 from indicators.models import Classification, ComputationRun
 from indicators.runs import partitions
 from indicators.runs.cache import forget_other_runs
-from indicators.runs.diff import compute_diff
+from indicators.runs.diff import compute_diff, full_diff
 from indicators.runs.lock import computation_lock
 
 
@@ -22,11 +25,73 @@ def _supply_departements(dataset_id) -> int:
     return GPSupply.objects.filter(dataset_id=dataset_id).values("commune__departement").distinct().count()
 
 
-def hold_reason(previous, run, diff, params) -> str:
-    """Why a finished run must wait for an administrator (empty: publish at once). The first run
-    is always published."""
+def gate_thresholds() -> dict:
+    """The thresholds the gate applies (recorded in every run's parameters)."""
     from django.conf import settings
 
+    return {
+        "share": settings.PUBLISH_GATE_SHARE,
+        "departement_supply_loss": settings.PUBLISH_GATE_DEPARTEMENT_SUPPLY_LOSS,
+        "departement_share": settings.PUBLISH_GATE_DEPARTEMENT_SHARE,
+        "departement_min_communes": settings.PUBLISH_GATE_DEPARTEMENT_MIN_COMMUNES,
+    }
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}".replace("%", " %")
+
+
+def _supply_by_departement(dataset_id) -> dict[str, float]:
+    from django.db.models import Sum
+
+    from offers.models import GPSupply
+
+    rows = (
+        GPSupply.objects.filter(dataset_id=dataset_id)
+        .values_list("commune__departement")
+        .annotate(total=Sum("headcount"))
+    )
+    return {dep: total or 0.0 for dep, total in rows}
+
+
+def _departement_reasons(previous, run, params, thresholds) -> tuple[list[str], dict]:
+    """Départements that lose too much GP supply or see too many communes reclassified."""
+    from territories.models import Commune, Departement
+
+    found = {}
+    before = (previous.parameters or {}).get("supply", {}).get("dataset_id")
+    after = params.get("supply", {}).get("dataset_id")
+    if after and before and after != before:
+        supply_before, supply_after = _supply_by_departement(before), _supply_by_departement(after)
+        for dep, total in supply_before.items():
+            loss = (total - supply_after.get(dep, 0.0)) / total if total > 0 else 0.0
+            if loss > thresholds["departement_supply_loss"]:
+                found.setdefault(dep, []).append(
+                    f"perd {_percent(loss)} de son offre de médecins généralistes "
+                    f"({total:.0f} → {supply_after.get(dep, 0.0):.0f}, seuil "
+                    f"{_percent(thresholds['departement_supply_loss'])})"
+                )
+    changed = {row["code"] for row in full_diff(previous, run)}
+    codes = Classification.objects.filter(run=run, level="commune").values_list("zone_code", flat=True)
+    dep_of = dict(Commune.objects.filter(code__in=list(codes)).values_list("code", "departement_id"))
+    total, moved = Counter(dep_of.values()), Counter(dep_of[c] for c in changed if c in dep_of)
+    for dep, count in moved.items():
+        share = count / total[dep]
+        if count >= thresholds["departement_min_communes"] and share > thresholds["departement_share"]:
+            found.setdefault(dep, []).append(
+                f"{count} communes sur {total[dep]} changent de classe ({_percent(share)}, seuil "
+                f"{_percent(thresholds['departement_share'])})"
+            )
+    names = dict(Departement.objects.filter(code__in=list(found)).values_list("code", "name"))
+    texts = [f"{names.get(dep, dep)} ({dep}) : {' ; '.join(why)}" for dep, why in sorted(found.items())]
+    return texts, {dep: why for dep, why in sorted(found.items())}
+
+
+def hold_reason(previous, run, diff, params) -> str:
+    """Why a finished run must wait for an administrator (empty: publish at once). The first run
+    is always published. The thresholds (and the départements held) are recorded in ``params``."""
+    thresholds = gate_thresholds()
+    params["publish_gate"] = dict(thresholds)
     if previous is None:
         return ""
     reasons = []
@@ -41,11 +106,15 @@ def hold_reason(previous, run, diff, params) -> str:
             )
     communes = Classification.objects.filter(run=run, level="commune").count()
     share = diff["count"] / communes if communes else 0
-    if share > settings.PUBLISH_GATE_SHARE:
+    if share > thresholds["share"]:
         reasons.append(
             f"{diff['count']} communes changent de classe ({share:.1%} des communes, seuil "
-            f"{settings.PUBLISH_GATE_SHARE:.0%})".replace(".", ",")
+            f"{thresholds['share']:.0%})".replace(".", ",")
         )
+    texts, held = _departement_reasons(previous, run, params, thresholds)
+    if texts:
+        params["publish_gate"]["departements_retenus"] = held
+        reasons.append("par département : " + " ; ".join(texts))
     return " ; ".join(reasons)
 
 

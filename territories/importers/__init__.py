@@ -19,7 +19,8 @@ from territories.importers.coverage import (
     refuse_unknown,
     split_unknown,
 )
-from territories.importers.geometries import build_zone_outlines, import_geometries
+from territories.importers.geometries import import_geometries
+from territories.importers.outlines import build_zone_outlines
 from territories.importers.sources import (
     COG,
     DEFAULT_DIR,

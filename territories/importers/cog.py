@@ -88,17 +88,23 @@ def _import_cog(
             "postal_codes",
         ],
         dataset=dataset,
-        obsolete_missing=True,
-        scope={"departement_id__in": sorted(scope)} if scope is not None else None,
+        # a partial file touches only the communes it lists: the others of its départements stay
+        obsolete_missing=scope is None,
     )
     counts.add(c)
     aliases, changed = _sync_aliases(entries, commune_codes)
     if scope is not None:
-        would_obsolete = Counter({d: n for d, n in would_obsolete.items() if d in scope})
+        kept = Counter({d: n for d, n in would_obsolete.items() if d in scope})
+        would_obsolete = Counter()
     dataset.report = {
         **coverage.report(),
         "communes": len(commune_codes),
         "communes_obsoletes_par_departement": dict(sorted(would_obsolete.items())),
+        **(
+            {"communes_non_listees_laissees_telles_quelles": dict(sorted(kept.items()))}
+            if scope is not None
+            else {}
+        ),
         "anciens_codes": len(aliases),
         "anciens_codes_ecrits": len(changed),
         "membres_epci_inconnus": sorted(set(unknown_members)),

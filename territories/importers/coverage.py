@@ -23,6 +23,16 @@ def departement_of(code: str) -> str:
     return code[:3] if code.startswith("97") or code.startswith("98") else code[:2]
 
 
+# Every département code that exists (and the collectivités d'outre-mer of the COG): a commune code
+# of another « département » (« 99999 ») is unknown, never « of a département not loaded ».
+EXISTING_DEPARTEMENTS = (
+    {f"{n:02d}" for n in range(1, 96) if n != 20}
+    | {"2A", "2B"}
+    | DROM
+    | {"975", "977", "978", "984", "986", "987", "988", "989"}
+)
+
+
 def is_departement(code: str) -> bool:
     return len(code) == 2 or code in DROM
 
@@ -86,11 +96,14 @@ def _by_departement(counts: Counter, limit: int = 12) -> str:
 
 
 def split_unknown(codes, *, loaded: set[str] | None = None) -> tuple[list[str], list[str]]:
-    """Unmatched commune codes: (unknown to the loaded COG, of a département that is not loaded)."""
+    """Unmatched commune codes: (unknown to the loaded COG, of an existing département that is not
+    loaded). A code of no existing département (« 99999 ») is unknown."""
     loaded = loaded_departements() if loaded is None else loaded
     unknown, outside = [], []
     for code in sorted(set(codes)):
-        (unknown if departement_of(code) in loaded or not loaded else outside).append(code)
+        departement = departement_of(code)
+        known_elsewhere = loaded and departement not in loaded and departement in EXISTING_DEPARTEMENTS
+        (outside if known_elsewhere else unknown).append(code)
     return unknown, outside
 
 

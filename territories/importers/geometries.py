@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from territories.constants import MAP_SIMPLIFY_TOLERANCE, WGS84
+from territories.constants import MAP_SIMPLIFY_TOLERANCE
 from territories.importers.coverage import (
     Coverage,
     check_coverage,
@@ -16,6 +16,15 @@ from territories.importers.coverage import (
     refuse_unknown,
     split_unknown,
 )
+from territories.importers.outlines import (
+    build_zone_outlines,
+    ewkb,
+    invalid_zone_outlines,
+    keep_unchanged,
+    valid_multipolygons,
+    view,
+)
+from territories.importers.points import estimated_points, former_points
 from territories.importers.sources import DEFAULT_DIR, GEO, CodeResolver, path_of
 from territories.importing.contract import (
     ImportRejected,
@@ -31,11 +40,7 @@ from territories.importing.readers import (
     read_geo,
 )
 from territories.models import (
-    EPCI,
-    BassinDeVie,
     Commune,
-    Departement,
-    Region,
 )
 
 # How far (in degrees, ≈ 2 km) a town-hall point may lie from its commune's simplified outline.
@@ -137,13 +142,16 @@ def _import_geometries(
     )
     points_name = points.attrs["name"]
     contours, geoms = _read_contours(contours_path, repair=repair)
+    ignored_columns = _ignored_columns(points, contours)
     keep = contours["type"].isin(["COM", "ARM"]).to_numpy()
     contours, geoms = contours[keep].reset_index(drop=True), geoms[keep]
-    points = points[points["type"].isin(["COM", "ARM"])]
-    dataset.rows_read = len(points) + len(contours)
     mairie, interior, area = _point_coordinates(points, points_name)
-    geoms, repaired = _repaired(contours, geoms)
     resolver = CodeResolver.load()
+    former = former_points(points, interior, resolver)
+    own = points["type"].isin(["COM", "ARM"]).to_numpy()
+    points, mairie, interior, area = points[own], mairie[own], interior[own], area[own]
+    dataset.rows_read = len(points) + len(contours)
+    geoms, repaired = _repaired(contours, geoms)
     pieces, unmatched_geo = _pieces_of_communes(contours, geoms, resolver)
     point_of = _points_of_communes(points, mairie, interior, area, resolver)
     contours_name = contours.attrs.get("name", contours_path.name)
@@ -162,9 +170,52 @@ def _import_geometries(
     if unknown and not ignore_unknown:
         refuse_unknown(contours_name, unknown)
     codes = sorted(set(pieces) | set(point_of))
-    full, has, full_wkb, simple_wkb = _outlines_of_communes(codes, pieces)
-    chosen, misplaced = _chosen_points(codes, point_of, full, has)
-    rows = _geometry_rows(codes, chosen, full_wkb, simple_wkb)
+    full = _union_of_pieces(codes, pieces)
+    has = np.array([g is not None for g in full], dtype=bool)
+    rows, misplaced, chosen = _rows_of(codes, full, has, point_of)
+    full, kept = keep_unchanged(codes, full, has, {r["code"]: r["geometry_hash"] for r in rows})
+    if kept:  # outlines equal to the stored ones within the tolerance: the stored ones stay
+        rows, misplaced, chosen = _rows_of(codes, full, has, point_of)
+    active, without = _active_and_without_outline(coverage, codes, has)
+    counts = _write_communes(rows)
+    outlines = build_zone_outlines(
+        {
+            code: (geom, digest)
+            for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=True)
+        },
+        keep_stored=coverage.scope is not None,
+    )
+    # after the zones: a commune without outline gets a point inside its EPCI's fresh outline
+    estimated = estimated_points(active, chosen, former)
+    counts.add(_write_communes(estimated.rows))
+    invalid = invalid_zone_outlines()
+    dataset.report = {
+        **coverage.report(),
+        "contours_repares": repaired,
+        "contours_inchanges_a_la_tolerance_pres": kept,
+        "points_mairie_hors_commune_remplaces_par_point_interieur": sorted(misplaced),
+        "codes_geo_inconnus_du_cog": unknown,
+        "codes_hors_des_departements_charges": outside,
+        "communes_sans_contour": without,
+        "communes_sans_contour_avec_point_estime": estimated.report,
+        "communes_sans_point": sorted(
+            set(active.values_list("code", flat=True)) - set(chosen) - set(estimated.codes)
+        ),
+        "contours_de_zones_recalcules": outlines,
+        "contours_de_zones_invalides": invalid,
+        **ignored_columns,
+    }
+    if any(invalid.values()):
+        raise ImportRejected.single(
+            contours_name,
+            "contours de zones invalides après fusion ("
+            + ", ".join(f"{k} : {v}" for k, v in invalid.items() if v)
+            + ") : rien n’a été écrit",
+        )
+    return counts
+
+
+def _write_communes(rows):
     counts, _ = sync_rows(
         Commune,
         rows,
@@ -177,25 +228,37 @@ def _import_geometries(
             "point": "geometry_hash",
         },
     )
-    active, without = _active_and_without_outline(coverage, codes, has)
-    outlines = build_zone_outlines(
-        {
-            code: (geom, digest)
-            for code, geom, digest in zip(codes, full, (r["geometry_hash"] for r in rows), strict=True)
-        },
-        keep_stored=coverage.scope is not None,
-    )
-    dataset.report = {
-        **coverage.report(),
-        "contours_repares": repaired,
-        "points_mairie_hors_commune_remplaces_par_point_interieur": sorted(misplaced),
-        "codes_geo_inconnus_du_cog": unknown,
-        "codes_hors_des_departements_charges": outside,
-        "communes_sans_contour": without,
-        "communes_sans_point": sorted(set(active.values_list("code", flat=True)) - set(chosen)),
-        "contours_de_zones_recalcules": outlines,
-    }
     return counts
+
+
+def _rows_of(codes, full, has, point_of):
+    """The rows to write (outlines, simplified outlines, points and their hash)."""
+    full_wkb, simple_wkb = _encoded_outlines(full, has)
+    chosen, misplaced = _chosen_points(codes, point_of, full, has)
+    return _geometry_rows(codes, chosen, full_wkb, simple_wkb), misplaced, chosen
+
+
+# Columns of the points file the importer reads; the others (name, population, centroid) are
+# ignored — the population of a commune is the COG's — and the report says so.
+POINT_COLUMNS = {
+    "code_insee",
+    "type",
+    "point_interieur_lat",
+    "point_interieur_lon",
+    "mairie_lat",
+    "mairie_lon",
+    "superficie_approx_km2",
+}
+
+
+def _ignored_columns(points, contours) -> dict:
+    """The columns read and not used, per file (a population there is never read: the COG's is)."""
+    ignored = {}
+    for frame, used in ((points, POINT_COLUMNS), (contours, {"code", "type"})):
+        names = [c for c in frame.columns if c not in used and not c.startswith("_")]
+        if names:
+            ignored[frame.attrs.get("name", "")] = names
+    return {"colonnes_ignorees": ignored} if ignored else {}
 
 
 def _active_and_without_outline(coverage, codes, has):
@@ -289,159 +352,89 @@ def _points_of_communes(points, mairie, interior, area, resolver):
     return point_of
 
 
-def _outlines_of_communes(codes, pieces):
-    """Full and simplified outlines of the communes (EWKB), a commune nouvelle as the union of the
-    outlines of the communes it merged."""
-    full = []
-    for code in codes:
+def _union_of_pieces(codes, pieces):
+    """The outline of each commune (a commune nouvelle as the union of the outlines of the
+    communes it merged), a valid MultiPolygon, or None. The single outlines were checked (or
+    repaired) on reading: only the unions are checked again."""
+    full = np.full(len(codes), None, dtype=object)
+    merged = []
+    for i, code in enumerate(codes):
         parts = pieces.get(code, [])
-        if not parts:
-            full.append(None)
-        elif len(parts) == 1:
-            full.append(shapely.multipolygons(shapely.get_parts(parts[0][1])))
-        else:  # a commune nouvelle: union of the outlines of the communes it merged
-            union = shapely.coverage_union_all([g for _, g in parts])
-            full.append(shapely.multipolygons(shapely.get_parts(union)))
-    full = np.array(full, dtype=object)
-    has = np.array([g is not None for g in full])
+        if len(parts) == 1:
+            full[i] = parts[0][1]
+        elif parts:  # a commune nouvelle: union of the outlines of the communes it merged
+            full[i] = shapely.coverage_union_all([g for _, g in parts])
+            merged.append(i)
+    single = np.flatnonzero(shapely.get_type_id(full) == 3)
+    full[single] = [shapely.multipolygons([g]) for g in full[single]]
+    if merged:
+        full[merged] = valid_multipolygons(
+            np.array([shapely.multipolygons(shapely.get_parts(g)) for g in full[merged]], dtype=object)
+        )
+    return full
+
+
+def _encoded_outlines(full, has):
+    """Full and simplified outlines (EWKB), the simplified ones valid MultiPolygons."""
     simple = np.full(len(full), None, dtype=object)
-    simple[has] = _as_multi(
+    simple[has] = valid_multipolygons(
         shapely.simplify(full[has].astype(object), MAP_SIMPLIFY_TOLERANCE, preserve_topology=True)
     )
     full_wkb = np.full(len(full), None, dtype=object)
-    full_wkb[has] = _ewkb(full[has].astype(object))
+    full_wkb[has] = ewkb(full[has].astype(object))
     simple_wkb = np.full(len(full), None, dtype=object)
-    simple_wkb[has] = _ewkb(simple[has].astype(object))
-    return full, has, full_wkb, simple_wkb
+    simple_wkb[has] = ewkb(simple[has].astype(object))
+    return full_wkb, simple_wkb
 
 
 def _chosen_points(codes, point_of, full, has):
     """A town-hall point must lie in (or next to) its commune's outline; the source has a few with
-    latitude copied into longitude (49.58, 49.58): those fall back to the interior point."""
-    misplaced = []
+    latitude copied into longitude (49.58, 49.58): those fall back to the interior point. A commune
+    with an outline and no point gets a point inside its outline. (Checked in one vectorised call.)"""
+    n = len(codes)
+    town_hall = np.full((n, 2), np.nan)
+    for i, code in enumerate(codes):
+        if code in point_of and point_of[code][0] is not None:
+            town_hall[i] = point_of[code][0]
+    check = has & ~np.isnan(town_hall).any(axis=1)
+    near = np.zeros(n, dtype=bool)
+    near[check] = shapely.dwithin(
+        full[check].astype(object),
+        shapely.points(town_hall[check, 1], town_hall[check, 0]),
+        TOWN_HALL_TOLERANCE_DEG,
+    )
+    misplaced = [codes[i] for i in np.flatnonzero(check & ~near)]
     chosen = {}
     for i, code in enumerate(codes):
-        if code not in point_of:
-            continue
-        town_hall, inside, area = point_of[code]
-        if town_hall is not None and has[i]:
-            point = shapely.points(town_hall[1], town_hall[0])
-            if not shapely.dwithin(full[i], point, TOWN_HALL_TOLERANCE_DEG):
-                misplaced.append(code)
-                town_hall = None
-        if town_hall is not None:
-            chosen[code] = (town_hall, Commune.PointSource.TOWN_HALL, area)
+        _, inside, area = point_of.get(code, (None, None, None))
+        if check[i] and near[i] or (not has[i] and not np.isnan(town_hall[i]).any()):
+            chosen[code] = (town_hall[i], Commune.PointSource.TOWN_HALL, area)
         elif inside is not None:
             chosen[code] = (inside, Commune.PointSource.INTERIOR, area)
+        elif has[i]:
+            point = shapely.point_on_surface(full[i])
+            chosen[code] = ((point.y, point.x), Commune.PointSource.INTERIOR, area)
     return chosen, misplaced
 
 
 def _geometry_rows(codes, chosen, full_wkb, simple_wkb) -> list[dict]:
+    points = np.full(len(codes), None, dtype=object)
+    where = [i for i, code in enumerate(codes) if code in chosen]
+    if where:
+        lat_lon = np.array([chosen[codes[i]][0] for i in where], dtype=float)
+        points[where] = ewkb(shapely.points(lat_lon[:, 1], lat_lon[:, 0]))
     rows = []
     for i, code in enumerate(codes):
         point = chosen.get(code)
-        pt_wkb = _ewkb(shapely.points(point[0][1], point[0][0])) if point else None
-        area = point[2] if point else None
         rows.append(
             {
                 "code": code,
-                "geometry": _view(full_wkb[i]),
-                "geometry_simplified": _view(simple_wkb[i]),
-                "point": _view(pt_wkb),
+                "geometry": view(full_wkb[i]),
+                "geometry_simplified": view(simple_wkb[i]),
+                "point": view(points[i]),
                 "point_source": point[1] if point else "",
-                "area_km2": area,
-                "geometry_hash": geometry_hash(full_wkb[i], simple_wkb[i], pt_wkb),
+                "area_km2": point[2] if point else None,
+                "geometry_hash": geometry_hash(full_wkb[i], simple_wkb[i], points[i]),
             }
         )
     return rows
-
-
-def _as_multi(geoms):
-    """Simplification may turn a one-part MultiPolygon into a Polygon: store MultiPolygons only."""
-    geoms = np.asarray(geoms, dtype=object)
-    polygons = shapely.get_type_id(geoms) == 3
-    geoms[polygons] = [shapely.multipolygons([g]) for g in geoms[polygons]]
-    return geoms
-
-
-def _ewkb(geoms):
-    """EWKB (with SRID 4326) of shapely geometries: written as is, never through GEOS objects."""
-    return shapely.to_wkb(shapely.set_srid(geoms, WGS84), include_srid=True)
-
-
-def _view(wkb):
-    return memoryview(wkb) if wkb is not None else None
-
-
-def build_zone_outlines(geometry_of: dict, keep_stored: bool = False) -> int:
-    """Dissolve commune outlines into each zone's simplified outline; write only those that changed.
-
-    ``geometry_of`` maps a commune code to (shapely geometry, geometry hash). A zone's outline hash
-    is the hash of its members and their geometry hashes: an unchanged zone is not dissolved again.
-    With ``keep_stored`` (a partial file), communes absent from ``geometry_of`` keep their stored
-    outline: zones outside the file are unchanged, zones across its edge are redrawn whole.
-    """
-    memberships = list(
-        Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE).values_list(
-            "code", "departement_id", "departement__region_id", "epci_id", "bassin_de_vie_id"
-        )
-    )
-    stored_hash = {}
-    if keep_stored:
-        stored_hash = dict(
-            Commune.objects.filter(is_active=True, kind=Commune.Kind.COMMUNE, geometry__isnull=False)
-            .exclude(code__in=list(geometry_of))
-            .values_list("code", "geometry_hash")
-        )
-    written = 0
-    for model, column in ((Departement, 1), (Region, 2), (EPCI, 3), (BassinDeVie, 4)):
-        groups = defaultdict(list)
-        for row in memberships:
-            geom, digest = geometry_of.get(row[0], (None, None))
-            if geom is None and row[0] in stored_hash:
-                geom, digest = STORED, stored_hash[row[0]]
-            if row[column] and geom is not None:
-                groups[row[column]].append([row[0], geom, digest])
-        stored = dict(model.objects.values_list("code", "outline_hash"))
-        changed = {}
-        for code, members in groups.items():
-            members.sort(key=lambda m: m[0])
-            inputs_hash = geometry_hash(*(f"{m[0]}:{m[2]}".encode() for m in members))
-            if stored.get(code) != inputs_hash:
-                changed[code] = (members, inputs_hash)
-        _load_stored_geometries([m for members, _ in changed.values() for m in members if m[1] is STORED])
-        rows = []
-        for code, (members, inputs_hash) in changed.items():
-            geoms = [m[1] for m in members]
-            try:
-                union = shapely.coverage_union_all(geoms)
-            except shapely.errors.GEOSException:  # independently simplified outlines overlap slightly
-                union = shapely.union_all(geoms, grid_size=1e-5)
-            union = shapely.simplify(union, MAP_SIMPLIFY_TOLERANCE * 2, preserve_topology=True)
-            union = shapely.multipolygons(
-                shapely.get_parts(union)[shapely.get_type_id(shapely.get_parts(union)) == 3]
-            )
-            rows.append(
-                {"code": code, "geometry_simplified": _view(_ewkb(union)), "outline_hash": inputs_hash}
-            )
-        counts, _ = sync_rows(
-            model, rows, fields=[], dataset=None, create=False, hashed={"geometry_simplified": "outline_hash"}
-        )
-        written += counts.updated
-    return written
-
-
-STORED = object()  # a member whose outline is read from the database when its zone is redrawn
-
-
-def _load_stored_geometries(members: list[list]) -> None:
-    """Replace the STORED marker of ``members`` by the commune's stored outline (read in batches)."""
-    codes = sorted({m[0] for m in members})
-    found = {}
-    for start in range(0, len(codes), 2000):
-        for code, geometry in Commune.objects.filter(code__in=codes[start : start + 2000]).values_list(
-            "code", "geometry"
-        ):
-            found[code] = shapely.from_wkb(bytes(geometry.wkb))
-    for member in members:
-        member[1] = found[member[0]]

@@ -2,7 +2,7 @@
 villes 2020.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from territories.importers.coverage import check_coverage, refuse_unknown, split_unknown
@@ -76,6 +76,7 @@ def _import_supracom(
     communes = Commune.objects.filter(is_active=True)
     if coverage.scope is not None:
         communes = communes.filter(departement_id__in=sorted(coverage.scope))
+    inherited = _inherit_from_parents(table, resolved, by_commune, communes)
     missing = sorted(communes.exclude(code__in=by_commune).values_list("code", flat=True))
     c, _ = sync_rows(
         Commune,
@@ -91,6 +92,7 @@ def _import_supracom(
         "codes_2024_non_apparies": unknown,
         "codes_hors_des_departements_charges": outside,
         "communes_2026_sans_bassin_de_vie": missing,
+        "communes_retablies_rattachees_au_bassin_de_vie_du_parent": inherited,
         "fusions_2024_2026": {k: v for k, v in merged.items() if len(v) > 1},
     }
     return counts
@@ -143,6 +145,39 @@ def _read_supracom(table_path, labels_path, sheet=None):
             ]
         )
     return table, labels
+
+
+def _inherit_from_parents(table, resolved, by_commune, communes) -> dict:
+    """A commune of the COG absent from the (older) table — re-created (« rétablie ») out of a
+    commune nouvelle since — takes the zoning of its parent: the commune of its EPCI whose name
+    changed since the table (the commune nouvelle it left gets its former name back), else, among
+    the communes of its EPCI sharing a postal code with it, the one whose zoning most of them
+    share. Adds the rows to ``by_commune``; returns code → what it inherited from."""
+    name_then = dict(zip(resolved, table["LIBGEO"], strict=True)) if "LIBGEO" in table else {}
+    left = communes.filter(kind=Commune.Kind.COMMUNE, epci__isnull=False).exclude(code__in=by_commune)
+    inherited = {}
+    for code, epci, postal in left.values_list("code", "epci_id", "postal_codes"):
+        postal = set(postal.split())
+        candidates = [
+            (other, name, set(others.split()) & postal)
+            for other, name, others in Commune.objects.filter(is_active=True, epci_id=epci)
+            .exclude(code=code)
+            .values_list("code", "name", "postal_codes")
+            if other in by_commune
+        ]
+        near = [c for c in candidates if c[2]] or candidates
+        if not near:
+            continue
+        renamed = [c for c in candidates if name_then.get(c[0]) and name_then[c[0]] != c[1]]
+        if len(renamed) == 1:
+            parent = renamed[0][0]
+        else:
+            counts = Counter(by_commune[c[0]]["bassin_de_vie_id"] for c in near)
+            best = counts.most_common(1)[0][0]
+            parent = next(c[0] for c in near if by_commune[c[0]]["bassin_de_vie_id"] == best)
+        by_commune[code] = {**by_commune[parent], "code": code}
+        inherited[code] = f"{parent} (bassin de vie {by_commune[parent]['bassin_de_vie_id']})"
+    return inherited
 
 
 def _zoning_of_communes(table, resolved):

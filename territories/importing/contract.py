@@ -30,12 +30,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from territories.importing.writes import BATCH_SIZE, bulk_update, bulk_upsert
 from territories.models import Dataset
 from territories.signals import dataset_imported
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 
 # What the reading layer did to read each file of the running import (encoding, separator, skipped
 # title lines, reprojection…): recorded in the dataset report under « lecture ».
@@ -141,21 +141,22 @@ def sync_rows(
     concrete = [f.attname for f in model._meta.concrete_fields if not hasattr(f, "geom_type")]
     queryset = model.objects.filter(**(scope or {}))
     existing = {row[key]: row for row in queryset.values(*concrete)}
-    writes, unknown, seen = [], [], set()
+    writes, updates, unknown, seen = [], [], [], set()
+    attnames = [(f, _attname(model, f), model._meta.get_field(f).is_relation) for f in compare]
     for row in rows:
         code = row[key]
         seen.add(code)
         stored = existing.get(code)
         if stored is None:
             if create:
-                writes.append(model(**{**row, "is_active": True, "dataset": dataset}))
+                writes.append({**row, "is_active": True, "dataset_id": dataset.pk if dataset else None})
                 counts.created += 1
             else:
                 unknown.append(code)
             continue
-        if (
-            all(stored.get(_attname(model, f)) == _db_value(model, f, row[f]) for f in compare)
-            and stored["is_active"]
+        if stored["is_active"] and all(
+            stored.get(attname) == (row[f].pk if relation and hasattr(row[f], "pk") else row[f])
+            for f, attname, relation in attnames
         ):
             counts.unchanged += 1
             continue
@@ -163,7 +164,7 @@ def sync_rows(
         values.update({_attname(model, f): _db_value(model, f, row[f]) for f in compare})
         values.update({f: row[f] for f in hashed})
         values.update(is_active=True, dataset_id=dataset.pk if dataset else stored.get("dataset_id"))
-        writes.append(model(**values))
+        updates.append(values)
         counts.updated += 1
     update_fields = list(
         dict.fromkeys(
@@ -172,6 +173,8 @@ def sync_rows(
     )
     if writes:
         bulk_upsert(model, writes, key=key, update_fields=update_fields)
+    if updates:
+        bulk_update(model, updates, key=key, update_fields=update_fields)
     if obsolete_missing:
         missing = [code for code, stored in existing.items() if stored["is_active"] and code not in seen]
         for start in range(0, len(missing), BATCH_SIZE):
@@ -179,55 +182,6 @@ def sync_rows(
                 is_active=False
             )
     return counts, unknown
-
-
-def bulk_upsert(model, instances: list, *, key: str, update_fields: list[str]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE, in bulk.
-
-    On PostgreSQL the rows go through COPY into a temporary table (geometries as hex EWKB), an
-    order of magnitude faster than a multi-row INSERT for large geometries; elsewhere Django's
-    ``bulk_create(update_conflicts=True)``.
-    """
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            instances,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=[key],
-            update_fields=update_fields,
-        )
-        return
-    fields = model._meta.concrete_fields
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in fields)
-    updates = ", ".join(
-        f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (model._meta.get_field(name).column for name in update_fields)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE _sync ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY _sync ({columns}) FROM STDIN") as copy:
-            for obj in instances:
-                copy.write_row([_copy_value(f, obj) for f in fields])
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _sync "
-            f"ON CONFLICT ({qn(model._meta.get_field(key).column)}) DO UPDATE SET {updates}"
-        )
-        cursor.execute("DROP TABLE _sync")
-
-
-def _copy_value(field, obj):
-    if hasattr(field, "geom_type"):
-        value = obj.__dict__.get(field.attname)  # raw EWKB, not parsed into a GEOS object by the proxy
-        if value is None:
-            return None
-        return bytes(value).hex() if isinstance(value, bytes | memoryview) else value.hexewkb.decode()
-    value = getattr(obj, field.attname)
-    if value is None:
-        return None
-    return field.get_db_prep_save(value, connection)
 
 
 def _attname(model, name):

@@ -81,7 +81,9 @@ def read_geo(path: Path, *, required: list[str]):
                 if payload.kind == "text":
                     text, encoding = sniff_text(name, payload.data)
                     notes.update(format="GeoJSON", encodage=encoding)
-                    declared_crs = _declares_crs(name, text)
+                    # parsed (3 s for France) only when a « crs » may be there; a broken file
+                    # is parsed below for the line of its error
+                    declared_crs = '"crs"' in text and _declares_crs(name, text)
                     data = text.encode("utf-8")
                 else:
                     notes.setdefault("format", "GeoPackage")
@@ -95,6 +97,8 @@ def read_geo(path: Path, *, required: list[str]):
     except ImportRejected:
         raise
     except Exception as exc:  # pyogrio raises DataSourceError & co for truncated or invalid files
+        if payload.kind == "text":
+            _declares_crs(name, sniff_text(name, payload.data)[0])  # the JSON error and its line
         raise ImportRejected.single(name, f"fichier géographique illisible ou tronqué ({exc})") from exc
     missing = [c for c in required if c not in frame.columns]
     if missing:

@@ -142,8 +142,12 @@ def zipped(inner: str, data: bytes, *extra: tuple[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def geojson_lambert93(declare_crs: bool = True) -> bytes:
+def geojson_lambert93(declare_crs: bool = True, decimals: int | None = None) -> bytes:
     frame = contours_frame().to_crs(2154)
+    if decimals is not None:  # coordinates rounded as a GIS exports them
+        import shapely
+
+        frame.geometry = shapely.set_precision(frame.geometry.values, 10.0**-decimals)
     data = json.loads(frame.to_json(drop_id=True))
     data.pop("crs", None)
     if declare_crs:
@@ -185,6 +189,11 @@ def only_departements(codes: set[str]):
         return code[:2] in codes
 
     return keep
+
+
+def points_lines(transform) -> bytes:
+    lines = points_text().splitlines()
+    return ("\n".join(transform(lines)) + "\n").encode("utf-8")
 
 
 def table_lines(transform) -> bytes:
@@ -368,6 +377,16 @@ CASES = [
         what="contours GeoJSON en Lambert-93 (EPSG:2154) avec CRS déclaré",
     ),
     Case(
+        "contours_geojson_lambert93_metre",
+        "geo",
+        "contours",
+        "contours_l93_m.geojson",
+        lambda: geojson_lambert93(decimals=0),
+        "same",
+        ("contours_inchanges_a_la_tolerance_pres",),  # every outline differs by < 1 m: none rewritten
+        what="contours en Lambert-93 arrondis au mètre : inchangés à la tolérance près, rien n’est réécrit",
+    ),
+    Case(
         "contours_geopackage_lambert93",
         "geo",
         "contours",
@@ -535,6 +554,26 @@ CASES = [
         what="latitude hors bornes",
     ),
     Case(
+        "points_population_not_a_number",
+        "geo",
+        "points",
+        "centroides.csv",
+        lambda: points_lines(lambda ls: [ls[0], set_field(ls[1], 3, "douze"), *ls[2:]]),
+        "same",
+        ("colonnes_ignorees",),  # the population column is not read: the report says so
+        what="population non numérique dans le fichier des points (colonne ignorée, dite ignorée)",
+    ),
+    Case(
+        "points_population_negative",
+        "geo",
+        "points",
+        "centroides.csv",
+        lambda: points_lines(lambda ls: [ls[0], set_field(ls[1], 3, "-776"), *ls[2:]]),
+        "same",
+        ("colonnes_ignorees",),
+        what="population négative dans le fichier des points (colonne ignorée, dite ignorée)",
+    ),
+    Case(
         "sirene_bad_number",
         "gp",
         "main",
@@ -575,6 +614,19 @@ CASES = [
             "--ignorer-codes-inconnus",
         ),
         what="code commune inconnu du COG",
+    ),
+    Case(
+        "table_code_99999",
+        "supracom",
+        "supracom",
+        "table.csv",
+        lambda: table_lines(lambda ls: [*ls, ls[1].replace("23001,Ahun", "99999,Nulle-Part", 1)]),
+        "refused",
+        (
+            "table.csv, ligne 411, champ « CODGEO »",
+            "code commune inconnu du COG chargé « 99999 »",
+        ),
+        what="code « 99999 » (département « 99 » qui n’existe pas)",
     ),
     Case(
         "table_unknown_code_flag",

@@ -167,6 +167,7 @@ def test_edited_thresholds_change_classes_in_next_run(computed):
 
 def test_diff_lists_communes_that_changed_class(computed, settings):
     settings.PUBLISH_GATE_SHARE = 1.0  # published at once (the gate has its own tests)
+    settings.PUBLISH_GATE_DEPARTEMENT_SHARE = 1.0
     dataset = Dataset.objects.create(
         source="sirene-86-21z",
         title="Offre modifiée (test)",

@@ -94,3 +94,35 @@ def test_old_runs_values_are_pruned_and_their_summary_kept(computed, settings):
     )
     with pytest.raises(ValueError, match="valeurs sont conservées"):
         services.publish_run(computed)
+
+
+def test_a_file_that_zeroes_one_departement_is_held_naming_it(computed, client, settings):
+    """The national share stays under its threshold; the Creuse losing every GP holds the run."""
+    settings.PUBLISH_GATE_SHARE = 0.99
+    supply_copy(computed, factor=lambda r: 0 if r.commune.departement_id == "23" else 1)
+    held = services.recompute(ComputationRun.Trigger.TEST)
+    assert held.review == "held" and not held.is_current
+    assert "Creuse (23) : perd 100 % de son offre" in held.hold_reason
+    assert "Lozère" not in held.hold_reason and "Paris" not in held.hold_reason
+    gate = held.parameters["publish_gate"]
+    assert gate["departement_supply_loss"] == settings.PUBLISH_GATE_DEPARTEMENT_SUPPLY_LOSS
+    assert list(gate["departements_retenus"]) == ["23"]
+    assert ComputationRun.current().pk == computed.pk
+    client.force_login(make_user("admin-gate3", is_staff=True))
+    page = client.get(held.get_absolute_url()).content.decode()
+    assert "Creuse (23)" in page and "Publier ce calcul" in page
+
+
+def test_reclassified_communes_of_one_departement_hold_the_run(computed, settings):
+    settings.PUBLISH_GATE_SHARE = 0.99
+    settings.PUBLISH_GATE_DEPARTEMENT_SUPPLY_LOSS = 1.0  # only the reclassification judges
+    settings.PUBLISH_GATE_DEPARTEMENT_SHARE = 0.01
+    supply_copy(computed, factor=lambda r: 10 if r.commune.departement_id == "48" else 1)
+    held = services.recompute(ComputationRun.Trigger.TEST)
+    assert held.review == "held" and "Lozère (48) : " in held.hold_reason
+    assert "changent de classe (" in held.hold_reason and "Creuse (23)" not in held.hold_reason
+    # the same change under the thresholds is published at once, the thresholds recorded
+    settings.PUBLISH_GATE_DEPARTEMENT_SHARE = 0.99
+    supply_copy(computed, factor=lambda r: 10 if r.commune.departement_id == "48" else 1)
+    published = services.recompute(ComputationRun.Trigger.TEST)
+    assert published.is_current and published.parameters["publish_gate"]["departement_share"] == 0.99

@@ -169,22 +169,60 @@ def test_partial_outlines_redraw_only_the_zones_they_touch(tmp_path):
     assert (again.rows_changed, again.report["contours_de_zones_recalcules"]) == (0, 0)
 
 
-def test_partial_cog_dry_run_counts_obsolete_communes_by_departement(tmp_path):
+def test_partial_cog_touches_only_the_communes_it_lists(tmp_path):
     entries = json.loads(lzma.decompress((corpus.SLICE / corpus.COMMUNES).read_bytes()))
     kept = [e for e in entries if not str(e.get("code", "")).startswith("75") and e.get("code") != "48001"]
     path = tmp_path / "communes_23_48.json"
     path.write_text(json.dumps(kept, ensure_ascii=False))
     dry = importers.import_cog(corpus.SLICE, dry_run=True, partial=True, files={"communes": path})
     assert dry.status == Dataset.Status.DRY_RUN
-    assert dry.report["communes_obsoletes_par_departement"] == {"48": 1}
-    assert dry.rows_obsoleted == 1
-    assert Commune.objects.get(code="48001").is_active
+    assert dry.report["communes_obsoletes_par_departement"] == {}
+    assert dry.report["communes_non_listees_laissees_telles_quelles"] == {"48": 1}
+    assert dry.rows_obsoleted == 0
     with pytest.raises(ImportRejected) as refused:
         importers.import_cog(corpus.SLICE, dry_run=True, files={"communes": path})
     assert "marquerait obsolètes 22 communes (48 : 1, 75 : 21)" in str(refused.value)
+
+
+def test_a_partial_cog_file_of_one_commune_leaves_the_others_untouched(tmp_path):
+    """One Creuse commune, renamed, with --partiel: it alone changes; the 255 other communes of the
+    Creuse (and every other row) stay as they were, active."""
+    entries = json.loads(lzma.decompress((corpus.SLICE / corpus.COMMUNES).read_bytes()))
+    one = [
+        dict(e, nom="Guéret-Test")
+        for e in entries
+        if e.get("code") == "23096" and e["type"] == "commune-actuelle"
+    ]
+    path = tmp_path / "communes_gueret.json"
+    path.write_text(json.dumps(one, ensure_ascii=False))
+    others = set(Commune.objects.filter(is_active=True).exclude(code="23096").values_list("code", "name"))
+    dataset = importers.import_cog(corpus.SLICE, partial=True, files={"communes": path})
+    assert (dataset.rows_obsoleted, dataset.report["departements_mis_a_jour"]) == (0, ["23"])
+    assert Commune.objects.get(code="23096").name == "Guéret-Test"
+    assert (
+        set(Commune.objects.filter(is_active=True).exclude(code="23096").values_list("code", "name"))
+        == others
+    )
+    assert dataset.report["communes_non_listees_laissees_telles_quelles"]["23"] > 200
 
 
 def _shift(coordinates, dx):
     if isinstance(coordinates[0], (int, float)):
         return [round(coordinates[0] + dx, 5), coordinates[1]]
     return [_shift(c, dx) for c in coordinates]
+
+
+def test_a_bad_population_in_the_points_file_is_reported_as_ignored(tmp_path):
+    case = next(c for c in corpus.CASES if c.name == "points_population_not_a_number")
+    dataset = run(case, corpus.write(case, tmp_path))
+    assert "population_municipale" in dataset.report["colonnes_ignorees"]["centroides.csv"]
+    assert dataset.rows_changed == 0
+
+
+def test_a_code_of_no_departement_is_refused_with_file_line_and_field(tmp_path):
+    case = next(c for c in corpus.CASES if c.name == "table_code_99999")
+    with pytest.raises(ImportRejected) as refused:
+        run(case, corpus.write(case, tmp_path))
+    problem = refused.value.problems[0]
+    assert (problem.file, problem.line, problem.field) == ("table.csv", 411, "CODGEO")
+    assert "99999" in problem.reason
