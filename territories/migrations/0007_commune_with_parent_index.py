@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("territories", "0005_tvs_mesh"),
+        ("territories", "0006_point_sources"),
     ]
 
     operations = [
