@@ -23,6 +23,9 @@ if ENV_FILE.exists() and not os.environ.get("DJANGO_IGNORE_ENV_FILE"):
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789abcdef")
+# Former keys, still accepted (signed cookies, and the sealed ballots of a vote opened before a
+# rotation: proposals/orientation/ballot_box.py). Comma-separated.
+SECRET_KEY_FALLBACKS = [k for k in env.list("SECRET_KEY_FALLBACKS", default=[]) if k.strip()]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
