@@ -45,6 +45,22 @@ SITE_COLUMNS = ["offer_id", "name", "commune_code", "lon", "lat", "location_prec
 POLE_COLUMNS = ["commune_code", "name", "establishments", "lon", "lat"]
 
 
+def zone_offer_conditions(zone) -> tuple[Q, Q]:
+    """Conditions on offers for a zone: (their commune is in it, their perimeter reaches it).
+    The zone's own link when it has one (département, région, EPCI…: no list of thousands of
+    codes, no subquery per count), else its communes and their arrondissements."""
+    if zone is None:
+        return Q(), Q()
+    lookup = getattr(zone, "commune_lookup", "")
+    if lookup:
+        return (
+            Q(**{f"commune__{lookup}": zone, "commune__is_active": True}),
+            Q(**{f"perimeter__{lookup}": zone, "perimeter__is_active": True}),
+        )
+    codes = zone.communes().order_by().values("code")  # a subquery: a commune, a drawn perimeter
+    return Q(commune__in=codes) | Q(commune__parent__in=codes), Q(perimeter__in=codes)
+
+
 def current_gp_dataset() -> Dataset | None:
     """The latest successful GP-supply dataset holding rows, a real RPPS import winning over the
     SIRENE proxy (a synthetic RPPS sample never wins)."""

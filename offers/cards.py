@@ -7,6 +7,7 @@ install has no FINESS extract), and a synthetic sample is tagged as such.
 
 from django.db.models import Count, Q
 
+from offers.api import zone_offer_conditions
 from offers.models import Offer
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
 
@@ -18,18 +19,8 @@ CARD_KINDS = [  # (kind, short label)
 ]
 
 
-def _in_zone(zone):
-    """A condition on offers (through their commune) for the zone: the zone's own link when it
-    has one (département, région, EPCI…: no list of thousands of codes), else its communes."""
-    lookup = getattr(zone, "commune_lookup", "")
-    if lookup:
-        return Q(**{f"commune__{lookup}": zone}), Q(**{f"perimeter__{lookup}": zone})
-    codes = list(zone.communes().values_list("code", flat=True))
-    return Q(commune__in=codes) | Q(commune__parent__in=codes), Q(perimeter__in=codes)
-
-
 def offer_cards(request, zone):
-    in_zone, perimeter_in_zone = _in_zone(zone)
+    in_zone, perimeter_in_zone = zone_offer_conditions(zone)
     open_offers = Offer.objects.exclude(status=Offer.Status.CLOSED)
     counts = dict(open_offers.filter(in_zone).order_by().values_list("kind").annotate(n=Count("pk")))
     counts[Offer.Kind.CPTS] = (

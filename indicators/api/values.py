@@ -279,10 +279,11 @@ def classes_of_zone(run, zone, full=True) -> dict[tuple[str, str], Classificatio
     ``full=False``: the communes' classes as ``ClassLabel`` (a région's thousands of communes)."""
     if run is None:
         return {}
-    if full:  # one query: the zone's own class and its communes'
-        condition = keys_condition([key_of(zone)]) | Q(atoms_condition(zone), level="commune")
-        return {(c.level, c.zone_code): c for c in Classification.objects.filter(condition, run=run)}
     out = classes_for(run, [key_of(zone)])
+    if full:  # two queries, each read by its key (one ORed condition reads the whole run)
+        rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
+        out.update({(c.level, c.zone_code): c for c in rows})
+        return out
     rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
     for code, apl_class, far in rows.values_list("zone_code", "apl_class", "emergency_far"):
         out["commune", code] = ClassLabel(apl_class, far)
