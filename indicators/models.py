@@ -233,8 +233,8 @@ class ComputationRun(models.Model):
 
     @classmethod
     def current(cls):
-        """The published run (read once per GET request: ``indicators.runs.memo``)."""
-        from indicators.runs.memo import remembered
+        """The published run (read once per GET request: ``territories.web.memo``)."""
+        from territories.web.memo import remembered
 
         return remembered("run", lambda: cls.objects.filter(is_current=True).select_related("rule").first())
 

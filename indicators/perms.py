@@ -9,7 +9,12 @@
 * ``can_upload_dataset``: superusers, or staff with ``indicators.upload_dataset`` (imports page).
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q
+
 from offers.models import ARSAgent
+from territories.web.memo import per_request
 
 SIMULATION_GROUPS = ("agents ARS", "élus")
 
@@ -25,14 +30,26 @@ def can_see_run(user, run) -> bool:
     return run.review not in UNPUBLISHED_REVIEWS or can_trigger_run(user)
 
 
+@per_request
 def can_simulate(user) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
-    if user.is_staff or user.has_perm("indicators.simulate_whatif"):
+    if user.is_staff or user.is_superuser:
         return True
-    if ARSAgent.objects.filter(user=user).exists():
-        return True
-    return user.groups.filter(name__in=SIMULATION_GROUPS).exists()
+    # one query (a page asks once, see territories.web.memo): the permission held directly or
+    # through a group, an ARS agent record, or a simulation group
+    holds = Q(codename="simulate_whatif", content_type__app_label="indicators")
+    return (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .filter(
+            Q(user_permissions__in=Permission.objects.filter(holds))
+            | Q(groups__permissions__in=Permission.objects.filter(holds))
+            | Q(groups__name__in=SIMULATION_GROUPS)
+            | Exists(ARSAgent.objects.filter(user=OuterRef("pk")))
+        )
+        .exists()
+    )
 
 
 def can_plan(user) -> bool:

@@ -38,6 +38,7 @@ from offers.models import (
     Offer,
 )
 from territories.models import Commune, Dataset, lon_lat
+from territories.web.memo import per_request
 
 GP_COLUMNS = ["commune_code", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]
 GP_FIELDS = ["commune_id", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]
@@ -57,10 +58,14 @@ def zone_offer_conditions(zone) -> tuple[Q, Q]:
             Q(**{f"commune__{lookup}": zone, "commune__is_active": True}),
             Q(**{f"perimeter__{lookup}": zone, "perimeter__is_active": True}),
         )
-    codes = zone.communes().order_by().values("code")  # a subquery: a commune, a drawn perimeter
-    return Q(commune__in=codes) | Q(commune__parent__in=codes), Q(perimeter__in=codes)
+    # a commune, a drawn perimeter: its communes and their arrondissements, one subquery (UNION
+    # ALL, read by index; two ORed conditions across the join read every offer)
+    codes = zone.communes().order_by().values("code")
+    arrondissements = Commune.objects.filter(parent__in=codes).order_by().values("code")
+    return Q(commune__in=codes.union(arrondissements, all=True)), Q(perimeter__in=codes)
 
 
+@per_request
 def current_gp_dataset() -> Dataset | None:
     """The latest successful GP-supply dataset holding rows, a real RPPS import winning over the
     SIRENE proxy (a synthetic RPPS sample never wins)."""
@@ -96,6 +101,7 @@ def current_gp_supply(include_arrondissements: bool = False) -> tuple[pd.DataFra
     return frame.sort_values("commune_code", ignore_index=True), dataset
 
 
+@per_request
 def current_hospital_activity_dataset() -> Dataset | None:
     """The latest successful SIRENE dataset holding 86.10Z counts, a real file winning over a
     synthetic sample."""

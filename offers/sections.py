@@ -2,7 +2,12 @@
 
 from django.db.models import Count, Q, Sum
 
-from offers.api import current_gp_dataset, current_hospital_activity_dataset, registry_emergency_offers
+from offers.api import (
+    current_gp_dataset,
+    current_hospital_activity_dataset,
+    registry_emergency_offers,
+    zone_offer_conditions,
+)
 from offers.importers import current_zoning_rows
 from offers.models import (
     FINESS_SOURCES,
@@ -13,9 +18,9 @@ from offers.models import (
     HospitalActivity,
     Offer,
 )
-from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
+from offers.registry import REGISTRY_KINDS, registry_state, registry_states
 from territories.models import Commune, Dataset
-from territories.zones import children_of, level_of
+from territories.zones import level_of
 
 MAX_LISTED = 100
 OUTLINES = ("commune__geometry", "commune__geometry_simplified")  # never shown by the section
@@ -28,19 +33,21 @@ def offer_section(request, zone):
         return None
     communes = zone.communes()
     commune_codes = communes.order_by().values("code")  # a subquery: no parameter per commune
-    in_zone = Q(
-        commune__in=commune_codes.union(children_of(commune_codes).order_by().values("code"), all=True)
-    )
+    # the zone's own link (a région's offers by their département, not a union of its communes)
+    in_zone, perimeter_in_zone = zone_offer_conditions(zone)
     offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
-    by_kind = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
-    hospitals_from_finess = offers.filter(
-        kind=Offer.Kind.HOSPITAL, dataset__source__in=FINESS_SOURCES
-    ).count()
+    # one query: open offers by kind, source and synthetic flag
+    by_kind, hospitals_from_finess, synthetic = {}, 0, 0
+    groups = offers.order_by().values_list("kind", "dataset__source", "dataset__is_synthetic")
+    for kind, source, is_synthetic, n in groups.annotate(n=Count("pk")):
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        hospitals_from_finess += n if kind == Offer.Kind.HOSPITAL and source in FINESS_SOURCES else 0
+        synthetic += n if is_synthetic else 0
     kind_labels = dict(Offer.Kind.choices)
     if hospitals_from_finess and hospitals_from_finess == by_kind.get(Offer.Kind.HOSPITAL):
         kind_labels[Offer.Kind.HOSPITAL] = HOSPITAL_FROM_FINESS_LABEL
     cpts = (
-        Offer.objects.filter(kind=Offer.Kind.CPTS, perimeter__in=commune_codes)
+        Offer.objects.filter(perimeter_in_zone, kind=Offer.Kind.CPTS)
         .exclude(status=Offer.Status.CLOSED)
         .distinct()
         .select_related("dataset")
@@ -99,14 +106,13 @@ def offer_section(request, zone):
                 for value in Offer.Kind.values
             ],
             "registry": registry,
-            "synthetic": offers.filter(SYNTHETIC).count(),
+            "synthetic": synthetic,
             "total": sum(by_kind.values()),
             "offers": listed[:MAX_LISTED],
             "more": max(0, sum(by_kind.values()) - MAX_LISTED),
             "cpts": cpts,
             "gp": gp,
             "zoning": zoning_summary,
-            "commune_count": communes.count(),
             "poles": _hospital_poles(in_zone),
         },
     }

@@ -31,7 +31,7 @@ def home(request):
 @require_GET
 @cached_page
 def zone_detail(request, level, code):
-    zone = get_zone(level, code)
+    zone = get_zone(level, code, outlines=False)
     # French order: « Bénévent » before « Bussière »; the list shows code, name, population:
     # never read the outlines of its 200 communes
     communes = (

@@ -3,6 +3,7 @@
 from django.http import Http404
 
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Perimeter, Region
+from territories.web.memo import per_request
 
 LEVELS = {
     "commune": Commune,
@@ -25,15 +26,27 @@ def level_of(zone) -> str:
     return LEVEL_OF_MODEL[type(zone)]
 
 
-def get_zone(level: str, code: str):
+def get_zone(level: str, code: str, outlines: bool = True):
+    """The zone of a page or an API route (404 when unknown), its parents joined; the parents'
+    outlines are never read (a région's outline is megabytes of WKB to parse), nor the zone's own
+    with ``outlines=False`` (a page that draws its map from the GeoJSON route)."""
     model = LEVELS.get(level)
     if model is None:
         raise Http404("Niveau de territoire inconnu")
     queryset = model.objects.all()
     if model is Commune:
-        queryset = queryset.select_related("departement__region", "epci", "bassin_de_vie", "parent")
+        parents = ("departement", "departement__region", "epci", "bassin_de_vie")
+        queryset = queryset.select_related(*parents, "parent").defer(
+            *(f"{p}__geometry_simplified" for p in parents), "parent__geometry", "parent__geometry_simplified"
+        )
+        if not outlines:
+            queryset = queryset.defer("geometry", "geometry_simplified")
     elif model is Departement:
-        queryset = queryset.select_related("region")
+        queryset = queryset.select_related("region").defer("region__geometry_simplified")
+        if not outlines:
+            queryset = queryset.defer("geometry_simplified")
+    elif not outlines:
+        queryset = queryset.defer("geometry_simplified")
     try:
         return queryset.get(pk=code)
     except model.DoesNotExist as exc:
@@ -52,6 +65,7 @@ def zone_key(zone) -> tuple[str, str]:
     return level_of(zone), zone.pk
 
 
+@per_request
 def parent_zones(zone) -> list:
     """The zones containing ``zone``, smallest first. EPCI, bassins de vie and perimeters may span
     several départements: all of them and their régions are listed."""

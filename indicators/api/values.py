@@ -1,15 +1,17 @@
 """Stored indicator values, read for pages and for other apps (never computed on read)."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import Exists, Q
+from django.db.models import Count, Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from territories.models import Commune
+from territories.web.memo import per_request
 from territories.zones import LEVELS, children_of, zone_key
 
 FRANCE = ("france", "FR")
@@ -57,6 +59,7 @@ def keys_condition(keys) -> Q:
     return condition
 
 
+@per_request
 def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
     """Values of the run for several (level, code) keys, in one query."""
     if run is None or not keys:
@@ -260,10 +263,11 @@ def atoms_condition(zone, field="zone_code") -> Q:
 
 
 class ClassLabel(NamedTuple):
-    """A commune's class read as two columns (no model instance): enough to count and label."""
+    """A commune's class read as three columns (no model instance): enough to count and label."""
 
     apl_class: str
     emergency_far: bool | None
+    ars_zone: str = ""
 
     @property
     def label(self):
@@ -274,20 +278,32 @@ class ClassLabel(NamedTuple):
 APL_CLASS_LABELS = dict(Classification.AplClass.choices)
 
 
-def classes_of_zone(run, zone, full=True) -> dict[tuple[str, str], Classification]:
-    """``classes_for`` the zone and each of its computed communes, the communes read by subquery;
-    ``full=False``: the communes' classes as ``ClassLabel`` (a région's thousands of communes)."""
+def commune_classes(run, zone) -> dict[str, ClassLabel]:
+    """Commune code → its class as ``ClassLabel`` (three columns, no model instance), for the
+    zone's computed communes, read by their key (one ORed condition would read the whole run)."""
     if run is None:
         return {}
-    out = classes_for(run, [key_of(zone)])
-    if full:  # two queries, each read by its key (one ORed condition reads the whole run)
-        rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
-        out.update({(c.level, c.zone_code): c for c in rows})
-        return out
-    rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
-    for code, apl_class, far in rows.values_list("zone_code", "apl_class", "emergency_far"):
-        out["commune", code] = ClassLabel(apl_class, far)
-    return out
+    rows = Classification.objects.filter(atoms_condition(zone), run=run, level="commune").values_list(
+        "zone_code", "apl_class", "emergency_far", "ars_zone"
+    )
+    return {code: ClassLabel(apl_class, far, ars) for code, apl_class, far, ars in rows}
+
+
+def class_counts(run, zone) -> Counter:
+    """Class label → number of the zone's computed communes, counted by the database (a région's
+    thousands of communes are never read one by one)."""
+    if run is None:
+        return Counter()
+    rows = (
+        Classification.objects.filter(atoms_condition(zone), run=run, level="commune")
+        .values_list("apl_class", "emergency_far")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = Counter()
+    for apl_class, far, n in rows:
+        counts[ClassLabel(apl_class, far).label] += n
+    return counts
 
 
 def commune_values(run, zone, indicator) -> dict[str, float | None]:

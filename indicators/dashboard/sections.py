@@ -12,8 +12,9 @@ from django.urls import reverse
 from indicators.api.values import (
     FRANCE,
     atoms_condition,
-    atoms_of_zone,
-    classes_of_zone,
+    class_counts,
+    classes_for,
+    commune_classes,
     commune_values,
     estimate_flags,
     key_of,
@@ -23,8 +24,8 @@ from indicators.api.values import (
 from indicators.models import ComputationRun, IndicatorDefinition
 from indicators.official.published import official_apl
 from indicators.perms import can_simulate
-from territories.models import Commune
-from territories.text import normalize_name
+from territories.models import Commune, Region, zone_url
+from territories.text import fr_number, normalize_name
 from territories.zones import level_of, parent_zones
 
 # Above this many communes the table twin of the map is summarised (counts per class) and
@@ -67,16 +68,8 @@ def access_section(request, zone):
                     "datasets": [datasets[i] for i in by_indicator.get(definition.code, []) if i in datasets],
                 }
             )
-        atoms = atoms_of_zone(zone)
-        listed = len(atoms) <= TABLE_LIMIT  # the table (and its names, APL) of smaller zones only
-        classes = classes_of_zone(run, zone, full=listed)
-        apl = commune_values(run, zone, "apl_mg") if listed else {}
-        names = (
-            dict(Commune.objects.filter(atoms_condition(zone, "code")).values_list("code", "name"))
-            if listed
-            else {}
-        )
-        counts = Counter(getattr(classes.get(("commune", c)), "label", "non calculé") for c in atoms)
+        table = _commune_table(run, zone)
+        zone_class = classes_for(run, [key]).get(key)
         context.update(
             computed_apl=getattr(values.get(key, {}).get("apl_mg"), "value", None),
             apl_gap=(
@@ -86,33 +79,20 @@ def access_section(request, zone):
                 and getattr(values.get(key, {}).get("apl_mg"), "value", None) is not None
                 else None
             ),
-            class_counts=sorted(counts.items(), key=lambda item: -item[1]),
+            class_counts=sorted(table["counts"].items(), key=lambda item: -item[1]),
             table_limit=TABLE_LIMIT,
             rows=rows,
             parents=parents,
-            zone_class=classes.get(key),
+            zone_class=zone_class,
             # Large zones (régions): the commune-by-commune table lives on each département's page.
-            commune_classes=None
-            if len(atoms) > TABLE_LIMIT
-            else sorted(
-                (
-                    {
-                        "code": c,
-                        "name": names.get(c, c),
-                        "apl": apl.get(c),
-                        "class": classes.get(("commune", c)),
-                    }
-                    for c in atoms
-                ),
-                key=lambda r: (normalize_name(r["name"]), r["name"]),
-            ),
+            commune_classes=table["rows"],
             geojson_url=reverse("indicators:classes_geojson", args=[level_of(zone), zone.pk]),
             supply_per_gp=run.parameters.get("supply", {}).get("consultations_per_gp_per_year"),
             travel=run.parameters.get("travel_time", {}),
             rule=run.rule,
             is_proxy=run.parameters.get("supply", {}).get("is_proxy"),
             simulate_url=reverse("indicators:simulate", args=[level_of(zone), zone.pk]),
-            single_commune=(atoms[0], names.get(atoms[0], atoms[0])) if len(atoms) == 1 else None,
+            single_commune=table["single"],
             within=f"{level_of(zone)}:{zone.pk}",
         )
     return {
@@ -121,3 +101,36 @@ def access_section(request, zone):
         "context": context,
         "order": 30,
     }
+
+
+def _commune_table(run, zone) -> dict:
+    """The communes of the zone by class: counts, and for zones of at most ``TABLE_LIMIT``
+    communes the table (name, APL, class, zonage) in French order. A région's communes are counted
+    by the database, never read one by one."""
+    communes = Commune.objects.filter(atoms_condition(zone, "code"))
+    if isinstance(zone, Region):
+        total, names = communes.count(), None
+    else:
+        names = dict(communes.values_list("code", "name"))
+        total = len(names)
+    if names is None or total > TABLE_LIMIT:
+        counts = class_counts(run, zone)
+        if total > sum(counts.values()):
+            counts["non calculé"] += total - sum(counts.values())
+        return {"counts": counts, "rows": None, "single": None}
+    classes = commune_classes(run, zone)
+    apl = commune_values(run, zone, "apl_mg")
+    counts = Counter(getattr(classes.get(c), "label", "non calculé") for c in names)
+    rows = [
+        {
+            "code": code,
+            "name": name,
+            "url": zone_url("commune", code),
+            "apl": fr_number(apl.get(code), 2),
+            "class": classes.get(code),
+        }
+        for code, name in names.items()
+    ]
+    rows.sort(key=lambda r: (normalize_name(r["name"]), r["name"]))
+    single = next(iter(names.items())) if total == 1 else None
+    return {"counts": counts, "rows": rows, "single": single}

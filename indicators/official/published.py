@@ -21,6 +21,7 @@ from indicators.api.values import FRANCE, atoms_of_zone, key_of
 from indicators.models import ClassificationRule, PublishedIndicatorValue, PublishedZoneValue
 from territories.importing.writes import write_rows
 from territories.models import Commune
+from territories.web.memo import per_request
 
 APL = "apl_mg"
 MAIN_VARIANT = PublishedIndicatorValue.Variant.NO_AGE_LIMIT
@@ -34,6 +35,7 @@ WEIGHT_LABELS = {
 }
 
 
+@per_request
 def latest_official(indicator=APL):
     """(millésime, dataset id) of the latest published APL, or None (one query)."""
     return (
@@ -76,6 +78,7 @@ def population_below(rows, threshold) -> float:
     return sum(p or 0 for v, p in rows if v is not None and v < threshold)
 
 
+@per_request
 def thresholds() -> tuple[float, float]:
     rule = ClassificationRule.objects.filter(is_active=True).order_by("-version").first()
     if rule is None:
@@ -257,6 +260,7 @@ def _perimeter_values(zone, indicator, limits):
     return {k: agg.result(limits) for k, agg in groups.items()}
 
 
+@per_request
 def official_apl(zone, parents=(), indicator=APL):
     """The official APL of a zone (commune, any zone level, drawn perimeter), its evolution since
     the previous millésime, its class and where it stands against its parents and France.

@@ -13,6 +13,7 @@ from django.db.models import Sum
 
 from offers.models import ProfessionDensity
 from territories.models import Commune, Departement, Region
+from territories.web.memo import per_request
 
 GP = "ensemble-des-medecins-generalistes"
 FRANCE = ("france", "")
@@ -79,6 +80,7 @@ def _filter(level, code):
     return {}
 
 
+@per_request
 def zone_figures(level, code, millesime) -> dict:
     """{profession slug: {"profession", "headcount", "density"}} of one zone. A département reads
     its published density; a région or France the sum of headcounts over the sum of populations."""

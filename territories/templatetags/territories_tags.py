@@ -1,6 +1,9 @@
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from territories.importing.reports import report_lines as _report_lines
+from territories.text import fr_number
 
 register = template.Library()
 
@@ -9,3 +12,35 @@ register = template.Library()
 def report_lines(report):
     """An import report as (label, French text) pairs."""
     return _report_lines(report)
+
+
+@register.filter
+def fr(value, decimals=0):
+    """A number the French way (``{{ n|fr }}``, ``{{ apl|fr:2 }}``; « — » when unknown): the
+    cheap ``intcomma`` / ``floatformat`` of long tables."""
+    return fr_number(value, int(decimals))
+
+
+MISSING = mark_safe('<span class="muted">—</span>')
+
+
+@register.filter
+def value_cell(value, definition):
+    """A stored indicator value at its definition's decimals (``{{ v|value_cell:d }}``), or a muted
+    dash: the cell of indicator tables, without an ``{% include %}`` per cell."""
+    number = getattr(value, "value", None)
+    if number is None:
+        return MISSING
+    return fr_number(number, int(getattr(definition, "decimals", 0) or 0))
+
+
+@register.simple_tag
+def commune_rows(communes):
+    """The rows (code, linked name, population) of a zone's list of communes, built in Python:
+    200 rows through the template engine cost more than the rest of the page. Every value is
+    escaped by ``format_html_join``."""
+    return format_html_join(
+        "",
+        '<tr><td>{}</td><td><a href="{}">{}</a></td><td class="num">{}</td></tr>',
+        ((c.code, c.get_absolute_url(), c.name, fr_number(c.population)) for c in communes),
+    )
