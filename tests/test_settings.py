@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -14,7 +16,14 @@ def run_manage(*args, **env):
     full_env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        if k
+        not in (
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "CACHE_URL",
+            "SESSION_CACHE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        )
     }
     full_env.update(env)
     return subprocess.run(
@@ -37,9 +46,39 @@ def test_production_settings_pass_check_deploy():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="sante-territoires.example.org",
         DATABASE_URL="postgis://postgres@127.0.0.1:5432/postgres",
-        CACHE_URL="redis://127.0.0.1:6379/1",
+        CACHE_URL="redis://127.0.0.1:6380/0",
+        SESSION_CACHE_URL="redis://127.0.0.1:6379/2",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "stores, expected",
+    [
+        ({"CACHE_URL": "redis://127.0.0.1:6380/0"}, "territories.W001"),  # sessions default to the cache
+        (
+            {"CACHE_URL": "redis://127.0.0.1:6379/1", "SESSION_CACHE_URL": "redis://127.0.0.1:6379/2",
+             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/2"},
+            "territories.W002",
+        ),
+    ],
+)  # fmt: skip
+def test_production_warns_when_the_redis_stores_are_not_apart(stores, expected):
+    """Sessions and rate-limit counters in the evicting cache would be evicted by a client filling the
+    cache (the sign-in throttle reset); a broker there would lose jobs (issue 24, item 2)."""
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="sante-territoires.example.org",
+        DATABASE_URL="postgis://postgres@127.0.0.1:5432/postgres",
+        **stores,
+    )
+    assert result.returncode != 0 and expected in result.stdout + result.stderr
 
 
 def test_production_refuses_a_per_process_cache():

@@ -4,7 +4,14 @@ from pathlib import Path
 
 from indicators.models import AgePopulation
 from territories.importers import CodeResolver
-from territories.importing.contract import ImportRejected, Problem, SourceInfo, run_import, sync_rows
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    SourceInfo,
+    note_ignored_columns,
+    run_import,
+    sync_rows,
+)
 from territories.importing.readers import read_csv
 
 AGE_STRUCTURE_SOURCE = "structure-age-communes"
@@ -29,7 +36,8 @@ def _read_age_csv(path: Path, columns: dict[str, tuple[str, ...]], unique: list[
     path = Path(path)
     if not path.exists():
         raise ImportRejected.single(path.name, "fichier introuvable")
-    frame = read_csv(path, required=[])
+    frame = read_csv(path, required=[], optional=None)  # columns mapped below, ignored ones noted
+    name = frame.attrs["name"]
     headers = {str(c).strip().lower(): c for c in frame.columns}
     rename, missing = {}, []
     for canonical, accepted in columns.items():
@@ -46,6 +54,7 @@ def _read_age_csv(path: Path, columns: dict[str, tuple[str, ...]], unique: list[
             line=1,
         )
     frame = frame.rename(columns=rename)
+    note_ignored_columns(name, frame.columns, columns)
     problems = []
     for canonical in columns:
         for line in frame.loc[frame[canonical].str.strip() == "", "_line"][:20]:

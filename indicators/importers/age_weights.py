@@ -7,7 +7,14 @@ from pathlib import Path
 from indicators.importers.age_structure import MAX_BAND_LENGTH, _band_sort_key, _read_age_csv
 from indicators.importers.drees_apl import _parse_number, normalize_header
 from indicators.models import AgeWeight
-from territories.importing.contract import ImportRejected, Problem, SourceInfo, run_import, sync_rows
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    SourceInfo,
+    note_ignored_columns,
+    run_import,
+    sync_rows,
+)
 from territories.importing.workbooks import open_workbook
 
 AGE_WEIGHTS_SOURCE = "poids-age-consommation"
@@ -97,7 +104,7 @@ def import_drees_age_weights(path: Path, *, millesime=None, dry_run=False):
     Bands are named as the age-structure imports name them ("0-4" … "90+")."""
     path = Path(path)
     try:
-        year, rows, where = _read_drees_weights(path, millesime)
+        year, rows, where, ignored = _read_drees_weights(path, millesime)
     except ImportRejected as exc:
         if not path.exists():
             raise
@@ -113,6 +120,7 @@ def import_drees_age_weights(path: Path, *, millesime=None, dry_run=False):
         from indicators.models import AgeWeight
 
         dataset.rows_read = len(rows)
+        note_ignored_columns(where, ignored)
         dataset.report = {
             "feuille": "Paramètres",
             "tranches": [f"{r['band']} : {r['weight']:g}" for r in rows],
@@ -138,6 +146,7 @@ def _drees_weights_source(year) -> SourceInfo:
 
 
 def _read_drees_weights(path: Path, millesime=None):
+    """The weights of one year of the « Paramètres » sheet: (year, rows, where, the headers not read)."""
     import re
 
     workbook = open_workbook(path)
@@ -163,6 +172,8 @@ def _read_drees_weights(path: Path, millesime=None):
         raise ImportRejected.single(
             where, f"pas de poids pour {year} (années : {', '.join(sorted(columns))})"
         )
+    read = {0, columns[year]}
+    ignored = [c for j, c in enumerate(sheet[header]) if j not in read and c is not None]
     rows, problems = [], []
     for i in range(header + 1, len(sheet)):
         line = sheet[i]
@@ -184,4 +195,4 @@ def _read_drees_weights(path: Path, millesime=None):
         raise ImportRejected(problems)
     if len(rows) < 2:
         raise ImportRejected.single(where, "moins de deux tranches d’âge lues")
-    return year, rows, where
+    return year, rows, where, ignored

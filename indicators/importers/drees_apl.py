@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from territories.importers import CodeResolver
-from territories.importing.contract import ImportRejected, Problem, SourceInfo, run_import, sync_rows
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    SourceInfo,
+    note_ignored_columns,
+    run_import,
+    sync_rows,
+)
 from territories.importing.workbooks import open_workbook
 
 DREES_APL_SOURCE = "drees-apl"
@@ -246,6 +253,7 @@ def _import_drees_apl(dataset, path, table, year):
     from territories.models import Commune
 
     where = table["where"]
+    note_ignored_columns(where, table["ignored"])
     read = _read_apl_rows(table, CodeResolver.load())
     dataset.rows_read = read.count
     if read.problems:
@@ -256,7 +264,6 @@ def _import_drees_apl(dataset, path, table, year):
         "feuille": table["sheet"],
         "ligne_en_tete": table["header_line"],
         "variantes": [PublishedIndicatorValue.Variant(v).label for v in table["variants"]],
-        "colonnes_ignorees": table["ignored"],
         "codes_non_apparies": sorted(read.unmatched),
         "nombre_codes_non_apparies": len(read.unmatched),
         "codes_fusionnes": {k: ", ".join(v) for k, v in sorted(merged.items())},

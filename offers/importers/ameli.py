@@ -61,6 +61,7 @@ def _read(path):
         required=["annee", "profession_sante", "departement", "effectif", "densite"],
         not_empty=["annee", "profession_sante", "departement"],
         codes={"departement": 2},
+        optional=["classe_age", "libelle_sexe", "region"],
     )
     name = frame.attrs["name"]
     if "classe_age" in frame.columns:

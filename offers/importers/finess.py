@@ -24,6 +24,7 @@ from territories.importing.contract import (
     Problem,
     SourceInfo,
     SyncCounts,
+    note_ignored_columns,
     note_reading,
     run_import,
 )
@@ -83,6 +84,12 @@ STRUCTURE_FIELDS = [
 
 
 GEO_FIELDS = ["nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj"]
+# The fields of the layout the importer reads; the others (telephone, SIRET, APE code, dates of
+# authorisation and update…) are never checked, and the report lists them as ignored.
+FIELDS_READ = [
+    "nofinesset", "nofinessej", "rs", "rslongue", "numvoie", "typvoie", "voie", "compvoie", "lieuditbp",
+    "commune", "departement", "ligneacheminement", "categetab", "dateouv", "coordxet", "coordyet",
+]  # fmt: skip
 
 
 # FINESS départements of overseas sites → (INSEE département prefix, EPSG of their UTM coordinates).
@@ -176,6 +183,7 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
     rows, outside_commune = _placed(name, read)
     if read.problems:
         raise ImportRejected(read.problems[:50])
+    note_ignored_columns(name, [*STRUCTURE_FIELDS, *GEO_FIELDS], FIELDS_READ)
     dataset.rows_read = len(lines) - start
     dataset.report = {
         "etablissements": len(rows),

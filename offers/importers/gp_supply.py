@@ -78,6 +78,7 @@ def _read_sirene(path):
         unique="codecommuneetablissement",
         not_empty=["codecommuneetablissement"],
         codes=["codecommuneetablissement"],
+        optional=["hopital"],
     )
     name = frame.attrs["name"]
     values, problems = parse_numbers(name, frame, "generaliste", minimum=0)
@@ -131,6 +132,7 @@ def _read_rpps(path, year=None):
         required=list(RPPS_COLUMNS.values()),
         not_empty=[RPPS_COLUMNS["id"]],
         codes=[RPPS_COLUMNS["commune"]],
+        optional=[*RPPS_AGE_COLUMNS, *RPPS_BIRTH_COLUMNS],
     )
     name = frame.attrs["name"]
     frame = frame[

@@ -16,6 +16,7 @@ from territories.importing.contract import (
 )
 from territories.importing.readers import (
     check_entries,
+    note_ignored_keys,
     parse_count,
     read_json_array,
 )
@@ -32,6 +33,11 @@ COMMUNE_TYPES = {
     "commune-actuelle": Commune.Kind.COMMUNE,
     "arrondissement-municipal": Commune.Kind.ARRONDISSEMENT,
 }
+# The keys of the communes file the importer reads (the others — région, arrondissement, SIREN… —
+# are reported as ignored: the région of a commune is its département's).
+COMMUNE_KEYS = [
+    "code", "nom", "type", "departement", "commune", "population", "codesPostaux", "anciensCodes", "chefLieu",
+]  # fmt: skip
 
 
 def import_cog(directory: Path = DEFAULT_DIR, dry_run: bool = False, partial: bool = False, files=None):
@@ -54,6 +60,13 @@ def _import_cog(
     check_entries(communes_path, communes, ["code", "nom", "departement", "type"])
     epcis = read_json_array(epci_path)
     check_entries(epci_path, epcis, ["code", "nom", "type", "membres"])
+    for path, objects, used in (
+        (regions_path, regions, ["code", "nom"]),
+        (departements_path, departements, ["code", "nom", "region"]),
+        (communes_path, entries, COMMUNE_KEYS),
+        (epci_path, epcis, ["code", "nom", "type", "membres"]),
+    ):
+        note_ignored_keys(path, objects, used)
     # Values are checked before anything is written: a database constraint is never the first line.
     population_of = _check_values(entries, communes, epcis, communes_path, epci_path)
     _check_references(regions, departements, communes, epcis, departements_path, communes_path, epci_path)

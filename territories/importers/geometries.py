@@ -142,7 +142,6 @@ def _import_geometries(
     )
     points_name = points.attrs["name"]
     contours, geoms = _read_contours(contours_path, repair=repair)
-    ignored_columns = _ignored_columns(points, contours)
     keep = contours["type"].isin(["COM", "ARM"]).to_numpy()
     contours, geoms = contours[keep].reset_index(drop=True), geoms[keep]
     mairie, interior, area = _point_coordinates(points, points_name)
@@ -203,7 +202,6 @@ def _import_geometries(
         ),
         "contours_de_zones_recalcules": outlines,
         "contours_de_zones_invalides": invalid,
-        **ignored_columns,
     }
     if any(invalid.values()):
         raise ImportRejected.single(
@@ -236,29 +234,6 @@ def _rows_of(codes, full, has, point_of):
     full_wkb, simple_wkb = _encoded_outlines(full, has)
     chosen, misplaced = _chosen_points(codes, point_of, full, has)
     return _geometry_rows(codes, chosen, full_wkb, simple_wkb), misplaced, chosen
-
-
-# Columns of the points file the importer reads; the others (name, population, centroid) are
-# ignored — the population of a commune is the COG's — and the report says so.
-POINT_COLUMNS = {
-    "code_insee",
-    "type",
-    "point_interieur_lat",
-    "point_interieur_lon",
-    "mairie_lat",
-    "mairie_lon",
-    "superficie_approx_km2",
-}
-
-
-def _ignored_columns(points, contours) -> dict:
-    """The columns read and not used, per file (a population there is never read: the COG's is)."""
-    ignored = {}
-    for frame, used in ((points, POINT_COLUMNS), (contours, {"code", "type"})):
-        names = [c for c in frame.columns if c not in used and not c.startswith("_")]
-        if names:
-            ignored[frame.attrs.get("name", "")] = names
-    return {"colonnes_ignorees": ignored} if ignored else {}
 
 
 def _active_and_without_outline(coverage, codes, has):

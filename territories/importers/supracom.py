@@ -108,6 +108,7 @@ def _read_supracom(table_path, labels_path, sheet=None):
         not_empty=["CODGEO", "BV2022"],
         codes={"CODGEO": 5, "BV2022": 5, "AAV2020": 3},
         sheet=sheet,
+        optional=["LIBGEO"],  # the name then, to find the parent of a re-created commune
     )
     labels = read_csv(
         labels_path,

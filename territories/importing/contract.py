@@ -48,6 +48,28 @@ def note_reading(name: str, notes: dict) -> None:
         collected[name] = {k: v for k, v in notes.items() if not k.startswith("_")}
 
 
+# The columns (or properties, or keys) of each file that the running import does not read: the
+# dataset report lists them under « colonnes_ignorees » (file → names), so that a value there — a
+# population, a date — is never taken for a value that was checked.
+_ignored = contextvars.ContextVar("ignored_columns", default=None)
+
+
+def note_ignored_columns(name: str, columns: Iterable, used: Iterable = ()) -> list[str]:
+    """Record the ``columns`` of file ``name`` that are not in ``used`` (internal names starting with
+    « _ » and blank headers left out); returns them."""
+    used = {str(c) for c in used}
+    ignored = [
+        str(c) for c in columns if str(c).strip() and not str(c).startswith("_") and str(c) not in used
+    ]
+    collected = _ignored.get()
+    if collected is not None:
+        if ignored:
+            collected[name] = list(dict.fromkeys([*collected.get(name, []), *ignored]))
+        else:
+            collected.pop(name, None)
+    return ignored
+
+
 @dataclasses.dataclass(frozen=True)
 class Problem:
     file: str
@@ -238,13 +260,16 @@ def run_import(
         file_name=", ".join(p.name for p in paths),
         checksum=file_checksum(*paths),
     )
-    token = _reading.set({})
+    token, ignored_token = _reading.set({}), _ignored.set({})
     try:
         with transaction.atomic():
             source_lock(info.source)
             counts = work(dataset) or SyncCounts()
             if _reading.get():
                 dataset.report = {**dataset.report, "lecture": _reading.get()}
+            if _ignored.get():
+                ignored = {**dataset.report.get("colonnes_ignorees", {}), **_ignored.get()}
+                dataset.report = {**dataset.report, "colonnes_ignorees": ignored}
             dataset.rows_created, dataset.rows_updated = counts.created, counts.updated
             dataset.rows_unchanged, dataset.rows_obsoleted = counts.unchanged, counts.obsoleted
             dataset.status = Dataset.Status.DRY_RUN if dry_run else Dataset.Status.SUCCEEDED
@@ -263,6 +288,7 @@ def run_import(
         raise
     finally:
         _reading.reset(token)
+        _ignored.reset(ignored_token)
     logger.info("import %s: %s", info.source, dataset_summary(dataset))
     if not dry_run and dataset.rows_changed:
         # Listeners (e.g. indicators) schedule their work once the import is committed; an import

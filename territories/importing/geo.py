@@ -8,11 +8,12 @@ import re
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from territories.importing.contract import ImportRejected, note_reading
+from territories.importing.contract import ImportRejected, note_ignored_columns, note_reading
 from territories.importing.files import (
     MAX_DECOMPRESSED_BYTES,
     MAX_RATIO,
@@ -59,11 +60,12 @@ def _declares_crs(name: str, text: str) -> bool:
     return isinstance(data, dict) and isinstance(data.get("crs"), dict)
 
 
-def read_geo(path: Path, *, required: list[str]):
+def read_geo(path: Path, *, required: list[str], optional: Iterable[str] = ()):
     """Read a vector file (GeoJSON, GeoPackage, zipped Shapefile) into a GeoDataFrame in WGS84.
 
     The declared CRS is honoured (reprojected with pyproj); metric coordinates with no declared
-    CRS are refused with how to declare it. ``required`` attributes must be present.
+    CRS are refused with how to declare it. ``required`` attributes must be present; the
+    properties neither required nor ``optional`` are reported as ignored (``colonnes_ignorees``).
     """
     import pyogrio
 
@@ -133,6 +135,7 @@ def read_geo(path: Path, *, required: list[str]):
     for column in required:
         frame[column] = frame[column].astype(str).str.strip()
     note_reading(name, notes)
+    note_ignored_columns(name, frame.columns, [*required, *optional, frame.geometry.name])
     frame.attrs["name"] = name
     return frame
 

@@ -40,7 +40,13 @@ from territories.importing.files import (
 )
 from territories.importing.geo import WGS84_EPSG, read_geo
 from territories.importing.tables import read_csv
-from territories.importing.values import check_entries, parse_count, parse_numbers, read_json_array
+from territories.importing.values import (
+    check_entries,
+    note_ignored_keys,
+    parse_count,
+    parse_numbers,
+    read_json_array,
+)
 
 __all__ = [
     "CHUNK",
@@ -61,6 +67,7 @@ __all__ = [
     "TEXT_ENCODINGS",
     "WGS84_EPSG",
     "check_entries",
+    "note_ignored_keys",
     "open_payload",
     "parse_count",
     "parse_numbers",

@@ -7,12 +7,19 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from territories.importing.contract import ImportRejected, Problem, capped_rows, note_reading
+from territories.importing.contract import (
+    ImportRejected,
+    Problem,
+    capped_rows,
+    note_ignored_columns,
+    note_reading,
+)
 from territories.importing.files import (
     MAX_FIELD_CHARS,
     MAX_TITLE_LINES,
@@ -77,6 +84,7 @@ def read_csv(
     min_rows: int = 1,
     codes: list[str] | dict[str, int] | None = None,
     sheet: str | None = None,
+    optional: Iterable[str] | None = (),
 ) -> pd.DataFrame:
     """Read a table (CSV in any of the usual encodings and separators, or XLSX) as strings.
 
@@ -89,6 +97,10 @@ def read_csv(
 
     A required column given as a tuple accepts any of its names (layouts of several producers);
     the frame names it by the first, and ``frame.attrs["columns"]`` maps that name to the file's.
+
+    ``optional`` are the other columns the importer reads when they are there; every other column
+    of the file is reported as ignored (``colonnes_ignorees`` of the dataset report). An importer
+    that maps its columns itself passes ``optional=None`` and reports with ``note_ignored_columns``.
     """
     path = Path(path)
     required = [(c,) if isinstance(c, str) else tuple(c) for c in required]
@@ -106,6 +118,8 @@ def read_csv(
     notes = {**payload.notes, **notes}
     found = {names[0]: next(n for n in names if n in frame.columns) for names in required}
     frame = frame.rename(columns={actual: canonical for canonical, actual in found.items()})
+    if optional is not None:
+        note_ignored_columns(name, frame.columns, [*found, *optional])
     frame = frame[(frame.drop(columns="_line") != "").any(axis=1)] if len(frame.columns) > 1 else frame
     if len(frame) < min_rows:
         raise ImportRejected.single(

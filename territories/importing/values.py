@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from territories.importing.contract import ImportRejected, Problem, note_reading
+from territories.importing.contract import ImportRejected, Problem, note_ignored_columns, note_reading
 from territories.importing.files import MAX_FIELD_CHARS, _n, open_payload, sniff_text
 
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
@@ -94,6 +94,16 @@ def read_json_array(path: Path) -> list[dict]:
         raise ImportRejected.single(payload.name, "une liste JSON d’objets est attendue")
     note_reading(payload.name, {**payload.notes, "format": "JSON", "encodage": encoding})
     return data
+
+
+def note_ignored_keys(path: Path, entries: list, used) -> list[str]:
+    """The keys of the objects of a JSON list that the import does not read, reported as ignored
+    (``colonnes_ignorees``), in their order of first appearance."""
+    keys = {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            keys.update(dict.fromkeys(entry))
+    return note_ignored_columns(Path(path).name, keys, used)
 
 
 def check_entries(path: Path, entries: list[dict], required: list[str], key: str = "code") -> None:

@@ -37,14 +37,39 @@ def chromium():
         browser.close()
 
 
-def new_page(chromium, *, bypass_csp=True, width=1280, height=1000):
-    """A page in a fresh context. Playwright's ``wait_for_function`` evaluates strings in the page,
-    which the portal's Content-Security-Policy forbids: tests that check the CSP itself pass
-    ``bypass_csp=False`` and poll with ``evaluate`` instead (see ``wait_until``)."""
-    context = chromium.new_context(
-        locale="fr-FR", viewport={"width": width, "height": height}, bypass_csp=bypass_csp
-    )
-    return context, context.new_page()
+# Every page of every browser test keeps the portal's real Content-Security-Policy, and any
+# violation fails the test. Chromium logs a refused script, style or request on the console
+# ("... violates the following Content Security Policy directive ..."); the init script below (run
+# by the browser itself, outside the page's CSP) also reports each `securitypolicyviolation` event,
+# so that a violation is caught even where the console message would be worded differently.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + (e.sourceFile || e.documentURI) + ":" + e.lineNumber);
+}, true);
+"""
+_violations = []  # of the running test, every page included (see the autouse fixture below)
+
+
+def is_csp_violation(text):
+    return "Content Security Policy" in text or text.startswith("CSP violation:")
+
+
+def new_page(chromium, *, width=1280, height=1000):
+    """A page in a fresh context, with the site's Content-Security-Policy enforced (Playwright's
+    ``wait_for_function`` evaluates strings in the page, which the CSP forbids: poll with
+    ``wait_until`` or wait on locators). CSP violations of the page are collected and fail the test
+    (``fail_on_csp_violations``)."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": width, "height": height})
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+
+    def on_console(message):
+        if is_csp_violation(message.text):
+            _violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return context, page
 
 
 def wait_until(page, expression, timeout=15.0):
@@ -59,10 +84,27 @@ def wait_until(page, expression, timeout=15.0):
     raise AssertionError(f"timeout waiting for {expression}")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test fails on any CSP violation seen by any of its pages (after its own checks)."""
+    _violations.clear()
+    result = yield
+    if item.get_closest_marker("browser") and _violations:
+        seen = list(dict.fromkeys(_violations))
+        _violations.clear()
+        raise AssertionError(f"Content-Security-Policy violations: {seen}")
+    return result
+
+
 @pytest.fixture
-def browser_page(live_server, transactional_db, reload_territory_slice, chromium, request):
-    bypass = not request.node.get_closest_marker("csp_enforced")
-    context, page = new_page(chromium, bypass_csp=bypass)
+def csp_violations():
+    """The CSP violations seen so far by the running test's pages (for tests that check a page)."""
+    return _violations
+
+
+@pytest.fixture
+def browser_page(live_server, transactional_db, reload_territory_slice, chromium):
+    context, page = new_page(chromium)
     origin = live_server.url
 
     def only_local(route):

@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from tests.indicators.test_official_apl import WORKBOOK
 
+from .conftest import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -39,7 +41,7 @@ def shot(page, name):
 def test_elu_journey_from_the_map_of_france_to_an_export(browser_page, dashboard_data):
     page = browser_page
     page.goto(page.live_url + "/")
-    page.wait_for_function("window.franceLayer && window.franceLayer.getLayers().length > 0")
+    wait_until(page, "window.franceLayer && window.franceLayer.getLayers().length > 0")
     assert "sous-dense" in page.inner_text("#france-legend")
     shot(page, "01-home-map")
     # a click on the Creuse opens its page
@@ -111,9 +113,9 @@ def test_pdf_fiche_and_zoomed_communes(browser_page, dashboard_data):
 
     page = browser_page
     page.goto(page.live_url + "/")
-    page.wait_for_function("window.franceLayer && window.franceLayer.getLayers().length > 0")
+    wait_until(page, "window.franceLayer && window.franceLayer.getLayers().length > 0")
     page.evaluate("window.franceMap.setView([46.17, 1.87], 9, {animate: false})")  # Guéret
-    page.wait_for_function("document.getElementById('france-map').dataset.communesLoaded >= 1")
+    wait_until(page, "document.getElementById('france-map').dataset.communesLoaded >= 1")
     page.wait_for_timeout(300)
     assert page.evaluate("document.querySelectorAll('#france-map path.leaflet-interactive').length") > 100
     shot(page, "06-home-zoomed-communes")
@@ -148,7 +150,7 @@ def test_an_ars_agent_builds_a_perimeter_by_search_paste_and_map_click(browser_p
     )
     # one more by a click on the map of the Creuse (Aubusson)
     page.select_option("#pick-departement", "23")
-    page.wait_for_function("window.pickLayer && window.pickLayer.getLayers().length > 100")
+    wait_until(page, "window.pickLayer && window.pickLayer.getLayers().length > 100")
     page.evaluate(
         """() => window.pickLayer.eachLayer(
             l => { if (l.feature.properties.code === '23008') l.fire('click'); })"""

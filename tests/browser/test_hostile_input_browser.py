@@ -8,7 +8,7 @@ from tests.offers.conftest import make_offer
 
 from .conftest import wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.csp_enforced]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PAYLOADS = [
     '<img src=x onerror="alert(1)">',
@@ -95,3 +95,26 @@ def test_html_in_every_user_field_stays_text_across_pages(browser_page):
     for url in (urls[0], urls[2], urls[4]):  # the text is there, literally
         page.goto(page.live_url + url)
         assert payload in page.inner_text("main"), url
+
+
+def test_the_site_policy_is_enforced_and_a_violation_is_caught(browser_page, csp_violations):
+    """The guard every browser test relies on: pages keep the site's real policy (not bypassed, not
+    report-only), and an inline script or an inline style attribute under that policy is collected
+    as a violation (the test would then fail)."""
+    page = browser_page
+    response = page.goto(page.live_url + "/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    probe = "<!doctype html><p style='color:red'>x</p><script>document.title = 'ran'</script>"
+    page.route(
+        page.live_url + "/__csp_probe__/",
+        lambda route: route.fulfill(
+            status=200, body=probe, headers={"Content-Type": "text/html", "Content-Security-Policy": policy}
+        ),
+    )
+    page.goto(page.live_url + "/__csp_probe__/")
+    page.wait_for_timeout(200)
+    assert page.title() != "ran"  # the inline script was refused
+    directives = " ".join(csp_violations)
+    assert "script-src" in directives and "style-src" in directives, csp_violations
+    csp_violations.clear()  # expected here: the test itself must not fail on them

@@ -7,7 +7,7 @@ from offers.models import ARSAgent, Offer
 from territories.models import Commune
 from tests.factories import make_user
 
-from .conftest import login
+from .conftest import login, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "motdepasse-solide-42"
@@ -24,7 +24,7 @@ def test_ars_agent_creates_an_msp_on_the_map_and_finds_it_on_the_commune_page(br
     page.select_option("#id_kind", "msp")
     page.fill("#id_name", "MSP des Bruyères")
     page.select_option("#id_status", "projet")
-    page.wait_for_function("window.offerMap !== undefined")
+    wait_until(page, "window.offerMap !== undefined")
     page.locator("#offer-map").scroll_into_view_if_needed()
     # Zoom on Guéret, then click on the map where its reference point is drawn.
     x, y = page.evaluate(
@@ -54,6 +54,6 @@ def test_ars_agent_creates_an_msp_on_the_map_and_finds_it_on_the_commune_page(br
     page.goto(page.live_url + gueret.get_absolute_url())
     section = page.locator("#offres-de-soins")
     assert "MSP des Bruyères" in section.inner_text()
-    page.wait_for_function("window.offerLayers && window.offerLayers.msp")
+    wait_until(page, "!!(window.offerLayers && window.offerLayers.msp)")
     assert page.evaluate("window.offerLayers.msp.layer.getLayers().length") == 1
     assert page.locator("#zone-map .leaflet-interactive").count() >= 2  # outline + the MSP marker

@@ -6,7 +6,7 @@ import pytest
 from .conftest import wait_until
 from .test_dashboard_browser import dashboard_data  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.csp_enforced]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_ranking_map_is_fetched_once_and_drawn_in_classes(browser_page, dashboard_data):  # noqa: F811

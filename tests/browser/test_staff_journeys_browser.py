@@ -139,7 +139,6 @@ def test_ars_agent_opening_another_regions_offer_reads_why(browser_page):
     audit(page)
 
 
-@pytest.mark.csp_enforced
 def test_anonymous_visitor_uses_the_header_search_on_a_commune_page(browser_page):
     page = browser_page
     violations = []

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from indicators.models import Classification, ComputationRun, IndicatorValue
 from indicators.runs import partitions, services
@@ -88,7 +88,7 @@ def test_a_failed_write_leaves_nothing_and_the_previous_run_intact(computed):
             "population": [1.0, 1.0],
         }
     )
-    with pytest.raises(Exception, match="duplicate|dupliqu|unique"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="duplicate|dupliqu|unique"), transaction.atomic():
         partitions.write_run_rows(VALUES, run.pk, duplicated)
     assert not exists(partitions.partition_name(VALUES, run.pk))
     assert not IndicatorValue.objects.filter(run=run).exists()
