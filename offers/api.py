@@ -27,10 +27,11 @@ Access times built on these sites are estimates, not the official list of author
 
 import numpy as np
 import pandas as pd
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from offers.importers import GP_SOURCES, SIRENE, current_zoning_rows, latest_hospital_activity_dataset
 from offers.models import (
+    FINESS_SOURCES,
     POLE_HOSPITALIER_BASIS,
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
     GPSupply,
@@ -44,6 +45,28 @@ GP_COLUMNS = ["commune_code", "headcount", "fte", "share_aged_60_plus", "aged_65
 GP_FIELDS = ["commune_id", "headcount", "fte", "share_aged_60_plus", "aged_65_plus"]
 SITE_COLUMNS = ["offer_id", "name", "commune_code", "lon", "lat", "location_precision", "basis"]
 POLE_COLUMNS = ["commune_code", "name", "establishments", "lon", "lat"]
+
+
+@per_request
+def zone_offer_counts(zone) -> dict:
+    """Open offers of the zone (by their commune), in one query: {"by_kind": {kind: n},
+    "finess_hospitals": hospital sites from a FINESS file, "synthetic": offers of a sample}."""
+    in_zone, _perimeter = zone_offer_conditions(zone)
+    counts = {"by_kind": {}, "finess_hospitals": 0, "synthetic": 0}
+    groups = (
+        Offer.objects.filter(in_zone)
+        .exclude(status=Offer.Status.CLOSED)
+        .order_by()
+        .values_list("kind", "dataset__source", "dataset__is_synthetic")
+        .annotate(n=Count("pk"))
+    )
+    for kind, source, is_synthetic, n in groups:
+        counts["by_kind"][kind] = counts["by_kind"].get(kind, 0) + n
+        if kind == Offer.Kind.HOSPITAL and source in FINESS_SOURCES:
+            counts["finess_hospitals"] += n
+        if is_synthetic:
+            counts["synthetic"] += n
+    return counts
 
 
 def zone_offer_conditions(zone) -> tuple[Q, Q]:

@@ -5,11 +5,11 @@ zone's région, MSP, CPTS and centres de santé read « registre non chargé »,
 install has no FINESS extract), and a synthetic sample is tagged as such.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
-from offers.api import zone_offer_conditions
+from offers.api import zone_offer_conditions, zone_offer_counts
 from offers.models import Offer
-from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
+from offers.registry import REGISTRY_KINDS, registry_state, registry_states
 
 CARD_KINDS = [  # (kind, short label)
     (Offer.Kind.MSP, "MSP"),
@@ -22,7 +22,8 @@ CARD_KINDS = [  # (kind, short label)
 def offer_cards(request, zone):
     in_zone, perimeter_in_zone = zone_offer_conditions(zone)
     open_offers = Offer.objects.exclude(status=Offer.Status.CLOSED)
-    counts = dict(open_offers.filter(in_zone).order_by().values_list("kind").annotate(n=Count("pk")))
+    summary = zone_offer_counts(zone)  # shared with the « Offre de soins » section
+    counts = dict(summary["by_kind"])
     counts[Offer.Kind.CPTS] = (
         open_offers.filter(Q(kind=Offer.Kind.CPTS) & (perimeter_in_zone | in_zone)).distinct().count()
     )
@@ -43,7 +44,7 @@ def offer_cards(request, zone):
             lines.append(f"{label} : non renseigné (aucune source chargée)")
         else:
             lines.append(f"{label} : {count}")
-    synthetic = open_offers.filter(in_zone, SYNTHETIC).count()
+    synthetic = summary["synthetic"]
     badges = [("contient des données synthétiques", "warn")] if synthetic or registry.synthetic else []
     note = registry.note or "Registre des ARS et extraction FINESS."
     if synthetic:

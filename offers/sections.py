@@ -7,10 +7,10 @@ from offers.api import (
     current_hospital_activity_dataset,
     registry_emergency_offers,
     zone_offer_conditions,
+    zone_offer_counts,
 )
 from offers.importers import current_zoning_rows
 from offers.models import (
-    FINESS_SOURCES,
     HOSPITAL_FROM_FINESS_LABEL,
     POLE_HOSPITALIER_MIN_ESTABLISHMENTS,
     DoctorZoning,
@@ -20,9 +20,12 @@ from offers.models import (
 )
 from offers.registry import REGISTRY_KINDS, registry_state, registry_states
 from territories.models import Commune, Dataset
-from territories.zones import level_of
+from territories.web.memo import per_request
+from territories.zones import level_of, zone_stats
 
 MAX_LISTED = 100
+# the columns of the list of offers (offers_tags.offer_rows): no model instance per row
+LISTED_FIELDS = ("pk", "name", "kind", "status", "commune__name", "dataset__source", "dataset__is_synthetic")
 OUTLINES = ("commune__geometry", "commune__geometry_simplified")  # never shown by the section
 
 
@@ -36,13 +39,9 @@ def offer_section(request, zone):
     # the zone's own link (a région's offers by their département, not a union of its communes)
     in_zone, perimeter_in_zone = zone_offer_conditions(zone)
     offers = Offer.objects.filter(in_zone).exclude(status=Offer.Status.CLOSED)
-    # one query: open offers by kind, source and synthetic flag
-    by_kind, hospitals_from_finess, synthetic = {}, 0, 0
-    groups = offers.order_by().values_list("kind", "dataset__source", "dataset__is_synthetic")
-    for kind, source, is_synthetic, n in groups.annotate(n=Count("pk")):
-        by_kind[kind] = by_kind.get(kind, 0) + n
-        hospitals_from_finess += n if kind == Offer.Kind.HOSPITAL and source in FINESS_SOURCES else 0
-        synthetic += n if is_synthetic else 0
+    summary = zone_offer_counts(zone)  # shared with the « Offre de soins » card
+    by_kind, synthetic = summary["by_kind"], summary["synthetic"]
+    hospitals_from_finess = summary["finess_hospitals"]
     kind_labels = dict(Offer.Kind.choices)
     if hospitals_from_finess and hospitals_from_finess == by_kind.get(Offer.Kind.HOSPITAL):
         kind_labels[Offer.Kind.HOSPITAL] = HOSPITAL_FROM_FINESS_LABEL
@@ -55,22 +54,29 @@ def offer_section(request, zone):
     )
     registry = registry_state(zone)
     states = registry_states(zone, REGISTRY_KINDS)
-    listed = offers.select_related("commune", "dataset").defer(*OUTLINES).order_by("kind", "name", "pk")
+    listed = offers.order_by("kind", "name", "pk").values_list(*LISTED_FIELDS)
     dataset = current_gp_dataset()
     gp = None
     if dataset is not None:
-        rows = GPSupply.objects.filter(dataset=dataset, commune__in=commune_codes)
+        lookup = getattr(zone, "commune_lookup", "")
+        if lookup:  # the zone's own link: a join, not a subquery of its thousands of communes
+            of_zone = {f"commune__{lookup}": zone, "commune__is_active": True, "commune__kind": "COM"}
+            rows = GPSupply.objects.filter(dataset=dataset, **of_zone)
+        else:
+            rows = GPSupply.objects.filter(dataset=dataset, commune__in=commune_codes)
         if isinstance(zone, Commune) and zone.kind == Commune.Kind.ARRONDISSEMENT:
             rows = GPSupply.objects.filter(dataset=dataset, commune=zone)
         gp = rows.aggregate(headcount=Sum("headcount"), communes=Count("pk"))
         gp["dataset"] = dataset
-        population = communes.aggregate(total=Sum("population"))["total"]
+        population = zone_stats(zone)["population"]
         if gp["headcount"] is not None and population:
             gp["per_100000"] = gp["headcount"] / population * 100_000
     zoning_codes = commune_codes
     if isinstance(zone, Commune):
         zoning_codes = [zone.code, *zone.arrondissements.values_list("code", flat=True)]
-    zoning = current_zoning_rows(zoning_codes)
+        zoning = current_zoning_rows(zoning_codes)
+    else:
+        zoning = _zone_zoning_rows(zone)
     zoning_summary = None
     if zoning:
         labels = dict(DoctorZoning.Zone.choices)
@@ -108,7 +114,7 @@ def offer_section(request, zone):
             "registry": registry,
             "synthetic": synthetic,
             "total": sum(by_kind.values()),
-            "offers": listed[:MAX_LISTED],
+            "offers": list(listed[:MAX_LISTED]),
             "more": max(0, sum(by_kind.values()) - MAX_LISTED),
             "cpts": cpts,
             "gp": gp,
@@ -160,8 +166,7 @@ def zoning_line(zone) -> str:
     if isinstance(zone, Commune):
         rows, total = _commune_rows(zone), 1
     else:
-        communes = zone.communes()  # by subquery: no parameter per commune
-        rows, total = current_zoning_rows(communes.order_by().values("code")), communes.count()
+        rows, total = _zone_zoning_rows(zone), zone_stats(zone)["count"]
     if not rows:
         return "zonage ARS médecins : non chargé pour ce territoire"
     labels = dict(DoctorZoning.Zone.choices)
@@ -176,6 +181,12 @@ def zoning_line(zone) -> str:
     if isinstance(zone, Commune) or len(rows) == total:
         return f"zonage ARS médecins : {', '.join(parts)} ({len(rows)} {what})"
     return f"zonage ARS médecins (chargé pour {_n(len(rows))} communes sur {_n(total)}) : {', '.join(parts)}"
+
+
+@per_request
+def _zone_zoning_rows(zone) -> dict:
+    """The current zonage of a zone's communes, read once per page (section and class card)."""
+    return current_zoning_rows(zone.communes().order_by().values("code"))
 
 
 def _n(number) -> str:

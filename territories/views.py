@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
@@ -10,7 +10,7 @@ from territories.search import QueryTooLong, bounded, search
 from territories.web.caching import cached_page
 from territories.web.geojson import feature, feature_collection
 from territories.web.sections import render_cards, render_home, render_sections
-from territories.zones import LEVELS, get_zone, level_of, parent_zones
+from territories.zones import LEVELS, get_zone, level_of, parent_zones, zone_stats
 
 
 @require_GET
@@ -34,13 +34,8 @@ def zone_detail(request, level, code):
     zone = get_zone(level, code, outlines=False)
     # French order: « Bénévent » before « Bussière »; the list shows code, name, population:
     # never read the outlines of its 200 communes
-    communes = (
-        zone.communes()
-        .select_related("departement")
-        .defer("geometry", "geometry_simplified", "departement__geometry_simplified")
-        .order_by("name_normalized", "name")
-    )
-    stats = communes.aggregate(population=Sum("population"), count=Count("code"))
+    communes = zone.communes().only("code", "name", "population").order_by("name_normalized", "name")
+    stats = zone_stats(zone)
     context = {
         "zone": zone,
         "level": level_of(zone),

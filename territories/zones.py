@@ -66,6 +66,14 @@ def zone_key(zone) -> tuple[str, str]:
 
 
 @per_request
+def zone_stats(zone) -> dict:
+    """{"population", "count"} of the zone's communes (one query, once per page)."""
+    from django.db.models import Count, Sum
+
+    return zone.communes().order_by().aggregate(population=Sum("population"), count=Count("code"))
+
+
+@per_request
 def parent_zones(zone) -> list:
     """The zones containing ``zone``, smallest first. EPCI, bassins de vie and perimeters may span
     several départements: all of them and their régions are listed."""

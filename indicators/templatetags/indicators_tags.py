@@ -1,7 +1,8 @@
 """Template helpers of indicator pages."""
 
 from django import template
-from django.utils.html import format_html_join
+
+from territories.templatetags.territories_tags import html_rows
 
 register = template.Library()
 
@@ -11,9 +12,8 @@ def commune_class_rows(rows):
     """The rows (linked name and code, APL, class, ARS zonage) of the table twin of a zone's class
     map, built in Python (a département lists up to 600 communes). ``rows`` come from
     ``indicators.dashboard.sections`` with their address and APL already written; every value is
-    escaped by ``format_html_join``."""
-    return format_html_join(
-        "",
+    escaped."""
+    return html_rows(
         '<tr><td><a href="{}">{}</a> <span class="muted">({})</span></td><td class="num">{}</td>'
         "<td>{}</td><td>{}</td></tr>",
         (

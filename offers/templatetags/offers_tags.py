@@ -1,7 +1,11 @@
 """Template helpers of registry pages."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.urls import reverse
+from django.utils.html import format_html
+
+from offers.models import FINESS_SOURCES, HOSPITAL_FROM_FINESS_LABEL, Offer
+from territories.templatetags.territories_tags import html_rows
 
 register = template.Library()
 
@@ -11,19 +15,27 @@ SYNTHETIC_TAG = format_html(' <span class="tag tag-warn">{}</span>', "synthétiq
 @register.simple_tag
 def offer_rows(offers):
     """The rows (linked name, kind, commune, status) of a territory's list of offers, built in
-    Python (a région lists 100 of them); every value is escaped by ``format_html_join``."""
-    return format_html_join(
-        "",
+    Python from ``offers.sections.LISTED_FIELDS`` tuples (a région lists 100 of them); every value
+    is escaped."""
+    stem = reverse("offers:detail", args=[0]).removesuffix("0/")  # reversed once: ".../offre/"
+    kinds, statuses = dict(Offer.Kind.choices), dict(Offer.Status.choices)
+
+    def kind_label(kind, source):
+        if kind == Offer.Kind.HOSPITAL and source in FINESS_SOURCES:
+            return HOSPITAL_FROM_FINESS_LABEL
+        return kinds.get(kind, kind)
+
+    return html_rows(
         '<tr><td><a href="{}">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
         (
             (
-                o.get_absolute_url(),
-                o.name,
-                SYNTHETIC_TAG if o.is_synthetic else "",
-                o.kind_label,
-                o.commune.name if o.commune_id else "",
-                o.get_status_display(),
+                f"{stem}{int(pk)}/",
+                name,
+                SYNTHETIC_TAG if synthetic else "",
+                kind_label(kind, source),
+                commune or "",
+                statuses.get(status, status),
             )
-            for o in offers
+            for pk, name, kind, status, commune, source, synthetic in offers
         ),
     )
