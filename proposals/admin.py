@@ -22,7 +22,7 @@ from proposals.models import (
 
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
-    list_display = ["key", "title", "author", "date_text", "file_name"]
+    list_display = ["key", "title", "author", "date_text", "original_name", "file_name"]
 
 
 class AxisInline(admin.TabularInline):

@@ -27,6 +27,18 @@ def _role(user, group) -> str | None:
     return cache[group.pk]
 
 
+def role_label(user, group) -> str:
+    """What the group page tells a visitor about their own role, in words."""
+    role = _role(user, group)
+    if role == Membership.Role.COORDINATOR:
+        return "coordination du groupe"
+    if role is not None:
+        return "membre"
+    if getattr(user, "is_authenticated", False) and user.is_staff:
+        return "non membre (administration du portail)"
+    return "non membre"
+
+
 def is_member(user, group) -> bool:
     return _role(user, group) is not None
 
@@ -148,6 +160,12 @@ def can_view_text(user, text) -> bool:
 def can_edit_text(user, text) -> bool:
     """Draft sections, set the amendment window, decide amendments, prepare the vote."""
     return text.state == text.State.DRAFTING and can_manage_consultation(user, text.consultation)
+
+
+def can_close_amendments(user, text) -> bool:
+    """End the amendment window before its date (to open the vote sooner): the coordination, while
+    the window is open."""
+    return can_edit_text(user, text) and text.amendment_phase == "ouverte"
 
 
 def can_amend(user, text) -> bool:

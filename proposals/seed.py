@@ -83,6 +83,11 @@ def validate(data: dict, file_name: str, texts: dict[str, str]) -> None:
                 problem(f"{where}.{key}", "champ obligatoire manquant")
         if src.get("file_name") not in texts:
             problem(f"{where}.file_name", f"texte source introuvable : {src.get('file_name')}")
+        original = src.get("original_name", "")
+        if not isinstance(original, str) or len(original) > 200:
+            problem(f"{where}.original_name", "nom d’origine : texte de 200 caractères au plus")
+        elif any(c in original for c in "/\\") or any(ord(c) < 32 for c in original):
+            problem(f"{where}.original_name", "nom d’origine : ni chemin (/ ou \\) ni caractère de contrôle")
         sources[src.get("key")] = src
     themes, levers = _choices(Measure.Theme.choices), _choices(Measure.Lever.choices)
     statuses, directions = _choices(Measure.Status.choices), _choices(Measure.Direction.choices)
@@ -216,6 +221,7 @@ def _sync_sources(data, sources_dir, counts):
             {
                 "key": s["key"],
                 "file_name": s["file_name"],
+                "original_name": s.get("original_name", ""),
                 "title": s["title"],
                 "author": s["author"],
                 "date": _date(s.get("date")),

@@ -13,6 +13,7 @@ text_patterns = [
     path("sections/<int:number>/modifier/", texts.section_edit, name="section_edit"),
     path("sections/<int:number>/historique/", texts.section_history, name="section_history"),
     path("sections/<int:number>/amender/", amendments.amendment_create, name="amend"),
+    path("amendements/clore/", amendments.amendments_close, name="amendments_close"),
     path("vote/", votes.vote_detail, name="vote"),
     path("vote/preparer/", votes.vote_prepare, name="vote_prepare"),
     path("vote/points/nouveau/", votes.point_create, name="point_create"),

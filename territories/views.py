@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from territories.models import Commune, Dataset, Departement, Region
 from territories.search import QueryTooLong, bounded, search
 from territories.web.caching import cached_page
-from territories.web.geojson import feature, feature_collection
+from territories.web.geojson import feature, feature_collection, label_point
 from territories.web.sections import render_cards, render_home, render_sections
 from territories.zones import LEVELS, get_zone, level_of, parent_zones, zone_stats
 
@@ -92,7 +92,7 @@ def zone_geojson(request, level, code):
     elif not isinstance(zone, Commune) or zone.arrondissements.exists():
         communes = (
             zone.arrondissements.filter(is_active=True) if isinstance(zone, Commune) else zone.communes()
-        ).only("code", "name", "population", "geometry_simplified")
+        ).only("code", "name", "population", "geometry_simplified", "point")
         features += [
             feature(
                 c.geometry_simplified,
@@ -101,6 +101,7 @@ def zone_geojson(request, level, code):
                 name=c.name,
                 population=c.population,
                 url=c.get_absolute_url(),
+                label_at=label_point(c),
             )
             for c in communes
         ]

@@ -54,6 +54,7 @@ def evolution(zone):
             {
                 "run": run,
                 "values": [values.get((run.pk, code)) for code in RUN_CODES],
+                "cells": [(labels.get(code, code), values.get((run.pk, code))) for code in RUN_CODES],
                 "datasets": ", ".join(f"{d.title} ({d.millesime})" for d in run.datasets.all()),
                 "class": classes[run.pk].get_apl_class_display() if run.pk in classes else None,
             }

@@ -120,7 +120,12 @@ def perimeter_edit(request, pk=None):
                 )
                 return redirect("indicators:perimeter", pk=perimeter.pk)
     codes = [c for c in data["codes"].split() if c]
-    names = dict(Commune.objects.filter(code__in=codes[:2000]).values_list("code", "name"))
+    known = Commune.objects.filter(code__in=codes[:2000])
+    names = dict(known.values_list("code", "name"))
+    # the pick map opens on the département holding most of the perimeter's communes
+    initial = (
+        known.values("departement_id").annotate(n=Count("code")).order_by("-n", "departement_id").first()
+    )
     return render(
         request,
         "indicators/perimeter_form.html",
@@ -132,6 +137,7 @@ def perimeter_edit(request, pk=None):
             "hits": hits,
             "chosen": [(c, names.get(c)) for c in codes[:300]],
             "chosen_total": len(codes),
+            "initial_departement": initial["departement_id"] if initial else "",
             "departements": Departement.objects.filter(is_active=True)
             .order_by("code")
             .values_list("code", "name"),

@@ -14,7 +14,7 @@ from indicators.official.published import official_commune_classes
 from territories.constants import MAP_COORD_PRECISION, REGION_COORD_PRECISION, REGION_SIMPLIFY_TOLERANCE
 from territories.models import Commune
 from territories.web.caching import cached
-from territories.web.geojson import feature, feature_collection
+from territories.web.geojson import feature, feature_collection, label_point
 from territories.zones import get_zone
 
 
@@ -63,7 +63,7 @@ def classes_payload(atoms, zone=None, tolerance=None, precision=MAP_COORD_PRECIS
     official, basis = official_commune_classes(atoms, among=among)
     features = []
     for commune in Commune.objects.filter(among("code")).only(
-        "code", "name", "population", "geometry_simplified"
+        "code", "name", "population", "geometry_simplified", "point"
     ):
         cls = classes.get(("commune", commune.code))
         properties = {
@@ -88,6 +88,7 @@ def classes_payload(atoms, zone=None, tolerance=None, precision=MAP_COORD_PRECIS
                 population=commune.population,
                 emergency_far=cls.emergency_far if cls else None,
                 url=commune.get_absolute_url(),
+                label_at=label_point(commune),
                 **properties,
             )
         )

@@ -16,7 +16,7 @@ SYNTHETIC_TAG = format_html(' <span class="tag tag-warn">{}</span>', "synthétiq
 def offer_rows(offers):
     """The rows (linked name, kind, commune, status) of a territory's list of offers, built in
     Python from ``offers.sections.LISTED_FIELDS`` tuples (a région lists 100 of them); every value
-    is escaped."""
+    is escaped. On a phone each row is a card, each cell labelled (``data-label``)."""
     stem = reverse("offers:detail", args=[0]).removesuffix("0/")  # reversed once: ".../offre/"
     kinds, statuses = dict(Offer.Kind.choices), dict(Offer.Status.choices)
 
@@ -26,7 +26,8 @@ def offer_rows(offers):
         return kinds.get(kind, kind)
 
     return html_rows(
-        '<tr><td><a href="{}">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        '<tr><td class="stack-head" data-label=""><span class="cell"><a href="{}">{}</a>{}</span></td>'
+        '<td data-label="Type">{}</td><td data-label="Commune">{}</td><td data-label="Statut">{}</td></tr>',
         (
             (
                 f"{stem}{int(pk)}/",

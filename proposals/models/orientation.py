@@ -68,6 +68,30 @@ class OrientationText(models.Model):
         return "ouverte" if now < self.amendments_close_at else "close"
 
 
+class TextEvent(models.Model):
+    """Append-only history of the text's own life outside its sections: who, when, what (e.g. the
+    amendment window closed before its date so that the vote may open)."""
+
+    class Kind(models.TextChoices):
+        AMENDMENTS_CLOSED = "amendements_clos", "Période d’amendement close par anticipation"
+
+    text = models.ForeignKey(OrientationText, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("événement", max_length=30, choices=Kind.choices)
+    detail = models.TextField("détail", blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="par"
+    )
+    at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "événement du texte"
+        verbose_name_plural = "événements du texte"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.at:%d/%m/%Y %H:%M})"
+
+
 class TextSection(models.Model):
     text = models.ForeignKey(OrientationText, on_delete=models.CASCADE, related_name="sections")
     number = models.PositiveSmallIntegerField("numéro")

@@ -8,10 +8,13 @@ from django.urls import reverse
 
 
 class SourceDocument(models.Model):
-    """A text a programme is written from (copied in fixtures/proposals/sources/)."""
+    """A text a programme is written from (copied in fixtures/proposals/sources/). The copy keeps a
+    safe storage name (``file_name``: a number and a hash); pages show ``original_name``, the file's
+    human name, always as text."""
 
     key = models.SlugField("clé", max_length=80, unique=True)
-    file_name = models.CharField("fichier", max_length=120)
+    file_name = models.CharField("fichier (nom de stockage)", max_length=120)
+    original_name = models.CharField("nom d’origine du fichier", max_length=200, blank=True)
     title = models.CharField("titre", max_length=300)
     author = models.CharField("auteur", max_length=300)
     date = models.DateField("date", null=True, blank=True)
@@ -28,8 +31,13 @@ class SourceDocument(models.Model):
         return f"{self.title} ({self.author}, {self.date_text})"
 
     @property
+    def display_name(self):
+        """The name a reader sees: the original one; without it, the title (never the hash)."""
+        return self.original_name or self.title
+
+    @property
     def citation(self):
-        return f"{self.file_name} — « {self.title} », {self.author}, {self.date_text}"
+        return f"{self.display_name} — « {self.title} », {self.author}, {self.date_text}"
 
 
 class Programme(models.Model):

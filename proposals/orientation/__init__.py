@@ -20,6 +20,7 @@ from proposals.orientation import ballot_box
 from proposals.orientation.amendments import (
     SECTIONS_WITH_TEXT,
     amendment_fate,
+    close_amendments_early,
     contribution_fates,
     decide_amendment,
     pending_amendments,
@@ -71,6 +72,7 @@ __all__ = [
     "amendment_fate",
     "cast_ballot",
     "changed_fields",
+    "close_amendments_early",
     "contribution_fates",
     "decide_amendment",
     "diff_lines",

@@ -11,6 +11,7 @@ from proposals.models import (
     AmendmentSupport,
     Contribution,
     OrientationText,
+    TextEvent,
     TextSection,
 )
 from proposals.orientation.common import PROCLAIMED, OrientationError
@@ -34,6 +35,27 @@ def propose_amendment(section, *, user, body, rationale=""):
         rationale=rationale,
         base_version=section.version,
     )
+
+
+@transaction.atomic
+def close_amendments_early(text, *, user):
+    """The coordination ends the amendment window now, before its date (so that the vote may open
+    once the pending amendments are decided); recorded in the text's history with the date it
+    replaces. Amendments already proposed stay to be decided."""
+    text = OrientationText.objects.select_for_update().get(pk=text.pk)
+    if text.state != OrientationText.State.DRAFTING or text.amendment_phase != "ouverte":
+        raise OrientationError("La période d’amendement n’est pas ouverte : rien à clore.")
+    planned = text.amendments_close_at
+    text.amendments_close_at = timezone.now()
+    text.save(update_fields=["amendments_close_at", "updated_at"])
+    local = timezone.localtime(planned)
+    TextEvent.objects.create(
+        text=text,
+        kind=TextEvent.Kind.AMENDMENTS_CLOSED,
+        by=user,
+        detail=f"clôture prévue le {local:%d/%m/%Y à %H:%M}, avancée pour ouvrir le vote",
+    )
+    return text
 
 
 def support_amendment(amendment, user) -> bool:

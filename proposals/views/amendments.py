@@ -140,3 +140,38 @@ def amendment_decide(request, pk):
             for error in errors:
                 messages.error(request, error)
     return redirect(amendment)
+
+
+@login_required
+@require_POST
+@_guard
+def amendments_close(request, slug):
+    """The coordination ends the amendment window now, after ticking the confirmation; back to the
+    page the form was on (the vote or the text)."""
+    text = _viewable_text(request, slug)
+    back = (
+        "proposals:vote"
+        if request.POST.get("retour") == "vote" and hasattr(text, "vote")
+        else "proposals:text"
+    )
+    if not perms.can_close_amendments(request.user, text):
+        return refuse(
+            request,
+            "Clore la période d’amendement revient à la coordination du groupe, pendant cette période "
+            f"(actuellement : {text.amendment_phase}).",
+        )
+    if request.POST.get("confirmer") != "oui":
+        messages.error(request, "Cochez la confirmation pour clore la période d’amendement maintenant.")
+        return redirect(back, slug)
+    try:
+        orientation.close_amendments_early(text, user=request.user)
+    except orientation.OrientationError as exc:
+        _report(request, exc)
+    else:
+        pending = orientation.pending_amendments(text).count()
+        messages.success(
+            request,
+            "Période d’amendement close : plus aucun amendement ne peut être proposé."
+            + (f" Décidez les {pending} amendement(s) en attente, puis ouvrez le vote." if pending else ""),
+        )
+    return redirect(back, slug)

@@ -47,6 +47,7 @@ def group_detail(request, slug):
             "member_total": len(memberships),
             "consultations": sorted(group.consultations.all(), key=phase_order),
             "is_member": perms.is_member(request.user, group),
+            "role": perms.role_label(request.user, group),
             "can_manage": perms.can_manage_consultations(request.user, group),
         },
     )

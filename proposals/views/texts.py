@@ -149,6 +149,8 @@ def text_detail(request, slug):
             "not_taken_up": [c for c in public if c.pk not in taken],
             "can_edit": perms.can_edit_text(user, text),
             "can_amend": perms.can_amend(user, text),
+            "can_close_amendments": perms.can_close_amendments(user, text),
+            "events": list(text.events.select_related("by")),
             "pending": sum(1 for a in amendments if a.status == Amendment.Status.PROPOSED),
             "vote": vote,
             "tally": orientation.tally(vote) if vote and perms.can_view_turnout(user, vote) else None,

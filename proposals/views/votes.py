@@ -128,6 +128,8 @@ def vote_detail(request, slug):
             "has_voted": orientation.has_voted(user, vote),
             "is_eligible": orientation.is_eligible(user, vote),
             "can_edit": perms.can_edit_text(user, text),
+            "can_close_amendments": perms.can_close_amendments(user, text),
+            "pending": orientation.pending_amendments(text).count() if perms.can_edit_text(user, text) else 0,
             "rule": orientation.QUORUM_RULE.format(quorum=vote.quorum_percent),
         },
     )

@@ -23,16 +23,35 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var groups = {};
+        var atPoint = {};  // offers already placed beside a commune's point
+        if (!map.getPane("offers")) { map.createPane("offers").style.zIndex = 450; }  // above the communes
         data.features.forEach(function (f) {
           var kind = f.properties.kind;
           if (!groups[kind]) { groups[kind] = { label: f.properties.kind_label, layer: L.layerGroup() }; }
           var c = f.geometry.coordinates;
           var atCommune = f.properties.precision === "commune";
-          // A click on a marker opens a small card (never leaves the page): the commune under it
-          // stays reachable, and an offer placed at its commune's point says so.
-          L.circleMarker([c[1], c[0]], {
-            radius: atCommune ? 5 : 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
-          }).bindTooltip(SafeText.node(f.properties.name + (f.properties.synthetic ? " (synthétique)" : "") + " — " + f.properties.kind_label))
+          var marker;
+          if (atCommune) {
+            // An offer placed at its commune's point sits beside it, up and to the right (several
+            // offers of one commune in a row): a click on the point itself reaches the commune.
+            var key = c[0] + "," + c[1];
+            var rank = atPoint[key] = (atPoint[key] || 0) + 1;
+            marker = L.marker([c[1], c[0]], {
+              pane: "offers",
+              icon: L.divIcon({ className: "offer-dot", html: "", iconSize: [12, 12], iconAnchor: [-6 - 13 * (rank - 1), 18] })
+            });
+            marker.on("add", function () {
+              var icon = marker.getElement();
+              if (icon) { icon.style.background = COLORS[kind] || "#333"; }
+            });
+          } else {
+            marker = L.circleMarker([c[1], c[0]], {
+              pane: "offers", radius: 7, color: "#fff", weight: 1, fillColor: COLORS[kind] || "#333", fillOpacity: 0.9
+            });
+          }
+          // A click on a marker opens a small card (never leaves the page), and an offer placed
+          // at its commune's point says so.
+          marker.bindTooltip(SafeText.node(f.properties.name + (f.properties.synthetic ? " (synthétique)" : "") + " — " + f.properties.kind_label))
             .bindPopup(function () { return offerCard(f.properties, atCommune); })
             .addTo(groups[kind].layer);
         });

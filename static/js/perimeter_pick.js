@@ -30,12 +30,25 @@
       layer.eachLayer(function (l) { l.setStyle(chosen[l.feature.properties.code] ? SELECTED : FREE); });
       el.dataset.selected = String(Object.keys(chosen).length);
     }
-    select.addEventListener("change", function () {
+    var labels = null;
+    /* The map fits the perimeter's communes when it has some in this département (an existing
+       perimeter opens on them), else the whole département. */
+    function fit() {
+      var chosen = {}, bounds = null;
+      codes().forEach(function (c) { chosen[c] = true; });
+      layer.eachLayer(function (l) {
+        if (!chosen[l.feature.properties.code]) { return; }
+        if (bounds) { bounds.extend(l.getBounds()); } else { bounds = L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast()); }
+      });
+      map.fitBounds(bounds || layer.getBounds(), { padding: [12, 12], maxZoom: 12 });
+    }
+    function load() {
       if (!select.value) { return; }
       fetch(el.dataset.template.replace("CODE", select.value), { headers: { "Accept": "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (data) {
           if (layer) { map.removeLayer(layer); }
+          if (labels) { map.removeLayer(labels); }
           var communes = data.features.filter(function (f) { return f.properties.role === "commune"; });
           layer = L.geoJSON({ type: "FeatureCollection", features: communes }, {
             onEachFeature: function (f, l) {
@@ -43,11 +56,15 @@
               l.on("click", function () { toggle(f.properties.code); restyle(); });
             }
           }).addTo(map);
-          map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+          fit();
+          if (window.CommuneLabels) { labels = CommuneLabels.fromGeoJSON(map, layer); }
           restyle();
           window.pickLayer = layer;
         });
-    });
+    }
+    select.addEventListener("change", load);
+    if (!select.value && select.dataset.initial && codes().length) { select.value = select.dataset.initial; }
+    if (select.value) { load(); }
     field.addEventListener("input", restyle);
     field.addEventListener("change", restyle);
     window.pickMap = map;

@@ -39,6 +39,7 @@
           }
         }).addTo(map);
         if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+        if (window.CommuneLabels) { CommuneLabels.fromGeoJSON(map, layer); }
         var legend = L.control({ position: "bottomright" });
         legend.onAdd = function () {
           var div = L.DomUtil.create("div", "legend");

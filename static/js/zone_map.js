@@ -29,6 +29,7 @@
           }
         }).addTo(map);
         if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+        if (window.CommuneLabels) { window.communeLabels = CommuneLabels.fromGeoJSON(map, layer); }
         el.dispatchEvent(new CustomEvent("zonemap:ready", {
           detail: { map: map, layer: layer, url: el.dataset.geojson, data: data }
         }));

@@ -33,3 +33,12 @@ def feature(geometry, *, coord_precision=MAP_COORD_PRECISION, simplify_tolerance
 
 def feature_collection(features):
     return {"type": "FeatureCollection", "features": [f for f in features if f["geometry"] is not None]}
+
+
+def label_point(commune, precision=MAP_COORD_PRECISION):
+    """Where a map writes the commune's name: its point (the town hall, or an interior point),
+    as [lon, lat] rounded; None without a point (the map then uses its outline's centre)."""
+    point = getattr(commune, "point", None)
+    if point is None:
+        return None
+    return [round(point.x, precision), round(point.y, precision)]

@@ -147,7 +147,8 @@ def test_from_contributions_to_the_members_vote_and_the_adopted_text(browser_pag
     page.fill("#id_option_2_text", "Renforcer les aides à l’installation en zone sous-dense.")
     page.click("main button[type=submit]")
     page.wait_for_load_state("load")
-    page.click("summary:has-text('Ouvrir le vote')")
+    # the confirmation is in sight, not folded in a collapsed block
+    assert page.is_visible("text=Confirmer l’ouverture du vote")
     page.click("text=Confirmer l’ouverture du vote")
     page.wait_for_load_state("load")
     assert "Le vote est ouvert" in page.inner_text("main")

@@ -111,7 +111,9 @@ def test_measures_export(programmes):
     assert len(rows) == Measure.objects.count()
     cesp = next(r for r in rows if r["Intitulé"].startswith("1 500 contrats"))
     assert cesp["Valeur cible"] == "1500" and cesp["Échéance"] == "d’ici 2017"
-    assert "003_71d251b4d41a99e3.txt" in cesp["Document source"]
+    # the source's human name, not its storage name
+    assert "Pacte territoire santé 2012-2015.txt" in cesp["Document source"]
+    assert "003_71d251b4d41a99e3" not in cesp["Document source"]
     data = json.loads(Client().get(reverse("proposals:measures_export", args=["json"])).content)
     assert {
         m["target_value"] for m in data["mesures"] if m["number"] == 2 and "CESP" in m["target_unit"]

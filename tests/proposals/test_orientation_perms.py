@@ -23,6 +23,7 @@ EXPECTED = {
     "amend": {"amendements": {"membre", "coordination"}, "vote": set(), "proclame": set()},
     "support_amendment": {"amendements": {"membre", "coordination"}, "vote": set(), "proclame": set()},
     "decide_amendment": {"amendements": {"coordination", "admin"}, "vote": set(), "proclame": set()},
+    "close_amendments": {"amendements": {"coordination", "admin"}, "vote": set(), "proclame": set()},
     "vote": {"amendements": set(), "vote": {"membre", "coordination"}, "proclame": set()},
     "view_turnout": {
         "amendements": {"membre", "coordination", "admin"},
@@ -74,6 +75,8 @@ def _allowed(action, user, text, amendment, vote):
         return perms.can_support_amendment(user, amendment)
     if action == "decide_amendment":
         return perms.can_decide_amendment(user, amendment)
+    if action == "close_amendments":
+        return perms.can_close_amendments(user, text)
     if vote is None:
         return action == "view_turnout" and perms.can_view_text(user, text)
     return {

@@ -108,9 +108,13 @@ def test_from_contributions_to_the_adopted_text_through_the_pages(client, world)
     assert response.status_code == 302
     response = client.post(url("vote_open", world), follow=True)
     assert "La période d’amendement n’est pas terminée" in response.text
-    OrientationText.objects.filter(pk=text.pk).update(
-        amendments_close_at=timezone.now() - timedelta(seconds=1)
+    # the coordinator closes the window early from the vote page (confirmation ticked)
+    page = client.get(url("vote", world)).text
+    assert "Clore la période d’amendement" in page and "Confirmer l’ouverture du vote" in page
+    response = client.post(
+        url("amendments_close", world), {"retour": "vote", "confirmer": "oui"}, follow=True
     )
+    assert "Période d’amendement close" in response.text
     response = client.post(url("vote_open", world), follow=True)
     assert "Le vote est ouvert" in response.text
     vote = Vote.objects.get()
