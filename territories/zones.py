@@ -84,8 +84,13 @@ def parent_zones(zone) -> list:
     if isinstance(zone, Region):
         return []
     if isinstance(zone, (EPCI, BassinDeVie, Perimeter, CommuneSet)):
+        # codes first (DISTINCT over outlines would sort megabytes), then the rows without outlines
+        codes = zone.communes().order_by().values("departement_id").distinct()
         deps = list(
-            Departement.objects.filter(communes_set__in=zone.communes()).distinct().select_related("region")
+            Departement.objects.filter(code__in=codes)
+            .select_related("region")
+            .defer("geometry_simplified", "region__geometry_simplified")
+            .order_by("name")
         )
         regions = {d.region_id: d.region for d in deps}
         return [*deps, *regions.values()]

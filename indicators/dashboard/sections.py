@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from indicators.api.values import (
     FRANCE,
+    ClassLabel,
     atoms_condition,
     class_counts,
     classes_for,
@@ -26,7 +27,7 @@ from indicators.official.published import official_apl
 from indicators.perms import can_simulate
 from territories.models import Commune, Region, zone_url
 from territories.text import fr_number, normalize_name
-from territories.zones import level_of, parent_zones
+from territories.zones import level_of, parent_zones, zone_stats
 
 # Above this many communes the table twin of the map is summarised (counts per class) and
 # the commune-by-commune table is left to the smaller zones' pages.
@@ -109,12 +110,14 @@ def _commune_table(run, zone) -> dict:
     by the database, never read one by one."""
     communes = Commune.objects.filter(atoms_condition(zone, "code"))
     if isinstance(zone, Region):
-        total, names = communes.count(), None
+        total, names = atoms_count(zone), None
     else:
         names = dict(communes.values_list("code", "name"))
         total = len(names)
     if names is None or total > TABLE_LIMIT:
-        counts = class_counts(run, zone)
+        counts = stored_class_counts(run, zone)  # counted by the run (its summary), else now
+        if counts is None:
+            counts = class_counts(run, zone)
         if total > sum(counts.values()):
             counts["non calculé"] += total - sum(counts.values())
         return {"counts": counts, "rows": None, "single": None}
@@ -134,3 +137,27 @@ def _commune_table(run, zone) -> dict:
     rows.sort(key=lambda r: (normalize_name(r["name"]), r["name"]))
     single = next(iter(names.items())) if total == 1 else None
     return {"counts": counts, "rows": rows, "single": single}
+
+
+def atoms_count(zone) -> int:
+    """The number of computed communes of a zone with its own link (a région): its communes
+    (``zone_stats``, read once per page), the arrondissements of Paris, Lyon and Marseille in
+    place of their commune."""
+    arms = list(
+        Commune.objects.filter(
+            kind=Commune.Kind.ARRONDISSEMENT, is_active=True, parent__in=zone.communes().values("code")
+        ).values_list("parent_id", flat=True)
+    )
+    return zone_stats(zone)["count"] + len(arms) - len(set(arms))
+
+
+def stored_class_counts(run, zone) -> Counter | None:
+    """The class counts of a département or région as the run stored them, or None (older runs)."""
+    level = level_of(zone)
+    stored = (run.summary or {}).get("zone_class_counts", {}).get(level)
+    if stored is None:
+        return None
+    counts = Counter()
+    for apl_class, far, n in stored.get(str(zone.pk), []):
+        counts[ClassLabel(apl_class, far).label] += n
+    return counts

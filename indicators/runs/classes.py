@@ -116,3 +116,25 @@ def classify(levels, rule: ClassificationRule, zoning: dict, mesh: pd.DataFrame 
             part["zrr"] = [zrr or "" for _, zrr in zoned]
         parts.append(part)
     return pd.concat(parts, ignore_index=True)[CLASS_COLUMNS]
+
+
+COUNTED_LEVELS = ("departement", "region")
+
+
+def zone_class_counts(atoms_frame: pd.DataFrame, classes: pd.DataFrame) -> dict:
+    """How many computed communes of each département and région fall in each class, stored in
+    the run's summary (``{level: {code: [[apl_class, emergency_far, n], …]}}``): a région page
+    reads its counts there instead of counting thousands of rows of the run at every visit."""
+    communes = classes[classes["level"] == "commune"].set_index("zone_code")
+    frame = atoms_frame[["code", *COUNTED_LEVELS]].copy()
+    frame["apl_class"] = frame["code"].map(communes["apl_class"]).fillna("")
+    far = frame["code"].map(communes["emergency_far"])
+    frame["far"] = far.map({True: "1", False: "0"}).fillna("")
+    out = {}
+    for level in COUNTED_LEVELS:
+        sizes = frame[frame["apl_class"] != ""].groupby([level, "apl_class", "far"]).size()
+        counts = {}
+        for (code, apl_class, flag), n in sizes.items():
+            counts.setdefault(str(code), []).append([apl_class, {"1": True, "0": False}.get(flag), int(n)])
+        out[level] = counts
+    return out

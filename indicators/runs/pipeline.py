@@ -15,7 +15,7 @@ from indicators.models import Classification, ClassificationRule, ComputationRun
 from indicators.runs import demand, inputs, partitions
 from indicators.runs.aggregation import commune_values, zone_values
 from indicators.runs.cache import forget_other_runs
-from indicators.runs.classes import classify, mesh_classes
+from indicators.runs.classes import classify, mesh_classes, zone_class_counts
 from indicators.runs.diff import compute_diff
 from indicators.runs.model import build_model, supply_arrays
 from indicators.runs.parameters import INDICATORS
@@ -80,6 +80,7 @@ def compute(run: ComputationRun, delay_per_step: float = 0.0):
     stage("classement")
     _progress(run, 75, "écriture des résultats", delay_per_step)
     summary = _summary(data, model, levels, zoning, unmatched)
+    summary["zone_class_counts"] = zone_class_counts(data.atoms.frame, classes)
     is_estimate = params["travel_time"]["provider"] != "matrix" or params["supply"]["is_proxy"]
     _write(run, levels, classes)
     stage("ecriture")

@@ -397,24 +397,18 @@ def _store_hospital_activity(dataset, records, resolver, scope=None) -> SyncCoun
 
 def latest_hospital_activity_dataset(source=SIRENE.source, include_synthetic=True):
     """The latest successful dataset of ``source`` holding HospitalActivity rows."""
-    # EXISTS, not a join made DISTINCT: one dataset row is never sorted once per row it holds.
-    datasets = Dataset.objects.filter(
-        Exists(HospitalActivity.objects.filter(dataset=OuterRef("pk"))),
-        source=source,
-        status=Dataset.Status.SUCCEEDED,
+    # EXISTS, not a join made DISTINCT: one dataset row is never sorted once per row it holds;
+    # in the select list, one index probe per dataset (as a filter the planner hashes every row)
+    datasets = Dataset.objects.filter(source=source, status=Dataset.Status.SUCCEEDED).annotate(
+        holds_rows=Exists(HospitalActivity.objects.filter(dataset=OuterRef("pk")))
     )
     if not include_synthetic:
         datasets = datasets.filter(is_synthetic=False)
-    return datasets.order_by("-started_at", "-pk").first()
+    return next((d for d in datasets.order_by("-started_at", "-pk") if d.holds_rows), None)
 
 
 def _latest_gp_dataset(source):
-    return (
-        Dataset.objects.filter(
-            Exists(GPSupply.objects.filter(dataset=OuterRef("pk"))),
-            source=source,
-            status=Dataset.Status.SUCCEEDED,
-        )
-        .order_by("-started_at", "-pk")
-        .first()
+    datasets = Dataset.objects.filter(source=source, status=Dataset.Status.SUCCEEDED).annotate(
+        holds_rows=Exists(GPSupply.objects.filter(dataset=OuterRef("pk")))
     )
+    return next((d for d in datasets.order_by("-started_at", "-pk") if d.holds_rows), None)

@@ -12,7 +12,7 @@ import pytest
 from .conftest import new_page, wait_until
 from .test_dashboard_browser import dashboard_data  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.csp_enforced]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE_PAGES = [
     "/territoires/commune/23096/",
@@ -31,7 +31,7 @@ UNLABELLED = """() => Array.from(document.querySelectorAll('table.stack-table td
 
 
 def _page(chromium, live_server, width):
-    context, page = new_page(chromium, bypass_csp=False, width=width, height=900)
+    context, page = new_page(chromium, width=width, height=900)
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(live_server.url) else r.abort())
     page.set_default_timeout(15_000)
     return context, page

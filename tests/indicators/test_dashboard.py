@@ -117,3 +117,46 @@ def test_key_figures_pages_run_a_bounded_number_of_queries(
         client.get(url)
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
+
+
+def test_region_class_counts_are_read_from_the_run_and_equal_a_count_of_its_rows(
+    client,
+    computed,  # noqa: F811
+):
+    """A run stores how many communes of each département and région fall in each class; the
+    région page reads them there (no scan of the run's rows per visit) and they equal a count of
+    the stored commune classes, zone by zone."""
+    from indicators.api.values import class_counts
+    from indicators.dashboard.sections import atoms_count, stored_class_counts
+    from indicators.models import ComputationRun
+    from territories.models import Departement, Region
+
+    run = ComputationRun.current()
+    assert set(run.summary["zone_class_counts"]) == {"departement", "region"}
+    zones = [*Region.objects.all(), *Departement.objects.all()]
+    assert zones
+    for zone in zones:
+        assert stored_class_counts(run, zone) == class_counts(run, zone), zone
+    region = Region.objects.get(pk="75")
+    counts = stored_class_counts(run, region)
+    assert sum(counts.values()) > 0
+    html = client.get(reverse("territories:zone", args=["region", "75"])).content.decode()
+    table = html[html.index('class="class-counts"') :][:2000]
+    for label, n in counts.items():
+        assert f'<td>{label}</td><td class="num">{n}</td>' in table
+    # the page reads what the run stored (a tampered count shows), …
+    stored = run.summary["zone_class_counts"]["region"]["75"]
+    run.summary["zone_class_counts"]["region"]["75"] = [["fragile", False, 1]]
+    run.save(update_fields=["summary"])
+    cache.clear()
+    tampered = client.get(reverse("territories:zone", args=["region", "75"])).content.decode()
+    assert '<td>fragile</td><td class="num">1</td>' in tampered
+    run.summary["zone_class_counts"]["region"]["75"] = stored
+    # … and without stored counts (a run of an older version) counts the rows itself
+    del run.summary["zone_class_counts"]
+    run.save(update_fields=["summary"])
+    cache.clear()  # the anonymous page cache would answer the same page
+    again = client.get(reverse("territories:zone", args=["region", "75"])).content.decode()
+    twin = again[again.index('class="class-counts"') :][:2000]
+    assert twin == table
+    assert atoms_count(region) >= sum(counts.values())
