@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Q
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from offers.models import Offer
+from offers.models import OUTLINES_OF_COMMUNE, Offer
 from territories.web.api_common import (
     CSV_EXTRA,
     DEFAULT_PAGE_SIZE,
@@ -133,7 +133,8 @@ def offers(
 ):
     """MSP, CPTS, centres de santé, ESP, sites hospitaliers et d’urgences : filtrés par type,
     statut et zone ; la source (jeu de données, licence, millésime) de chacun."""
-    qs = offers_in(filters.zones()).select_related("commune", "dataset").order_by("pk")
+    qs = offers_in(filters.zones()).select_related("commune", "dataset").defer(*OUTLINES_OF_COMMUNE[:2])
+    qs = qs.order_by("pk")
     if type:
         qs = qs.filter(kind=type)
     if statut:
@@ -144,7 +145,8 @@ def offers(
 @router.get("/{offer_id}/", response={200: OfferDetail, **ERRORS}, summary="Une offre")
 def offer_detail(request, offer_id: int):
     """Une offre, avec le périmètre (codes INSEE des communes) d’une CPTS."""
-    offer = Offer.objects.select_related("commune", "dataset").filter(pk=offer_id).first()
+    offers = Offer.objects.select_related("commune", "dataset").defer(*OUTLINES_OF_COMMUNE[:2])
+    offer = offers.filter(pk=offer_id).first()
     if offer is None:
         raise Http404(f"Offre n° {offer_id} introuvable")
     return {

@@ -32,6 +32,14 @@ class PerimeterSnapshot(models.Model):
 
 
 FINESS_SOURCES = ("finess-hopitaux-publics", "finess-etalab")
+# The outlines an offer's commune, département and région would bring along with select_related:
+# never shown by registry pages (SpatiaLite converts each one to WKB for every row it sorts).
+OUTLINES_OF_COMMUNE = (
+    "commune__geometry",
+    "commune__geometry_simplified",
+    "commune__departement__geometry_simplified",
+    "commune__departement__region__geometry_simplified",
+)
 HOSPITAL_FROM_FINESS_LABEL = "Site d’établissement public de santé (FINESS)"
 OFFER_HISTORY = HistoricalRecords(bases=[PerimeterSnapshot])
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from offers import perms
 from offers.forms import STALE_MESSAGE, ConflictDecisionForm, OfferForm
 from offers.importers import apply_value
-from offers.models import ImportConflict, Offer
+from offers.models import OUTLINES_OF_COMMUNE, ImportConflict, Offer
 from offers.registry import REGISTRY_KINDS, SYNTHETIC, registry_state, registry_states
 from offers.staff import open_conflict_count, open_conflicts
 from territories.models import Commune, Departement, Region
@@ -33,7 +33,11 @@ def _offers_in(communes):
 
 @require_GET
 def offer_list(request):
-    offers = Offer.objects.select_related("commune__departement__region", "dataset").order_by("name")
+    offers = (
+        Offer.objects.select_related("commune__departement__region", "dataset")
+        .defer(*OUTLINES_OF_COMMUNE)
+        .order_by("name")
+    )
     mine = perms.agent_region_codes(request.user)
     scope = request.GET.get("perimetre") or ("mes-regions" if mine else "tout")
     region = request.GET.get("region", "")
@@ -107,7 +111,10 @@ def offer_list(request):
 @require_GET
 def offer_detail(request, pk):
     offer = get_object_or_404(
-        Offer.objects.select_related("commune__departement__region", "cpts", "dataset"), pk=pk
+        Offer.objects.select_related("commune__departement__region", "cpts", "dataset").defer(
+            *OUTLINES_OF_COMMUNE
+        ),
+        pk=pk,
     )
     context = {
         "offer": offer,
@@ -159,7 +166,9 @@ def offer_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def offer_edit(request, pk):
-    offer = get_object_or_404(Offer.objects.select_related("commune__departement__region"), pk=pk)
+    offer = get_object_or_404(
+        Offer.objects.select_related("commune__departement__region").defer(*OUTLINES_OF_COMMUNE), pk=pk
+    )
     if not perms.can_edit_offer(request.user, offer):
         raise PermissionDenied(perms.refusal_reason(request.user, offer))
     form = OfferForm(request.POST or None, instance=offer, user=request.user)
@@ -297,7 +306,9 @@ def _display(field, value):
 @require_http_methods(["GET", "POST"])
 def offer_restore(request, pk, history_id):
     """GET: what restoring this version would change, and a confirmation button; POST: restore."""
-    offer = get_object_or_404(Offer.objects.select_related("commune__departement__region"), pk=pk)
+    offer = get_object_or_404(
+        Offer.objects.select_related("commune__departement__region").defer(*OUTLINES_OF_COMMUNE), pk=pk
+    )
     if not perms.can_restore_offer(request.user, offer):
         raise PermissionDenied(perms.refusal_reason(request.user, offer))
     record = get_object_or_404(offer.history, history_id=history_id)
@@ -343,7 +354,11 @@ def offer_restore(request, pk, history_id):
 @login_required
 @require_GET
 def conflict_list(request):
-    conflicts = open_conflicts(request.user).select_related("offer__commune__departement", "dataset")
+    conflicts = (
+        open_conflicts(request.user)
+        .select_related("offer__commune__departement", "dataset")
+        .defer(*(f"offer__{f}" for f in OUTLINES_OF_COMMUNE[:3]))
+    )
     return render(
         request,
         "offers/conflict_list.html",
@@ -355,7 +370,10 @@ def conflict_list(request):
 @require_POST
 def conflict_resolve(request, pk):
     conflict = get_object_or_404(
-        ImportConflict.objects.select_related("offer__commune__departement__region"), pk=pk
+        ImportConflict.objects.select_related("offer__commune__departement__region").defer(
+            *(f"offer__{f}" for f in OUTLINES_OF_COMMUNE)
+        ),
+        pk=pk,
     )
     if not perms.can_resolve_conflict(request.user, conflict):
         raise PermissionDenied(perms.refusal_reason(request.user, conflict.offer))

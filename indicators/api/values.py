@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Exists, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -59,14 +60,27 @@ def keys_condition(keys) -> Q:
     return condition
 
 
+def by_keys(queryset, keys):
+    """``queryset`` narrowed to (level, code) keys, in one query read by index: one ORed condition
+    on PostgreSQL (a BitmapOr of index scans); on SQLite, whose planner reads the whole table for
+    ORed terms (40 ms for a page's ten keys), a UNION ALL of one indexed query per level (1.5 ms).
+    The answer may be a combined query: iterate it, never filter it further."""
+    by_level = {}
+    for level, code in keys:
+        by_level.setdefault(level, set()).add(code)
+    if connection.vendor != "sqlite" or len(by_level) < 2:
+        return queryset.filter(keys_condition(keys))
+    parts = [queryset.filter(level=level, zone_code__in=sorted(codes)) for level, codes in by_level.items()]
+    return parts[0].union(*parts[1:], all=True)
+
+
 @per_request
 def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
     """Values of the run for several (level, code) keys, in one query."""
     if run is None or not keys:
         return {}
-    condition = keys_condition(keys)
     out = {}
-    for value in IndicatorValue.objects.filter(condition, run=run):
+    for value in by_keys(IndicatorValue.objects.filter(run=run), keys):
         out.setdefault((value.level, value.zone_code), {})[value.indicator_id] = value
     return out
 
@@ -74,8 +88,7 @@ def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
 def classes_for(run, keys) -> dict[tuple[str, str], Classification]:
     if run is None or not keys:
         return {}
-    condition = keys_condition(keys)
-    return {(c.level, c.zone_code): c for c in Classification.objects.filter(condition, run=run)}
+    return {(c.level, c.zone_code): c for c in by_keys(Classification.objects.filter(run=run), keys)}
 
 
 def perimeter_value(run, code, zone):

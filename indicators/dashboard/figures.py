@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from indicators.api.values import estimate_flags, keys_condition, supply_is_proxy, values_for
+from indicators.api.values import by_keys, estimate_flags, supply_is_proxy, values_for
 from indicators.models import Classification, ComputationRun, PublishedZoneValue
 from indicators.official.published import APL, MAIN_VARIANT, apl_class, official_commune_classes, thresholds
 from offers.demography.figures import gp_densities, latest_millesime
@@ -115,11 +115,11 @@ def figures(keys, run=None, millesimes=None) -> dict:
     out = {key: {} for key in keys}
     if not keys:
         return out
-    condition = keys_condition(keys)
     if millesimes:
-        for z in PublishedZoneValue.objects.filter(
-            condition, indicator_code=APL, variant=MAIN_VARIANT, millesime__in=millesimes[:2]
-        ):
+        published = PublishedZoneValue.objects.filter(
+            indicator_code=APL, variant=MAIN_VARIANT, millesime__in=millesimes[:2]
+        )
+        for z in by_keys(published, keys):
             row = out.get((z.level, z.zone_code))
             if row is None:
                 continue
@@ -144,7 +144,7 @@ def figures(keys, run=None, millesimes=None) -> dict:
             for code, value in values.items():
                 if code in RUN_CODES:
                     out[key][code] = value.value
-        for c in Classification.objects.filter(condition, run=run):
+        for c in by_keys(Classification.objects.filter(run=run), keys):
             out[(c.level, c.zone_code)]["zonage"] = c.ars_zone or ""
     for key, value in gp_densities(keys).items():
         out[key][OFFICIAL_DENSITY] = value

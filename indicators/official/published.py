@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from indicators.api.values import FRANCE, atoms_of_zone, key_of
+from indicators.api.values import FRANCE, atoms_of_zone, by_keys, key_of
 from indicators.models import ClassificationRule, PublishedIndicatorValue, PublishedZoneValue
 from territories.importing.writes import write_rows
 from territories.models import Commune
@@ -341,12 +341,10 @@ def official_apl(zone, parents=(), indicator=APL):
 def _stored_values(keys, key, indicator):
     """The stored aggregates of the zones ``keys`` (one query) by (millésime, variant), and the
     datasets of the zone ``key`` by (millésime, dataset id)."""
-    condition = Q()
-    for level, code in set(keys):
-        condition |= Q(level=level, zone_code=code)
     stored: dict[tuple, dict] = {}
     datasets = {}
-    for z in PublishedZoneValue.objects.filter(condition, indicator_code=indicator).select_related("dataset"):
+    published = PublishedZoneValue.objects.filter(indicator_code=indicator).select_related("dataset")
+    for z in by_keys(published, set(keys)):
         stored.setdefault((z.level, z.zone_code), {})[(z.millesime, z.variant)] = {
             "value": z.value,
             "population_standardised": z.population_standardised,

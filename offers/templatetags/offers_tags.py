@@ -40,3 +40,33 @@ def offer_rows(offers):
             for pk, name, kind, status, commune, source, synthetic in offers
         ),
     )
+
+
+@register.simple_tag
+def profession_rows(rows, region_name=None):
+    """The rows of the table of professions (Assurance Maladie densities), built in Python from
+    ``offers.demography.pages`` rows (already formatted); every value is escaped."""
+    unit = '<span class="muted">({})</span>'
+    region = '<td class="num" data-label="{}">{}</td>' if region_name else "{}{}"
+    template = (
+        '<tr><th scope="row"><a href="{}" title="Classer les départements">{}</a>{}</th>'
+        '<td class="num" data-label="Effectif">{}</td><td class="num" data-label="Densité">{}</td>'
+        + region
+        + '<td class="num" data-label="France">{}</td></tr>'
+    )
+    return html_rows(
+        template,
+        (
+            (
+                r["ranking"],
+                r["profession"],
+                format_html(" " + unit, r["unit"]) if r["unit"] else "",
+                r["headcount"],
+                r["density"],
+                region_name or "",
+                (r["region"] or "—") if region_name else "",
+                r["france"],
+            )
+            for r in rows
+        ),
+    )
