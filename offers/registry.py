@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from offers.models import Offer
 from territories.models import Commune, Departement, Region
+from territories.web.memo import per_request
 
 # Sources that describe the MSP / CPTS / centres de santé / ESP of a région.
 REGISTRY_SOURCES = ("finess-etalab",)
@@ -78,6 +79,7 @@ class RegistryState:
 CACHE_KEY = "offers:registry-coverage"
 
 
+@per_request
 def _cached() -> dict:
     """{"coverage": {région: {kind: "real" | "synthetic"}}, "names": {code: name}}: the kinds a
     successful registry import brought to each région (real rows win over a synthetic sample);
@@ -112,17 +114,18 @@ def forget_loaded_regions(**kwargs):
     transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 
 
-def region_codes_of(zone) -> set[str] | None:
-    """The régions a zone lies in (None: all of France)."""
+@per_request
+def region_codes_of(zone) -> frozenset[str] | None:
+    """The régions a zone lies in (None: all of France), read once per page."""
     if zone is None:
         return None
     if isinstance(zone, Region):
-        return {zone.pk}
+        return frozenset({zone.pk})
     if isinstance(zone, Departement):
-        return {zone.region_id}
+        return frozenset({zone.region_id})
     if isinstance(zone, Commune):
-        return {zone.departement.region_id}
-    return set(
+        return frozenset({zone.departement.region_id})
+    return frozenset(
         Departement.objects.filter(communes_set__in=zone.communes())
         .values_list("region_id", flat=True)
         .distinct()

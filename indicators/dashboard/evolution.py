@@ -36,6 +36,7 @@ def evolution(zone):
         ComputationRun.objects.filter(status=ComputationRun.Status.SUCCEEDED)
         .exclude(review__in=("held", "discarded"))
         .order_by("-finished_at", "-pk")
+        .defer("summary", "parameters")  # JSON documents of ~20 kB each, never shown here
         .prefetch_related("datasets")[:MAX_RUNS]
     )[::-1]
     values = {}

@@ -39,7 +39,7 @@ def access_section(request, zone):
     if key is None:
         return None
     run = ComputationRun.current()
-    latest = ComputationRun.objects.order_by("-created_at", "-pk").first()
+    latest = ComputationRun.objects.order_by("-created_at", "-pk").only("pk", "status", "created_at").first()
     context = {
         "zone": zone,
         "run": run,

@@ -24,7 +24,9 @@ from territories.models import Commune
 
 @require_GET
 def run_list(request):
-    runs = ComputationRun.objects.select_related("rule", "trigger_dataset", "triggered_by")
+    runs = ComputationRun.objects.select_related("rule", "trigger_dataset", "triggered_by").defer(
+        "summary", "parameters", "trigger_dataset__report"
+    )
     return render(
         request,
         "indicators/run_list.html",
