@@ -91,6 +91,14 @@ def classes_for(run, keys) -> dict[tuple[str, str], Classification]:
     return {(c.level, c.zone_code): c for c in by_keys(Classification.objects.filter(run=run), keys)}
 
 
+@per_request
+def class_of(run, key) -> Classification | None:
+    """The class of one zone (its (level, code) key) in the run, read once per page."""
+    if run is None or key is None:
+        return None
+    return Classification.objects.filter(run=run, level=key[0], zone_code=key[1]).first()
+
+
 def perimeter_value(run, code, zone):
     """Population-weighted mean of the stored commune values of a custom perimeter (read-only)."""
     communes = list(zone.communes().values_list("code", flat=True))
@@ -177,6 +185,18 @@ def unit_label(code, unit, run) -> str:
     return unit
 
 
+@per_request
+def all_definitions() -> tuple:
+    """Every indicator definition, in their order (read once per page; never mutated)."""
+    return tuple(IndicatorDefinition.objects.all())
+
+
+@per_request
+def run_datasets(run) -> tuple:
+    """The datasets a run read, without their import reports (read once per page)."""
+    return tuple(run.datasets.defer("report"))
+
+
 def computed_measurement(code, zone=None):
     """A Measurement for a computed indicator of the current run, or None if none exists."""
     return computed_measurements([code], zone).get(code)
@@ -192,8 +212,8 @@ def computed_measurements(codes, zone=None, cache=None) -> dict:
     if run is None or not codes:
         return dict.fromkeys(codes)
     if "definitions" not in cache:
-        cache["definitions"] = {d.code: d for d in IndicatorDefinition.objects.all()}
-        cache["run_datasets"] = list(run.datasets.all())
+        cache["definitions"] = {d.code: d for d in all_definitions()}
+        cache["run_datasets"] = list(run_datasets(run))
     known = [c for c in codes if c in cache["definitions"]]
     key = key_of(zone)
     if key is None:

@@ -9,9 +9,17 @@ queries per page, whatever the level.
 
 from django.urls import reverse
 
-from indicators.api.values import FRANCE, estimate_flags, key_of, perimeter_value, values_for
+from indicators.api.values import (
+    FRANCE,
+    all_definitions,
+    class_of,
+    estimate_flags,
+    key_of,
+    perimeter_value,
+    values_for,
+)
 from indicators.api.values import fixed_fr as fr
-from indicators.models import Classification, ComputationRun, IndicatorDefinition, PublishedZoneValue
+from indicators.models import Classification, ComputationRun, PublishedZoneValue
 from indicators.official.class_text import class_sentence, commune_alone
 from indicators.official.published import official_apl
 from indicators.perms import can_simulate
@@ -167,7 +175,7 @@ def estimated_class_card(classification):
 def run_cards(zone, parents, run, values, key):
     if run is None:
         return []
-    definitions = {d.code: d for d in IndicatorDefinition.objects.all()}
+    definitions = {d.code: d for d in all_definitions()}
     flags = estimate_flags(run)
     cards = []
     for order, code, decimals in RUN_CARDS:
@@ -265,7 +273,7 @@ def key_figure_cards(request, zone):
     values = values_for(run, keys)
     classification = None
     if run is not None and key is not None:
-        classification = Classification.objects.filter(run=run, level=key[0], zone_code=key[1]).first()
+        classification = class_of(run, key)
     cards = []
     card = apl_card(zone, parents, official)
     if card:

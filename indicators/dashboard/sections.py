@@ -12,17 +12,19 @@ from django.urls import reverse
 from indicators.api.values import (
     FRANCE,
     ClassLabel,
+    all_definitions,
     atoms_condition,
     class_counts,
-    classes_for,
+    class_of,
     commune_classes,
     commune_values,
     estimate_flags,
     key_of,
+    run_datasets,
     unit_label,
     values_for,
 )
-from indicators.models import ComputationRun, IndicatorDefinition
+from indicators.models import ComputationRun
 from indicators.official.published import official_apl
 from indicators.perms import can_simulate
 from territories.models import Commune, Region, zone_url
@@ -52,9 +54,9 @@ def access_section(request, zone):
     if run is not None:
         keys = [key] + [key_of(p) for p in parents] + [FRANCE]
         values = values_for(run, keys)
-        definitions = list(IndicatorDefinition.objects.all())
+        definitions = all_definitions()
         flags = estimate_flags(run)
-        datasets = {d.pk: d for d in run.datasets.all()}
+        datasets = {d.pk: d for d in run_datasets(run)}
         by_indicator = run.summary.get("datasets_by_indicator", {})
         rows = []
         for definition in definitions:
@@ -70,7 +72,7 @@ def access_section(request, zone):
                 }
             )
         table = _commune_table(run, zone)
-        zone_class = classes_for(run, [key]).get(key)
+        zone_class = class_of(run, key)
         context.update(
             computed_apl=getattr(values.get(key, {}).get("apl_mg"), "value", None),
             apl_gap=(
