@@ -12,11 +12,12 @@ HOST ?= 127.0.0.1:8000
 
 ## Run the portal with all of France loaded (embedded SpatiaLite unless DATABASE_URL is set).
 ## DEBUG is off unless asked (DEBUG=true make run): a mistyped address shows the site's own 404;
-## --insecure lets runserver serve the static files without DEBUG.
+## --insecure lets runserver serve the static files without DEBUG. Migrations and imports run in
+## one process (one start of Django instead of two); the server reloads on code changes only with
+## DEBUG=true (the reloader starts Django twice: seconds before the first page).
 run: system-deps venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_all
-	DEBUG=$${DEBUG:-false} $(PY) manage.py runserver --insecure $(HOST)
+	$(PY) manage.py load_all --migrate
+	DEBUG=$${DEBUG:-false} $(PY) manage.py runserver --insecure $(if $(filter true,$(DEBUG)),,--noreload) $(HOST)
 
 ## Production: gunicorn + a Celery worker + beat + the cache Redis under supervisord
 ## (config/supervisor/supervisord.conf: a process that exits is restarted alone) on PostGIS and

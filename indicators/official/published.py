@@ -15,6 +15,7 @@ it is needed (simulations, a millésime without an official figure), called what
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import Q
 
 from indicators.api.values import FRANCE, atoms_of_zone, by_keys, key_of
@@ -160,34 +161,8 @@ def aggregate_published(indicator, millesime, dataset=None) -> dict:
             indicator_code=indicator, millesime=millesime, is_active=True
         ).values_list("variant", "commune_id", "value", "population", "population_kind", "population_total")
     )
-    # a parent commune (75056…) counts only when none of its arrondissements has a value
-    with_arms = {memberships.get(r[1], (None,))[0] for r in rows} - {None}
-    groups: dict[tuple, Aggregate] = {}
-    for variant, commune, value, population, kind, total in rows:
-        if commune in with_arms:
-            continue
-        parent, bv, epci, dep, region = memberships.get(commune, (None,) * 5)
-        if total is None and kind == "population_totale":
-            total = population
-        item = (value, population, total)
-        for key in (
-            (variant, "commune", commune),
-            (variant, *FRANCE),
-            (variant, "commune", parent),
-            (variant, "bassin-de-vie", bv),
-            (variant, "epci", epci),
-            (variant, "departement", dep),
-            (variant, "region", region),
-        ):
-            if key[2]:
-                group = groups.get(key)
-                if group is None:
-                    group = groups[key] = Aggregate()
-                group.rows.append(item)
-    wanted = {}
-    for (variant, level, code), agg in groups.items():
-        wanted[(variant, level, code)] = agg.result(limits)
-    fields = list(next(iter(wanted.values()), {}).keys())
+    wanted = _zone_aggregates(rows, memberships, limits)
+    fields = list(AGGREGATE_FIELDS)
     existing = {
         (z[1], z[2], z[3]): z
         for z in PublishedZoneValue.objects.filter(indicator_code=indicator, millesime=millesime).values_list(
@@ -234,6 +209,88 @@ def aggregate_published(indicator, millesime, dataset=None) -> dict:
     for _variant, level, _code in wanted:
         counts[level] = counts.get(level, 0) + 1
     return {"par_niveau": counts, "creees": len(creates), "modifiees": len(updates), "retirees": len(gone)}
+
+
+AGGREGATE_FIELDS = (
+    "value",
+    "population_standardised",
+    "population_total",
+    "population_underserved",
+    "population_fragile",
+    "communes",
+)
+
+
+def _zone_aggregates(rows, memberships, limits) -> dict:
+    """(variant, level, code) → the fields of :meth:`Aggregate.result`, for every zone that holds a
+    commune row, all zones at once (numpy). ``np.bincount`` adds the weights of each group in the
+    order of ``rows``, one after the other, as :meth:`Aggregate.result` does: the same sums, to
+    the last bit."""
+    # a parent commune (75056…) counts only when none of its arrondissements has a value
+    with_arms = {memberships.get(r[1], (None,))[0] for r in rows} - {None}
+    rows = [r for r in rows if r[1] not in with_arms]
+    if not rows:
+        return {}
+    variant, commune, value, population, kind, total = zip(*rows, strict=True)
+    value = np.array(value, dtype=float)
+    standardised = np.array([p if p else 0.0 for p in population], dtype=float)
+    total = np.array(
+        [
+            (p if t is None and k == "population_totale" else t) or 0.0
+            for p, k, t in zip(population, kind, total, strict=True)
+        ],
+        dtype=float,
+    )
+    underserved, fragile = limits
+    weights = {
+        "standardised": standardised,
+        "weighted": value * standardised,
+        "total": total,
+        "underserved": np.where(value < underserved, total, 0.0),
+        "fragile": np.where(value < fragile, total, 0.0),
+    }
+    zones = [memberships.get(c, (None,) * 5) for c in commune]
+    levels = [
+        ("commune", list(commune)),
+        ("france", [FRANCE[1]] * len(rows)),
+        ("commune", [z[0] for z in zones]),
+        ("bassin-de-vie", [z[1] for z in zones]),
+        ("epci", [z[2] for z in zones]),
+        ("departement", [z[3] for z in zones]),
+        ("region", [z[4] for z in zones]),
+    ]
+    # every (variant, level, code) a row belongs to, in the order of the rows within each group
+    index, order, keys = {}, [], []
+    for level, codes in levels:
+        for i, (v, code) in enumerate(zip(variant, codes, strict=True)):
+            if code:
+                key = (v, level, code)
+                group = index.get(key)
+                if group is None:
+                    group = index[key] = len(index)
+                order.append(i)
+                keys.append(group)
+    return _sums_by_group(index, np.array(keys), np.array(order), weights)
+
+
+def _sums_by_group(index, groups, order, weights) -> dict:
+    """The aggregate fields of each group: ``groups[j]`` is the group of row ``order[j]``. The
+    memberships are listed level by level, so a group's rows come in the order of the rows."""
+    n = len(index)
+    sums = {name: np.bincount(groups, weights=w[order], minlength=n) for name, w in weights.items()}
+    counts = np.bincount(groups, minlength=n)
+    out = {}
+    for key, g in index.items():
+        weight = float(sums["standardised"][g])
+        out[key] = {
+            "value": float(sums["weighted"][g]) / weight if weight else None,
+            "population_standardised": weight if weight else 0.0,
+            "population_total": float(sums["total"][g]),
+            "population_underserved": float(sums["underserved"][g]),
+            "population_fragile": float(sums["fragile"][g]),
+            "communes": int(counts[g]),
+        }
+    return out
 
 
 def _differs(a, b) -> bool:

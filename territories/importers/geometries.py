@@ -2,6 +2,7 @@
 and the outlines of every zone drawn from its communes.
 """
 
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from territories.importers.coverage import (
 from territories.importers.outlines import (
     build_zone_outlines,
     ewkb,
+    in_threads,
     invalid_zone_outlines,
     keep_unchanged,
     valid_multipolygons,
@@ -350,16 +352,22 @@ def _union_of_pieces(codes, pieces):
 
 
 def _encoded_outlines(full, has):
-    """Full and simplified outlines (EWKB), the simplified ones valid MultiPolygons."""
-    simple = np.full(len(full), None, dtype=object)
-    simple[has] = valid_multipolygons(
-        shapely.simplify(full[has].astype(object), MAP_SIMPLIFY_TOLERANCE, preserve_topology=True)
-    )
+    """Full and simplified outlines (EWKB), the simplified ones valid MultiPolygons; in slices on
+    every core (GEOS releases Python's lock)."""
+    where = np.flatnonzero(has)
+    slices = np.array_split(where, max(1, min(8, os.cpu_count() or 1) * 2)) if len(where) else []
     full_wkb = np.full(len(full), None, dtype=object)
-    full_wkb[has] = ewkb(full[has].astype(object))
     simple_wkb = np.full(len(full), None, dtype=object)
-    simple_wkb[has] = ewkb(simple[has].astype(object))
+    for part, (whole, simple) in zip(slices, in_threads(lambda p: _encoded(full[p]), slices), strict=True):
+        full_wkb[part], simple_wkb[part] = whole, simple
     return full_wkb, simple_wkb
+
+
+def _encoded(outlines):
+    """EWKB of outlines and of their simplified, valid version."""
+    outlines = outlines.astype(object)
+    simple = valid_multipolygons(shapely.simplify(outlines, MAP_SIMPLIFY_TOLERANCE, preserve_topology=True))
+    return ewkb(outlines), ewkb(simple.astype(object))
 
 
 def _chosen_points(codes, point_of, full, has):

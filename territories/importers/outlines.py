@@ -3,7 +3,9 @@ tolerance keeps its stored version; zones are dissolved from their communes with
 tolerance, repaired, and checked (0 invalid outlines after every import).
 """
 
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
@@ -99,6 +101,22 @@ def simplified(union):
     return valid_multipolygons([polygonal(union)])[0]
 
 
+def _dissolved(geoms):
+    """(union, simplified valid outline) of a zone's parts."""
+    union = union_of(geoms)
+    return union, simplified(union)
+
+
+def in_threads(function, items: list, workers: int | None = None) -> list:
+    """``[function(item) for item in items]`` on a pool of threads, one per core (at most 8): for
+    functions spending their time in GEOS, which releases Python's lock."""
+    workers = workers or min(8, os.cpu_count() or 1)
+    if workers < 2 or len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
+
+
 def dissolve(geoms):
     """The simplified, valid outline of a zone from its communes' outlines."""
     return simplified(union_of(geoms))
@@ -130,21 +148,21 @@ def build_zone_outlines(geometry_of: dict, keep_stored: bool = False) -> int:
     for model, column in ZONE_LEVELS:
         changed = _changed_zones(model, column, memberships, geometry_of, stored_hash)
         _load_stored_geometries([m for members, _ in changed.values() for m in members if m[1] is STORED])
-        rows = []
-        for code, (members, inputs_hash) in changed.items():
+        inputs = []
+        for code, (members, _) in changed.items():
             parts = None
             if model is Region:
                 deps = sorted({d for d, r in region_of.items() if r == code})
                 parts = [unions[d] for d in deps] if all(d in unions for d in deps) else None
-            union = union_of(parts if parts else [m[1] for m in members])
+            inputs.append(parts if parts else [m[1] for m in members])
+        # GEOS works without Python's lock: the zones of a level are dissolved on every core
+        dissolved = in_threads(_dissolved, inputs)
+        rows = []
+        for (code, (_, inputs_hash)), (union, outline) in zip(changed.items(), dissolved, strict=True):
             if model is Departement:
                 unions[code] = union
             rows.append(
-                {
-                    "code": code,
-                    "geometry_simplified": view(ewkb(simplified(union))),
-                    "outline_hash": inputs_hash,
-                }
+                {"code": code, "geometry_simplified": view(ewkb(outline)), "outline_hash": inputs_hash}
             )
         counts, _ = sync_rows(
             model, rows, fields=[], dataset=None, create=False, hashed={"geometry_simplified": "outline_hash"}

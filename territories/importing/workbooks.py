@@ -14,6 +14,8 @@ int (a whole number) or float, text as str, dates as ``datetime``; rows are tupl
 sheet's row 1.
 """
 
+import contextlib
+import contextvars
 import io
 from pathlib import Path
 
@@ -28,9 +30,16 @@ class Workbook:
     def __init__(self, name: str, book):
         self.name, self._book = name, book
         self.sheetnames = list(book.sheet_names)
+        self._rows = {}
 
     def rows(self, sheet: str) -> list[tuple]:
-        """Every row of ``sheet`` (from row 1), empty cells as None; refuses a sheet over the caps."""
+        """Every row of ``sheet`` (from row 1), empty cells as None; refuses a sheet over the caps.
+        A sheet is parsed once per opened workbook (a new list of the same rows each call)."""
+        if sheet not in self._rows:
+            self._rows[sheet] = self._read(sheet)
+        return list(self._rows[sheet])
+
+    def _read(self, sheet: str) -> list[tuple]:
         from python_calamine import CalamineError
 
         if sheet not in self.sheetnames:
@@ -88,14 +97,43 @@ def _reason(exc) -> str:
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
+# Inside ``reusing_workbooks()``, the last workbook opened, by its path and file identity (inode,
+# size, modification time): the importers of one workbook (the DREES APL of two millésimes, then
+# its age weights) read and parse it once. A file changed in between has another identity and is
+# read again. Outside, nothing is kept (a worker does not hold a workbook between two uploads).
+_last_opened = contextvars.ContextVar("last_opened_workbook", default=None)
+
+
+@contextlib.contextmanager
+def reusing_workbooks():
+    token = _last_opened.set({})
+    try:
+        yield
+    finally:
+        _last_opened.reset(token)
+
+
 def open_workbook(path: Path) -> Workbook:
     """Open an XLSX workbook (possibly inside a gzip, xz or zip container) within the caps; refuses
     anything else with a French message naming the file."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
     path = Path(path)
     if not path.exists():
         raise ImportRejected.single(path.name, "fichier introuvable")
+    kept = _last_opened.get()
+    if kept is None:
+        return _open_workbook(path)
+    stat = path.stat()
+    identity = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if identity not in kept:
+        workbook = _open_workbook(path)
+        kept.clear()
+        kept[identity] = workbook
+    return kept[identity]
+
+
+def _open_workbook(path: Path) -> Workbook:
+    from python_calamine import CalamineError, CalamineWorkbook
+
     payload = open_payload(path)
     if payload.kind != "xlsx":
         raise ImportRejected.single(payload.name, "fichier illisible : ce n’est pas un classeur Excel .xlsx")

@@ -25,45 +25,11 @@ BATCH_SIZE = 2000
 
 
 def bulk_upsert(model, instances: list, *, key: str, update_fields: list[str]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE, in bulk.
-
-    On PostgreSQL the rows go through COPY into a temporary table (geometries as hex EWKB), an
-    order of magnitude faster than a multi-row INSERT for large geometries; elsewhere Django's
-    ``bulk_create(update_conflicts=True)``. ``instances``: model instances or dicts of field
-    values; a model without geometry goes through :func:`write_rows` (COPY / one executemany).
-    """
-    if not has_geometry(model):
-        write_rows(model, instances, key=key, update_fields=update_fields)
-        return
-    instances = [model(**i) if isinstance(i, dict) else i for i in instances]
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            instances,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=[key],
-            update_fields=update_fields,
-        )
-        return
-    fields = model._meta.concrete_fields
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in fields)
-    updates = ", ".join(
-        f"{qn(c)} = EXCLUDED.{qn(c)}" for c in (model._meta.get_field(name).column for name in update_fields)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE _sync ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY _sync ({columns}) FROM STDIN") as copy:
-            for obj in instances:
-                copy.write_row([_copy_value(f, obj) for f in fields])
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _sync "
-            f"ON CONFLICT ({qn(model._meta.get_field(key).column)}) DO UPDATE SET {updates}"
-        )
-        cursor.execute("DROP TABLE _sync")
+    """INSERT … ON CONFLICT (key) DO UPDATE, in bulk, without model instances nor Django's SQL
+    compiler (:func:`write_rows`): COPY into a temporary table on PostgreSQL (geometries as hex
+    EWKB), one executemany on SQLite / SpatiaLite (geometries as WKB blobs through GeomFromWKB).
+    ``instances``: model instances or dicts of field values."""
+    write_rows(model, instances, key=key, update_fields=update_fields)
 
 
 def bulk_update(model, rows: list[dict], *, key: str, update_fields: list[str]) -> None:
@@ -81,14 +47,11 @@ def bulk_update(model, rows: list[dict], *, key: str, update_fields: list[str]) 
             f"{qn(f.column)} = " + (f"GeomFromWKB(%s, {f.srid})" if hasattr(f, "geom_type") else "%s")
             for f in fields[1:]
         )
-        prepare = [_sqlite_preparer(f) for f in fields[1:]]
+        plan = [(f.attname, _converter(f)) for f in fields[1:]]
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET {sets} WHERE {qn(fields[0].column)} = %s",
-                [
-                    [p(row.get(f.attname)) for p, f in zip(prepare, fields[1:], strict=True)] + [row[key]]
-                    for row in rows
-                ],
+                [(*(convert(row.get(name)) for name, convert in plan), row[key]) for row in rows],
             )
         return
     if connection.vendor != "postgresql":
@@ -96,14 +59,14 @@ def bulk_update(model, rows: list[dict], *, key: str, update_fields: list[str]) 
         return
     columns = ", ".join(qn(f.column) for f in fields)
     updates = ", ".join(f"{qn(f.column)} = s.{qn(f.column)}" for f in fields[1:])
-    prepare = [_copy_preparer(f) for f in fields]
+    plan = [(f.attname, _converter(f)) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE _sync ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY _sync ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([p(row.get(f.attname)) for p, f in zip(prepare, fields, strict=True)])
+                copy.write_row([convert(row.get(name)) for name, convert in plan])
         cursor.execute(
             f"UPDATE {table} AS t SET {updates} FROM _sync AS s "
             f"WHERE t.{qn(fields[0].column)} = s.{qn(fields[0].column)}"
@@ -125,10 +88,7 @@ def _sqlite_preparer(field):
 
         return geometry
 
-    def plain(value):
-        return None if value is None else field.get_db_prep_save(value, connection)
-
-    return plain
+    return _converter(field)
 
 
 def _plain_wkb(ewkb: bytes) -> bytes:
@@ -151,22 +111,7 @@ def _copy_preparer(field):
 
         return geometry
 
-    def plain(value):
-        return None if value is None else field.get_db_prep_save(value, connection)
-
-    return plain
-
-
-def _copy_value(field, obj):
-    if hasattr(field, "geom_type"):
-        value = obj.__dict__.get(field.attname)  # raw EWKB, not parsed into a GEOS object by the proxy
-        if value is None:
-            return None
-        return bytes(value).hex() if isinstance(value, bytes | memoryview) else value.hexewkb.decode()
-    value = getattr(obj, field.attname)
-    if value is None:
-        return None
-    return field.get_db_prep_save(value, connection)
+    return _converter(field)
 
 
 _TEXT = {"CharField", "TextField", "SlugField"}
@@ -188,7 +133,10 @@ def has_geometry(model) -> bool:
 
 
 def _converter(field):
-    """A function turning an attribute value into what the database driver takes."""
+    """A function turning an attribute value into what the database driver takes (a geometry:
+    hex EWKB for COPY on PostgreSQL, ISO WKB for GeomFromWKB on SQLite)."""
+    if hasattr(field, "geom_type"):
+        return _copy_preparer(field) if connection.vendor == "postgresql" else _sqlite_preparer(field)
     internal = field.get_internal_type()
     if field.is_relation:
         internal = field.target_field.get_internal_type()
@@ -207,8 +155,49 @@ def _converter(field):
 
 def _rows(items, fields):
     """Tuples of database values from model instances or dicts (by attname or field name, a
-    related instance standing for its key; a missing field takes its default)."""
+    related instance standing for its key; a missing field takes its default). Dicts that all share
+    the keys of the first one (the usual case) are read column by column: a column whose values
+    already have the driver's type is taken as is."""
     specs = [(f.attname, f.name, f.is_relation, f.get_default(), _converter(f)) for f in fields]
+    keys = items[0].keys() if items and isinstance(items[0], dict) else None
+    if keys is None or not all(type(item) is dict and item.keys() == keys for item in items):
+        return _rows_one_by_one(items, specs)
+    columns = []
+    for (attname, name, relation, default, convert), field in zip(specs, fields, strict=True):
+        key = attname if attname in keys else name if name in keys else None
+        if key is None:
+            columns.append([convert(default)] * len(items))
+            continue
+        column = [item[key] for item in items]
+        if relation and key == name:  # a related instance stands for its key
+            column = [v.pk if hasattr(v, "pk") else v for v in column]
+        if not {type(v) for v in column} <= _native_types(field):
+            column = [convert(v) for v in column]
+        columns.append(column)
+    return list(zip(*columns, strict=True))
+
+
+def _native_types(field) -> set:
+    """The Python types the driver takes as they are for ``field`` (none for a geometry)."""
+    if hasattr(field, "geom_type"):
+        return set()
+    internal = field.get_internal_type()
+    if field.is_relation:
+        internal = field.target_field.get_internal_type()
+        if internal in ("AutoField", "BigAutoField"):
+            internal = "IntegerField"
+    if internal in _TEXT:
+        return {type(None), str}
+    if internal in _NUMBERS:
+        return {type(None), float}
+    if internal in _INTEGERS:
+        return {type(None), int}
+    if internal == "BooleanField":
+        return {type(None), bool}
+    return set()
+
+
+def _rows_one_by_one(items, specs):
     out = []
     for item in items:
         if isinstance(item, dict):
@@ -220,14 +209,15 @@ def _rows(items, fields):
                 values.append(convert(value))
             out.append(tuple(values))
         else:
-            attributes = item.__dict__
+            attributes = item.__dict__  # raw values: a geometry stays EWKB, never parsed by GEOS
             out.append(tuple(convert(attributes.get(attname)) for attname, _, _, _, convert in specs))
     return out
 
 
 def write_rows(model, items: list, *, key: str | None = None, update_fields=()) -> None:
     """Insert ``items`` (instances or dicts of field values); with ``key``, a row whose ``key`` is
-    already stored is updated (``update_fields``) instead. No geometry fields."""
+    already stored is updated (``update_fields``) instead. Geometries go as WKB (SpatiaLite:
+    GeomFromWKB) or hex EWKB (PostgreSQL COPY), never through GEOS objects."""
     if not items:
         return
     # an automatic primary key is left to the database; a natural one (a code) is written
@@ -248,7 +238,9 @@ def write_rows(model, items: list, *, key: str | None = None, update_fields=()) 
         conflict = f" ON CONFLICT ({qn(model._meta.get_field(key).column)}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            placeholders = ", ".join(["%s"] * len(fields))
+            placeholders = ", ".join(
+                f"GeomFromWKB(%s, {f.srid})" if hasattr(f, "geom_type") else "%s" for f in fields
+            )
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){conflict}", rows)
             return
         target = table

@@ -24,8 +24,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="appliquer d’abord les migrations, dans le même processus (make run)",
+        )
 
-    def handle(self, *args, dry_run, **options):
+    def handle(self, *args, dry_run, migrate, **options):
+        if migrate:
+            start = time.perf_counter()
+            self.stdout.write(self.style.MIGRATE_HEADING("migrations"))
+            call_command("migrate", interactive=False, verbosity=options["verbosity"], stdout=self.stdout)
+            self.stdout.write(f"  → {time.perf_counter() - start:.1f} s")
         for order, name, step in steps():
             start = time.perf_counter()
             self.stdout.write(self.style.MIGRATE_HEADING(f"[{order}] {name}"))
