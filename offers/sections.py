@@ -68,9 +68,9 @@ def offer_section(request, zone):
         if gp["headcount"] is not None and population:
             gp["per_100000"] = gp["headcount"] / population * 100_000
     zoning_codes = commune_codes
-    if isinstance(zone, Commune):
-        zoning_codes = [zone.code, *zone.arrondissements.values_list("code", flat=True)]
-        zoning = current_zoning_rows(zoning_codes)
+    if isinstance(zone, Commune):  # itself and its arrondissements, shared with the class card
+        zoning = _commune_rows(zone)
+        zoning_codes = list(zoning)
     else:
         zoning = _zone_zoning_rows(zone)
     zoning_summary = None
@@ -189,9 +189,10 @@ def _n(number) -> str:
     return f"{number:,}".replace(",", "\u202f")
 
 
+@per_request
 def _commune_rows(commune) -> dict:
-    """The zonage of a commune and of its arrondissements, in one query (latest import wins, as
-    :func:`offers.importers.current_zoning_rows`)."""
+    """The zonage of a commune and of its arrondissements, in one query, once per page (latest
+    import wins, as :func:`offers.importers.current_zoning_rows`)."""
     rows = DoctorZoning.objects.filter(dataset__status=Dataset.Status.SUCCEEDED).filter(
         Q(commune_id=commune.code) | Q(commune__parent_id=commune.code)
     )

@@ -5,11 +5,10 @@ XLSX exports. Where one millésime only exists, the page says so instead of draw
 
 from django.urls import reverse
 
-from indicators.api.values import key_of
+from indicators.api.values import all_definitions, key_of
 from indicators.models import (
     Classification,
     ComputationRun,
-    IndicatorDefinition,
     IndicatorValue,
     PublishedZoneValue,
 )
@@ -47,7 +46,7 @@ def evolution(zone):
     classes = {
         c.run_id: c for c in Classification.objects.filter(run__in=runs, level=key[0], zone_code=key[1])
     }
-    labels = dict(IndicatorDefinition.objects.filter(code__in=RUN_CODES).values_list("code", "short_label"))
+    labels = {d.code: d.short_label for d in all_definitions() if d.code in RUN_CODES}
     labels["apl_mg"] = "APL recalculée par le portail (officielle : 1re ligne)"
     run_rows, changes, previous = [], [], None
     for run in runs:
