@@ -28,4 +28,5 @@ run api env DATABASE_URL="$DATABASE_URL" $PY bench/bench_api.py
 run search env DATABASE_URL="$DATABASE_URL" $PY bench/bench_search.py
 run markdown $PY bench/bench_markdown.py
 run load env DATABASE_URL="$DATABASE_URL" $PY bench/bench_load.py
+run variants env DATABASE_URL="$DATABASE_URL" $PY bench/check_real_variants.py
 run territories $PY bench/bench_territories.py
