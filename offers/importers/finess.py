@@ -28,7 +28,7 @@ from territories.importing.contract import (
     note_reading,
     run_import,
 )
-from territories.importing.readers import open_payload, sniff_text
+from territories.importing.readers import check_row_count, open_payload, sniff_text
 from territories.models import Commune
 
 # FINESS categetab → (kind, label). Other categories are refused unless asked to skip them.
@@ -117,6 +117,7 @@ def decode_finess(path: Path) -> str:
     text (mojibake) is refused with its line (the one reading layer: ``territories.importing.readers``)."""
     payload = open_payload(path)
     text, encoding = sniff_text(payload.name, payload.data)
+    check_row_count(payload.name, text)
     note_reading(payload.name, {**payload.notes, "format": "CSV FINESS", "encodage": encoding})
     return text
 
@@ -143,7 +144,8 @@ def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool
     info = SourceInfo(**{**FINESS.__dict__})
     try:
         text = decode_finess(path)
-        header = text.split("\n", 1)[0].strip().split(";")
+        header = text[: text.find("\n") if "\n" in text else None].strip().split(";")
+        del text  # read again inside the run: not held twice
         if header[:2] == ["finess", "etalab"] and len(header) >= 4:
             info.millesime = f"extraction du {header[3]}"
     except ImportRejected:
@@ -163,6 +165,7 @@ def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool
 def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
     name = path.name
     lines = text.splitlines()
+    del text
     if not any(line.strip() for line in lines):
         raise ImportRejected.single(name, NO_DATA_ROW)
     first = lines[0].split(";")

@@ -21,6 +21,7 @@ from territories.importing.contract import (
     note_reading,
 )
 from territories.importing.files import (
+    ENCODING_NAMES,
     MAX_FIELD_CHARS,
     MAX_TITLE_LINES,
     SEPARATOR_NAMES,
@@ -29,6 +30,7 @@ from territories.importing.files import (
     Payload,
     _check_line_lengths,
     _n,
+    check_row_count,
     open_payload,
     sniff_text,
 )
@@ -116,6 +118,7 @@ def read_csv(
     else:
         frame, notes = _csv_frame(payload, required, sep, encodings)
     notes = {**payload.notes, **notes}
+    del payload  # the file's bytes: the frame holds everything from here
     found = {names[0]: next(n for n in names if n in frame.columns) for names in required}
     frame = frame.rename(columns={actual: canonical for canonical, actual in found.items()})
     if optional is not None:
@@ -206,7 +209,13 @@ def _csv_frame(payload: Payload, required, sep, encodings):
     if not text.strip():
         raise ImportRejected.single(name, "fichier vide")
     _check_line_lengths(name, text)
-    head = [line.rstrip("\r") for line in text.split("\n", MAX_TITLE_LINES)[:MAX_TITLE_LINES]]
+    check_row_count(name, text)
+    head = [line.rstrip("\r") for line in _head(text).split("\n")[:MAX_TITLE_LINES]]
+    # pandas parses the bytes themselves (an io.StringIO of the text would hold it as 4 bytes per
+    # character): the decoded text is only kept for the checks above.
+    codec = PANDAS_CODECS.get(encoding)
+    data = payload.data if codec else text.encode("utf-8")
+    del text
     order = [sep] if sep else []
     order += [s for s in SEPARATORS if s != sep]
     index = None
@@ -231,7 +240,8 @@ def _csv_frame(payload: Payload, required, sep, encodings):
         sep = sep if sep and sep in first else _most_frequent(first, order)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding=codec or "utf-8",
             sep=sep,
             skiprows=index,
             dtype=str,
@@ -256,6 +266,26 @@ def _csv_frame(payload: Payload, required, sep, encodings):
     if index:
         notes["lignes_de_titre_ignorees"] = index
     return frame, notes
+
+
+# The encodings sniff_text names whose bytes pandas reads as they are (UTF-16 is re-encoded).
+PANDAS_CODECS = {
+    ENCODING_NAMES["utf-8"]: "utf-8",
+    f"{ENCODING_NAMES['utf-8']} avec BOM": "utf-8-sig",
+    ENCODING_NAMES["cp1252"]: "cp1252",
+    ENCODING_NAMES["latin-1"]: "latin-1",
+}
+
+
+def _head(text: str) -> str:
+    """The first MAX_TITLE_LINES lines of ``text`` (where the header is looked for), without
+    copying the rest."""
+    end = -1
+    for _ in range(MAX_TITLE_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end]
 
 
 def _most_frequent(line: str, order) -> str:
