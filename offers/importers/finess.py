@@ -24,6 +24,7 @@ from territories.importing.contract import (
     Problem,
     SourceInfo,
     SyncCounts,
+    import_cap,
     note_ignored_columns,
     note_reading,
     run_import,
@@ -102,6 +103,11 @@ OVERSEAS = {
 }
 
 
+# Establishments kept from one extract (MSP, centres de santé, CPTS…: a few thousand in a national
+# extract, the other categories being skipped): each costs a few KB until it is written.
+MAX_STRUCTURES = 100_000
+
+
 # Longitude/latitude boxes of France (metropole + DROM) used to refuse absurd coordinates.
 FRANCE_BOXES = [
     (-5.5, 41.2, 9.8, 51.2),
@@ -175,12 +181,21 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
             name, "en-tête « finess;etalab;… » ou enregistrement « structureet » attendu", line=1
         )
     read = _FinessRecords(name, CodeResolver.load(), skip_other_categories)
+    max_structures = import_cap("MAX_FINESS_STRUCTURES", MAX_STRUCTURES)
     for number, raw in enumerate(lines[start:], start=start + 1):
         if not raw.strip():
             continue
         read.add(number, raw.split(";"))
         if len(read.problems) >= 50:
             break
+        if len(read.structures) > max_structures:
+            raise ImportRejected.single(
+                name,
+                f"fichier refusé : plus de {max_structures:,} établissements retenus, limite fixée pour que "
+                "l’import tienne en mémoire (réglage IMPORT_MAX_FINESS_STRUCTURES ; une extraction "
+                "nationale n’en retient que quelques milliers)".replace(",", "\u202f"),
+                line=number,
+            )
     if not read.seen and not read.problems:
         raise ImportRejected.single(name, NO_DATA_ROW, line=len(lines) or None)
     rows, outside_commune = _placed(name, read)

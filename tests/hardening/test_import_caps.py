@@ -156,6 +156,21 @@ def test_a_finess_extract_over_the_row_cap_is_refused(tmp_path, small_caps):
     assert not Offer.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_finess_extract_keeping_too_many_establishments_is_refused(tmp_path, settings):
+    path = tmp_path / "finess_synthetique.csv"
+    path.write_bytes((TEST_DATA / "offers" / "finess_etalab_synthetique.csv").read_bytes())
+    assert import_finess(path, dry_run=True).status == Dataset.Status.DRY_RUN
+    settings.IMPORT_MAX_FINESS_STRUCTURES = 2
+    with pytest.raises(ImportRejected) as exc:
+        import_finess(path)
+    problem = exc.value.problems[0]
+    assert problem.file == "finess_synthetique.csv" and problem.line == 4
+    assert "plus de 2 établissements retenus" in problem.reason
+    assert "IMPORT_MAX_FINESS_STRUCTURES" in problem.reason
+    assert not Offer.objects.exists()
+
+
 def test_a_workbook_over_the_xlsx_cap_from_the_settings_is_refused(tmp_path, settings):
     book = Workbook()
     for i in range(3000):
