@@ -459,10 +459,10 @@ def check_xlsx(name: str, data: bytes) -> None:
             )
 
 
-def capped_rows(name: str, rows, start: int = 1):
-    """The rows of a sheet (openpyxl ``values_only``), refused beyond MAX_XLSX_ROWS or at the first
-    text cell longer than MAX_CELL_CHARS, naming its line."""
-    cap = import_cap("MAX_XLSX_ROWS", MAX_XLSX_ROWS)
+def capped_rows(name: str, rows, start: int = 1, limit: int | None = None):
+    """The rows of a sheet (openpyxl ``values_only``), refused beyond MAX_XLSX_ROWS (or ``limit``,
+    when lower) or at the first text cell longer than MAX_CELL_CHARS, naming its line."""
+    cap = min(import_cap("MAX_XLSX_ROWS", MAX_XLSX_ROWS), limit or MAX_XLSX_ROWS)
     for number, row in enumerate(rows, start=start):
         if number > cap:
             raise ImportRejected.single(name, f"plus de {cap:,} lignes".replace(",", "\u202f"))

@@ -17,12 +17,14 @@ from territories.importing.contract import (
     ImportRejected,
     Problem,
     capped_rows,
+    import_cap,
     note_ignored_columns,
     note_reading,
 )
 from territories.importing.files import (
     ENCODING_NAMES,
     MAX_FIELD_CHARS,
+    MAX_TABLE_ROWS,
     MAX_TITLE_LINES,
     SEPARATOR_NAMES,
     SEPARATORS,
@@ -338,7 +340,9 @@ def _xlsx_frame(payload: Payload, required, sheet):
         sheets = [workbook[sheet]] if sheet is not None else workbook.worksheets
         best_overall = None
         for worksheet in sheets:
-            rows = capped_rows(payload.name, worksheet.iter_rows(values_only=True))
+            # A sheet read as a table holds no more lines than a CSV would (MAX_TABLE_ROWS).
+            limit = import_cap("MAX_TABLE_ROWS", MAX_TABLE_ROWS) + 1
+            rows = capped_rows(payload.name, worksheet.iter_rows(values_only=True), limit=limit)
             head = []
             for row in rows:
                 head.append([_header_name(_xlsx_text(v)) for v in row])

@@ -144,6 +144,19 @@ def test_a_table_over_the_row_cap_is_refused_with_its_line(tmp_path, small_caps)
     assert not TravelTime.objects.exists()
 
 
+def test_a_sheet_read_as_a_table_has_the_row_cap_of_a_csv(tmp_path, settings):
+    book = Workbook()
+    for row in [("origin", "destination", "minutes"), *[("23096", c, 5) for c in CODES[1:]]]:
+        book.active.append(row)
+    path = tmp_path / "distancier.xlsx"
+    book.save(path)
+    settings.IMPORT_MAX_TABLE_ROWS = 5
+    assert len(read_csv(path, required=["origin"])) == 5
+    settings.IMPORT_MAX_TABLE_ROWS = 4
+    with pytest.raises(ImportRejected, match="plus de 5 lignes"):
+        read_csv(path, required=["origin"])
+
+
 @pytest.mark.django_db
 def test_a_finess_extract_over_the_row_cap_is_refused(tmp_path, small_caps):
     small_caps.IMPORT_MAX_TABLE_ROWS = 5
