@@ -133,6 +133,14 @@ FIXTURES_DIR = BASE_DIR / "fixtures"
 # below 2 MiB; data files go only to the upload pages, for signed-in staff.
 MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=2 * 1024 * 1024)
 MAX_UPLOAD_BODY = env.int("MAX_UPLOAD_BODY", default=210 * 1024 * 1024)
+# Import caps sized on memory (README « Import caps and memory »); 0 keeps the reading layer's
+# default: 96 MiB per file once out of its container, 500,000 lines per text table, 48 MiB per
+# unfolded XLSX workbook, 1,048,576 rows per sheet, 40,000 establishments kept from a FINESS extract.
+IMPORT_MAX_DECOMPRESSED_BYTES = env.int("IMPORT_MAX_DECOMPRESSED_BYTES", default=0)
+IMPORT_MAX_TABLE_ROWS = env.int("IMPORT_MAX_TABLE_ROWS", default=0)
+IMPORT_MAX_XLSX_BYTES = env.int("IMPORT_MAX_XLSX_BYTES", default=0)
+IMPORT_MAX_XLSX_ROWS = env.int("IMPORT_MAX_XLSX_ROWS", default=0)
+IMPORT_MAX_FINESS_STRUCTURES = env.int("IMPORT_MAX_FINESS_STRUCTURES", default=0)
 UPLOAD_PATHS = ["/indicateurs/imports/"]
 
 # Two shared caches for every gunicorn worker (local memory in the embedded default):

@@ -24,11 +24,13 @@ from territories.importing.contract import (
     Problem,
     SourceInfo,
     SyncCounts,
+    import_cap,
     note_ignored_columns,
     note_reading,
     run_import,
 )
-from territories.importing.readers import open_payload, sniff_text
+from territories.importing.files import _n
+from territories.importing.readers import check_row_count, open_payload, sniff_text
 from territories.models import Commune
 
 # FINESS categetab → (kind, label). Other categories are refused unless asked to skip them.
@@ -102,6 +104,12 @@ OVERSEAS = {
 }
 
 
+# Establishments kept from one extract (MSP, centres de santé, CPTS…: a few thousand in a national
+# extract, the other categories being skipped): each costs about 8 KB until it is written (measured:
+# 100,000 took 840 MB above the worker's own), so the cap keeps an import near 300 MB.
+MAX_STRUCTURES = 40_000
+
+
 # Longitude/latitude boxes of France (metropole + DROM) used to refuse absurd coordinates.
 FRANCE_BOXES = [
     (-5.5, 41.2, 9.8, 51.2),
@@ -117,6 +125,7 @@ def decode_finess(path: Path) -> str:
     text (mojibake) is refused with its line (the one reading layer: ``territories.importing.readers``)."""
     payload = open_payload(path)
     text, encoding = sniff_text(payload.name, payload.data)
+    check_row_count(payload.name, text)
     note_reading(payload.name, {**payload.notes, "format": "CSV FINESS", "encodage": encoding})
     return text
 
@@ -143,7 +152,8 @@ def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool
     info = SourceInfo(**{**FINESS.__dict__})
     try:
         text = decode_finess(path)
-        header = text.split("\n", 1)[0].strip().split(";")
+        header = text[: text.find("\n") if "\n" in text else None].strip().split(";")
+        del text  # read again inside the run: not held twice
         if header[:2] == ["finess", "etalab"] and len(header) >= 4:
             info.millesime = f"extraction du {header[3]}"
     except ImportRejected:
@@ -163,6 +173,7 @@ def import_finess(path: Path, dry_run: bool = False, skip_other_categories: bool
 def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
     name = path.name
     lines = text.splitlines()
+    del text
     if not any(line.strip() for line in lines):
         raise ImportRejected.single(name, NO_DATA_ROW)
     first = lines[0].split(";")
@@ -172,12 +183,21 @@ def _import_finess(dataset, path, text, skip_other_categories) -> SyncCounts:
             name, "en-tête « finess;etalab;… » ou enregistrement « structureet » attendu", line=1
         )
     read = _FinessRecords(name, CodeResolver.load(), skip_other_categories)
+    max_structures = import_cap("MAX_FINESS_STRUCTURES", MAX_STRUCTURES)
     for number, raw in enumerate(lines[start:], start=start + 1):
         if not raw.strip():
             continue
         read.add(number, raw.split(";"))
         if len(read.problems) >= 50:
             break
+        if len(read.structures) > max_structures:
+            raise ImportRejected.single(
+                name,
+                f"fichier refusé : plus de {_n(max_structures)} établissements retenus, limite fixée "
+                "pour que l’import tienne en mémoire (réglage IMPORT_MAX_FINESS_STRUCTURES ; une "
+                "extraction nationale n’en retient que quelques milliers)",
+                line=number,
+            )
     if not read.seen and not read.problems:
         raise ImportRejected.single(name, NO_DATA_ROW, line=len(lines) or None)
     rows, outside_commune = _placed(name, read)

@@ -404,9 +404,12 @@ def mark_stale_imports(now=None) -> int:
 # never inflates a member beyond its declared size), then row by row while a sheet is read.
 #
 # The shipped workbooks stay far below: the DREES APL workbook is 3.8 MB unfolding to 22.6 MB
-# (×6.8 at most per member), 36,000 rows.
+# (×6.8 at most per member), 36,000 rows, read at a peak of ~230 MB above the worker's own. A
+# sheet costs about ten times its unfolded XML once in Python objects: the total cap keeps the
+# largest accepted workbook near 500 MB (README, « Import caps and memory »). Each cap can be set
+# in the settings (``IMPORT_MAX_XLSX_BYTES``, ``IMPORT_MAX_XLSX_ROWS``: :func:`import_cap`).
 
-MAX_XLSX_BYTES = 100 * 1024 * 1024  # the whole unfolded workbook
+MAX_XLSX_BYTES = 48 * 1024 * 1024  # the whole unfolded workbook (the real one: 22.6 MB)
 MAX_XLSX_RATIO = 100  # per member, above XLSX_RATIO_FLOOR
 XLSX_RATIO_FLOOR = 4 * 1024 * 1024
 MAX_XLSX_MEMBERS = 2_000
@@ -414,8 +417,15 @@ MAX_XLSX_ROWS = 1_048_576  # Excel's own limit
 MAX_CELL_CHARS = 4_096  # as readers.MAX_FIELD_CHARS
 
 
+def import_cap(setting: str, default: int) -> int:
+    """A cap of the reading layer: ``settings.IMPORT_<setting>`` when set (a deployment, a test),
+    else ``default`` (the module's constant, read at call time)."""
+    value = getattr(settings, f"IMPORT_{setting}", None)
+    return int(value) if value else default
+
+
 def _mib(size: int) -> str:
-    return f"{size / 2**20:.0f} Mio"
+    return f"{size / 2**20:.0f} Mio" if size >= 2**20 else f"{size / 2**20:.1f} Mio"
 
 
 def check_xlsx(name: str, data: bytes) -> None:
@@ -429,11 +439,13 @@ def check_xlsx(name: str, data: bytes) -> None:
             name, f"classeur XLSX refusé : {len(members)} parties, {MAX_XLSX_MEMBERS} au plus"
         )
     total = sum(member.file_size for member in members)
-    if total > MAX_XLSX_BYTES:
+    cap = import_cap("MAX_XLSX_BYTES", MAX_XLSX_BYTES)
+    if total > cap:
         raise ImportRejected.single(
             name,
             f"classeur XLSX refusé : son contenu décompressé ferait {_mib(total)}, au-delà de la "
-            f"limite de {_mib(MAX_XLSX_BYTES)} (enregistrez-le en CSV, éventuellement compressé)",
+            f"limite de {_mib(cap)} fixée pour que l’import tienne en mémoire (réglage "
+            "IMPORT_MAX_XLSX_BYTES) ; enregistrez-le en CSV, éventuellement compressé",
         )
     for member in members:
         if (
@@ -447,12 +459,13 @@ def check_xlsx(name: str, data: bytes) -> None:
             )
 
 
-def capped_rows(name: str, rows, start: int = 1):
-    """The rows of a sheet (openpyxl ``values_only``), refused beyond MAX_XLSX_ROWS or at the first
-    text cell longer than MAX_CELL_CHARS, naming its line."""
+def capped_rows(name: str, rows, start: int = 1, limit: int | None = None):
+    """The rows of a sheet (openpyxl ``values_only``), refused beyond MAX_XLSX_ROWS (or ``limit``,
+    when lower) or at the first text cell longer than MAX_CELL_CHARS, naming its line."""
+    cap = min(import_cap("MAX_XLSX_ROWS", MAX_XLSX_ROWS), limit or MAX_XLSX_ROWS)
     for number, row in enumerate(rows, start=start):
-        if number > MAX_XLSX_ROWS:
-            raise ImportRejected.single(name, f"plus de {MAX_XLSX_ROWS:,} lignes".replace(",", "\u202f"))
+        if number > cap:
+            raise ImportRejected.single(name, f"plus de {cap:,} lignes".replace(",", "\u202f"))
         for value in row:
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise ImportRejected.single(

@@ -12,11 +12,21 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from territories.importing.contract import ImportRejected, check_xlsx
+from territories.importing.contract import ImportRejected, _mib, check_xlsx, import_cap
 
-# Decompression bombs: a compressed file is read as a stream, in chunks, and refused as soon as
-# its content passes either cap (the shipped files expand at most ×15, to 25 MB).
-MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
+# What a file may hold once out of its container, plain files included: a compressed file is read
+# as a stream, in chunks, and refused as soon as its content passes the cap or the ratio (bombs); a
+# plain file is refused from its size, before it is read. Sized on memory: a table costs up to
+# five times its text while it is read (bytes, text, parsed frame), so the largest accepted file
+# stays a few hundred MB above the worker's own (README, « Import caps and memory »). The largest
+# real files: 25 MB (the outlines, xz), 8 MB (the table d'appartenance, gzip), a national FINESS
+# extract about 50 MB. Settings: IMPORT_MAX_DECOMPRESSED_BYTES, IMPORT_MAX_TABLE_ROWS.
+MAX_DECOMPRESSED_BYTES = 96 * 1024 * 1024
+
+
+# Physical lines of a text table (a CSV, a FINESS extract), counted before any row is parsed: a
+# parsed row costs hundreds of bytes whatever its length. The largest real table has 35,000 rows.
+MAX_TABLE_ROWS = 500_000
 
 
 MAX_RATIO = 100
@@ -88,54 +98,73 @@ class Payload:
 
 
 def open_payload(path: Path) -> Payload:
-    """Read a file, out of its gzip, xz or zip container; say what it holds."""
+    """Read a file, out of its gzip, xz or zip container, within the caps; say what it holds."""
     path = Path(path)
     name = path.name
+    cap = import_cap("MAX_DECOMPRESSED_BYTES", MAX_DECOMPRESSED_BYTES)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            magic = handle.read(len(XZ_MAGIC))
     except OSError as exc:
         raise ImportRejected.single(name, f"fichier illisible ({exc.strerror or exc})") from exc
     notes = {}
     try:
-        if raw.startswith(XZ_MAGIC):
-            raw, notes["compression"] = _read_capped(name, len(raw), lzma.open(io.BytesIO(raw))), "xz"
-        elif raw.startswith(GZIP_MAGIC):
-            raw, notes["compression"] = _read_capped(name, len(raw), gzip.open(io.BytesIO(raw))), "gzip"
+        if magic.startswith(XZ_MAGIC):
+            raw, notes["compression"] = _read_capped(name, size, lzma.open(path), cap), "xz"
+        elif magic.startswith(GZIP_MAGIC):
+            raw, notes["compression"] = _read_capped(name, size, gzip.open(path), cap), "gzip"
+        elif size > cap:
+            raise ImportRejected.single(
+                name,
+                f"fichier refusé : {_mib(size)}, au-delà de la limite de {_mib(cap)} fixée pour que "
+                f"l’import tienne en mémoire ({TOO_BIG_HINT})",
+            )
+        else:
+            raw = path.read_bytes()
     except (EOFError, lzma.LZMAError, gzip.BadGzipFile, OSError, zlib.error) as exc:
         raise ImportRejected.single(name, f"fichier compressé illisible ou tronqué ({exc})") from exc
     inner = _strip_compression(name)
     if raw.startswith(ZIP_MAGIC):
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(raw))
-            members = [m for m in archive.infolist() if not _is_noise(m.filename)]
-            names = {m.filename for m in members}
-            if "xl/workbook.xml" in names:
-                check_xlsx(name, raw)
-                return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
-            shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
-            if len(shapefiles) == 1 and all(
-                Path(m.filename).suffix.lower() in SHAPEFILE_PARTS for m in members
-            ):
-                return Payload(
-                    name, shapefiles[0].filename, raw, "shapefile", {**notes, "format": "Shapefile (zip)"}
-                )
-            if len(members) != 1:
-                listed = ", ".join(m.filename for m in members[:10]) or "aucun"
-                raise ImportRejected.single(
-                    name,
-                    f"l’archive zip doit contenir un seul fichier de données ; elle en contient "
-                    f"{len(members)} ({listed})",
-                )
-            member = members[0]
-            notes["compression"] = "zip"
-            inner = Path(member.filename).name
-            raw = _read_capped(name, max(member.compress_size, 1), archive.open(member))
-            name = f"{name} › {inner}"
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise ImportRejected.single(name, f"archive zip illisible ou tronquée ({exc})") from exc
-        if raw.startswith(ZIP_MAGIC) and b"xl/workbook.xml" in raw[:65536] + raw[-65536:]:
+        return _open_zip(name, inner, raw, notes, cap)
+    if raw.startswith(SQLITE_MAGIC):
+        return Payload(name, inner, raw, "gpkg", {**notes, "format": "GeoPackage"})
+    return Payload(name, inner, raw, "text", notes)
+
+
+def _open_zip(name: str, inner: str, raw: bytes, notes: dict, cap: int) -> Payload:
+    """A zip: an XLSX workbook, a zipped Shapefile, or one data file read out of it within ``cap``."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = [m for m in archive.infolist() if not _is_noise(m.filename)]
+        names = {m.filename for m in members}
+        if "xl/workbook.xml" in names:
             check_xlsx(name, raw)
             return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
+        shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
+        if len(shapefiles) == 1 and all(Path(m.filename).suffix.lower() in SHAPEFILE_PARTS for m in members):
+            return Payload(
+                name, shapefiles[0].filename, raw, "shapefile", {**notes, "format": "Shapefile (zip)"}
+            )
+        if len(members) != 1:
+            listed = ", ".join(m.filename for m in members[:10]) or "aucun"
+            raise ImportRejected.single(
+                name,
+                f"l’archive zip doit contenir un seul fichier de données ; elle en contient "
+                f"{len(members)} ({listed})",
+            )
+        member = members[0]
+        notes["compression"] = "zip"
+        inner = Path(member.filename).name
+        if member.file_size > cap:  # declared: refused before anything is inflated
+            raise _too_big(f"{name} › {inner}", cap)
+        raw = _read_capped(f"{name} › {inner}", max(member.compress_size, 1), archive.open(member), cap)
+        name = f"{name} › {inner}"
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise ImportRejected.single(name, f"archive zip illisible ou tronquée ({exc})") from exc
+    if raw.startswith(ZIP_MAGIC) and b"xl/workbook.xml" in raw[:65536] + raw[-65536:]:
+        check_xlsx(name, raw)
+        return Payload(name, inner, raw, "xlsx", {**notes, "format": "XLSX"})
     if raw.startswith(SQLITE_MAGIC):
         return Payload(name, inner, raw, "gpkg", {**notes, "format": "GeoPackage"})
     return Payload(name, inner, raw, "text", notes)
@@ -151,26 +180,52 @@ def _strip_compression(name: str) -> str:
     return path.stem if path.suffix.lower() in COMPRESSED_SUFFIXES else name
 
 
-def _read_capped(name: str, compressed: int, stream) -> bytes:
+TOO_BIG_HINT = (
+    "réglage IMPORT_MAX_DECOMPRESSED_BYTES ; retirez du fichier les colonnes et les lignes que l’import "
+    "ne lit pas"
+)
+
+
+def _too_big(name: str, cap: int) -> ImportRejected:
+    return ImportRejected.single(
+        name,
+        f"fichier compressé refusé : son contenu dépasse {_mib(cap)} une fois décompressé, limite fixée "
+        f"pour que l’import tienne en mémoire ({TOO_BIG_HINT})",
+    )
+
+
+def _read_capped(name: str, compressed: int, stream, cap: int) -> bytes:
+    """The content of ``stream``, read in chunks and refused as soon as it passes ``cap`` or
+    ``MAX_RATIO`` times the ``compressed`` size (past ``RATIO_FLOOR``): never more than ``cap``
+    plus one chunk in memory, and no second copy (a BytesIO hands its buffer over)."""
     compressed = max(compressed, 1)
-    parts, total = [], 0
+    total, buffer = 0, io.BytesIO()
     with stream:
         while chunk := stream.read(CHUNK):
             total += len(chunk)
-            if total > MAX_DECOMPRESSED_BYTES:
-                raise ImportRejected.single(
-                    name,
-                    f"fichier compressé refusé : son contenu dépasse {MAX_DECOMPRESSED_BYTES // 2**20} Mio "
-                    "une fois décompressé",
-                )
+            if total > cap:
+                raise _too_big(name, cap)
             if total > RATIO_FLOOR and total / compressed > MAX_RATIO:
                 raise ImportRejected.single(
                     name,
                     f"fichier compressé refusé : taux de compression supérieur à {MAX_RATIO} "
                     "(archive piégée ou fichier anormal)",
                 )
-            parts.append(chunk)
-    return b"".join(parts)
+            buffer.write(chunk)
+    return buffer.getvalue()
+
+
+def check_row_count(name: str, text: str) -> None:
+    """Refuses a text table of more than MAX_TABLE_ROWS lines before any row is parsed."""
+    cap = import_cap("MAX_TABLE_ROWS", MAX_TABLE_ROWS)
+    if text.count("\n", 0, len(text) - 1) < cap:
+        return
+    raise ImportRejected.single(
+        name,
+        f"fichier refusé : plus de {_n(cap)} lignes, limite fixée pour que l’import tienne en mémoire "
+        "(réglage IMPORT_MAX_TABLE_ROWS ; retirez les lignes que l’import ne lit pas)",
+        line=cap + 1,
+    )
 
 
 def _n(number) -> str:

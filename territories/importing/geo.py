@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from territories.importing.contract import ImportRejected, note_ignored_columns, note_reading
+from territories.importing import files
+from territories.importing.contract import ImportRejected, import_cap, note_ignored_columns, note_reading
 from territories.importing.files import (
-    MAX_DECOMPRESSED_BYTES,
     MAX_RATIO,
     RATIO_FLOOR,
     _n,
@@ -144,7 +144,8 @@ def _extract_shapefile(name, payload, directory) -> Path:
     """The parts of a zipped Shapefile written to ``directory``, within the decompression limits."""
     archive = zipfile.ZipFile(io.BytesIO(payload.data))
     declared = sum(member.file_size for member in archive.infolist())
-    if declared > MAX_DECOMPRESSED_BYTES or declared > MAX_RATIO * max(len(payload.data), RATIO_FLOOR):
+    cap = import_cap("MAX_DECOMPRESSED_BYTES", files.MAX_DECOMPRESSED_BYTES)
+    if declared > cap or declared > MAX_RATIO * max(len(payload.data), RATIO_FLOOR):
         raise ImportRejected.single(
             name,
             "archive refusée : son contenu décompressé dépasse les limites (archive piégée ?)",

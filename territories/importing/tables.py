@@ -17,11 +17,14 @@ from territories.importing.contract import (
     ImportRejected,
     Problem,
     capped_rows,
+    import_cap,
     note_ignored_columns,
     note_reading,
 )
 from territories.importing.files import (
+    ENCODING_NAMES,
     MAX_FIELD_CHARS,
+    MAX_TABLE_ROWS,
     MAX_TITLE_LINES,
     SEPARATOR_NAMES,
     SEPARATORS,
@@ -29,6 +32,7 @@ from territories.importing.files import (
     Payload,
     _check_line_lengths,
     _n,
+    check_row_count,
     open_payload,
     sniff_text,
 )
@@ -116,6 +120,7 @@ def read_csv(
     else:
         frame, notes = _csv_frame(payload, required, sep, encodings)
     notes = {**payload.notes, **notes}
+    del payload  # the file's bytes: the frame holds everything from here
     found = {names[0]: next(n for n in names if n in frame.columns) for names in required}
     frame = frame.rename(columns={actual: canonical for canonical, actual in found.items()})
     if optional is not None:
@@ -206,7 +211,13 @@ def _csv_frame(payload: Payload, required, sep, encodings):
     if not text.strip():
         raise ImportRejected.single(name, "fichier vide")
     _check_line_lengths(name, text)
-    head = [line.rstrip("\r") for line in text.split("\n", MAX_TITLE_LINES)[:MAX_TITLE_LINES]]
+    check_row_count(name, text)
+    head = [line.rstrip("\r") for line in _head(text).split("\n")[:MAX_TITLE_LINES]]
+    # pandas parses the bytes themselves (an io.StringIO of the text would hold it as 4 bytes per
+    # character): the decoded text is only kept for the checks above.
+    codec = PANDAS_CODECS.get(encoding)
+    data = payload.data if codec else text.encode("utf-8")
+    del text
     order = [sep] if sep else []
     order += [s for s in SEPARATORS if s != sep]
     index = None
@@ -231,7 +242,8 @@ def _csv_frame(payload: Payload, required, sep, encodings):
         sep = sep if sep and sep in first else _most_frequent(first, order)
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
+            encoding=codec or "utf-8",
             sep=sep,
             skiprows=index,
             dtype=str,
@@ -256,6 +268,26 @@ def _csv_frame(payload: Payload, required, sep, encodings):
     if index:
         notes["lignes_de_titre_ignorees"] = index
     return frame, notes
+
+
+# The encodings sniff_text names whose bytes pandas reads as they are (UTF-16 is re-encoded).
+PANDAS_CODECS = {
+    ENCODING_NAMES["utf-8"]: "utf-8",
+    f"{ENCODING_NAMES['utf-8']} avec BOM": "utf-8-sig",
+    ENCODING_NAMES["cp1252"]: "cp1252",
+    ENCODING_NAMES["latin-1"]: "latin-1",
+}
+
+
+def _head(text: str) -> str:
+    """The first MAX_TITLE_LINES lines of ``text`` (where the header is looked for), without
+    copying the rest."""
+    end = -1
+    for _ in range(MAX_TITLE_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end]
 
 
 def _most_frequent(line: str, order) -> str:
@@ -308,7 +340,9 @@ def _xlsx_frame(payload: Payload, required, sheet):
         sheets = [workbook[sheet]] if sheet is not None else workbook.worksheets
         best_overall = None
         for worksheet in sheets:
-            rows = capped_rows(payload.name, worksheet.iter_rows(values_only=True))
+            # A sheet read as a table holds no more lines than a CSV would (MAX_TABLE_ROWS).
+            limit = import_cap("MAX_TABLE_ROWS", MAX_TABLE_ROWS) + 1
+            rows = capped_rows(payload.name, worksheet.iter_rows(values_only=True), limit=limit)
             head = []
             for row in rows:
                 head.append([_header_name(_xlsx_text(v)) for v in row])

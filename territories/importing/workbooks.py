@@ -52,10 +52,11 @@ class Workbook:
             raise ImportRejected.single(
                 f"{self.name}, feuille « {sheet} »", f"feuille illisible ({_reason(exc)})"
             ) from exc
-        if len(raw) > contract.MAX_XLSX_ROWS:
+        cap = contract.import_cap("MAX_XLSX_ROWS", contract.MAX_XLSX_ROWS)
+        if len(raw) > cap:
             raise ImportRejected.single(
                 f"{self.name}, feuille « {sheet} »",
-                f"{_n(len(raw))} lignes, au-delà de la limite de {_n(contract.MAX_XLSX_ROWS)}",
+                f"{_n(len(raw))} lignes, au-delà de la limite de {_n(cap)} (réglage IMPORT_MAX_XLSX_ROWS)",
             )
         return [_row(self.name, sheet, number, row) for number, row in enumerate(raw, start=1)]
 
