@@ -36,8 +36,9 @@ def run_manage(*args, **env):
     )
 
 
-def test_production_settings_pass_check_deploy():
-    result = run_manage(
+def check_deploy(**env):
+    """``manage.py check --deploy`` with the production settings, failing on warnings."""
+    return run_manage(
         "check",
         "--deploy",
         "--fail-level",
@@ -46,6 +47,12 @@ def test_production_settings_pass_check_deploy():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="sante-territoires.example.org",
         DATABASE_URL="postgis://postgres@127.0.0.1:5432/postgres",
+        **env,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = check_deploy(
         CACHE_URL="redis://127.0.0.1:6380/0",
         SESSION_CACHE_URL="redis://127.0.0.1:6379/2",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
@@ -67,17 +74,7 @@ def test_production_settings_pass_check_deploy():
 def test_production_warns_when_the_redis_stores_are_not_apart(stores, expected):
     """Sessions and rate-limit counters in the evicting cache would be evicted by a client filling the
     cache (the sign-in throttle reset); a broker there would lose jobs (issue 24, item 2)."""
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="sante-territoires.example.org",
-        DATABASE_URL="postgis://postgres@127.0.0.1:5432/postgres",
-        **stores,
-    )
+    result = check_deploy(**stores)
     assert result.returncode != 0 and expected in result.stdout + result.stderr
 
 
