@@ -243,15 +243,37 @@ def write_rows(model, items: list, *, key: str | None = None, update_fields=()) 
             )
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){conflict}", rows)
             return
+        if key is not None and _copy_new_rows(cursor, table, columns, rows):
+            return
         target = table
         if key is not None:  # COPY into a temporary table, then one INSERT … ON CONFLICT
             target = "_write_rows"
             cursor.execute(
                 f"CREATE TEMP TABLE {target} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
             )
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cursor, target, columns, rows)
         if key is not None:
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{conflict}")
             cursor.execute(f"DROP TABLE {target}")
+
+
+def _copy(cursor, table, columns, rows):
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_new_rows(cursor, table, columns, rows) -> bool:
+    """COPY straight into the table, in a savepoint: True when every row was new (the usual case:
+    ``sync_rows`` upserts only the keys it did not find). A key already stored rolls the savepoint
+    back (False): the caller then upserts through a temporary table. The direct COPY writes each
+    row once, without the speculative insertion of ON CONFLICT (PostgreSQL only)."""
+    from django.db import IntegrityError, transaction
+    from psycopg.errors import UniqueViolation
+
+    try:
+        with transaction.atomic(savepoint=True):
+            _copy(cursor, table, columns, rows)
+    except (UniqueViolation, IntegrityError):
+        return False
+    return True
