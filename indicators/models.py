@@ -350,8 +350,13 @@ class PublishedIndicatorValue(models.Model):
         MAX_65 = "moins_65", "médecins de 65 ans et moins"
         MAX_62 = "moins_62", "médecins de 62 ans et moins"
 
+    # ≈ 70,000 rows per millésime, written in one import. Indexes: the key, the commune (a
+    # foreign key) and (indicator, commune, active), which every reader filters on; no index of
+    # its own on the indicator code (the composite index starts with it) and, on PostgreSQL, no
+    # pattern-matching copy of the key or commune indexes (nothing reads them with LIKE: dropped
+    # by migration 0015).
     key = models.CharField("clé", max_length=60, primary_key=True)  # indicator:millésime:variant:commune
-    indicator_code = models.CharField("code de l’indicateur", max_length=40, db_index=True)
+    indicator_code = models.CharField("code de l’indicateur", max_length=40)
     millesime = models.CharField("millésime", max_length=20)
     variant = models.CharField("variante", max_length=12, choices=Variant.choices)
     commune = models.ForeignKey(
@@ -363,8 +368,18 @@ class PublishedIndicatorValue(models.Model):
     population_total = models.FloatField("population totale publiée", null=True, blank=True)
     source_codes = models.CharField("codes du fichier", max_length=120, blank=True)
     is_active = models.BooleanField("en vigueur", default=True)
+    # Provenance: the import's own Dataset, created before its rows. No database constraint (one
+    # deferred check per row: 140,000 at the commit of an import) and no index: a Dataset is
+    # never deleted (no code deletes one, the admin forbids it) and PROTECT is still enforced by
+    # Django's deletion collector. tests/indicators/test_drees_apl.py checks both.
     dataset = models.ForeignKey(
-        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+        Dataset,
+        verbose_name="jeu de données",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -393,20 +408,29 @@ class PublishedZoneValue(models.Model):
     population_underserved = models.FloatField("population totale sous le seuil « sous-dense »", default=0)
     population_fragile = models.FloatField("population totale sous le seuil « fragile »", default=0)
     communes = models.PositiveIntegerField("communes publiées", default=0)
+    # The dataset of the import that derived the row (as PublishedIndicatorValue.dataset: no
+    # database constraint, no index; PROTECT enforced by Django).
     dataset = models.ForeignKey(
-        Dataset, verbose_name="jeu de données", on_delete=models.PROTECT, null=True, related_name="+"
+        Dataset,
+        verbose_name="jeu de données",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
         verbose_name = "valeur publiée agrégée"
         verbose_name_plural = "valeurs publiées agrégées"
+        # One index besides the primary key: the unique key starts with (indicator, level, zone),
+        # which every reader filters on (a zone's or a level's values), then millésime and variant.
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator_code", "millesime", "variant", "level", "zone_code"],
+                fields=["indicator_code", "level", "zone_code", "millesime", "variant"],
                 name="published_zone_value_unique",
             )
         ]
-        indexes = [models.Index(fields=["indicator_code", "level", "zone_code"])]
 
     def __str__(self):
         return f"{self.indicator_code} {self.millesime} {self.level}:{self.zone_code} = {self.value}"

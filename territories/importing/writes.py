@@ -243,15 +243,56 @@ def write_rows(model, items: list, *, key: str | None = None, update_fields=()) 
             )
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){conflict}", rows)
             return
+        types = _binary_types(cursor, table, columns, fields)
+        if key is not None and _copy_new_rows(cursor, table, columns, rows, types):
+            return
         target = table
         if key is not None:  # COPY into a temporary table, then one INSERT … ON CONFLICT
             target = "_write_rows"
             cursor.execute(
                 f"CREATE TEMP TABLE {target} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
             )
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cursor, target, columns, rows, types)
         if key is not None:
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{conflict}")
             cursor.execute(f"DROP TABLE {target}")
+
+
+def _binary_types(cursor, table, columns, fields) -> list | None:
+    """The type of each column when every field is text, a number or a boolean: such rows go by
+    binary COPY (no number written as text by the client then parsed by the server: ~3× faster
+    for 150,000 rows); None otherwise (geometries, dates, JSON… go as text)."""
+    simple = _TEXT | set(_NUMBERS) | _INTEGERS | {"BooleanField"}
+    for field in fields:
+        internal = field.get_internal_type()
+        if field.is_relation:
+            internal = field.target_field.get_internal_type()
+        if hasattr(field, "geom_type") or internal not in simple:
+            return None
+    cursor.execute(f"SELECT {columns} FROM {table} LIMIT 0")
+    return [column.type_code for column in cursor.description]
+
+
+def _copy(cursor, table, columns, rows, types=None):
+    binary = " (FORMAT BINARY)" if types else ""
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN{binary}") as copy:
+        if types:
+            copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_new_rows(cursor, table, columns, rows, types=None) -> bool:
+    """COPY straight into the table, in a savepoint: True when every row was new (the usual case:
+    ``sync_rows`` upserts only the keys it did not find). A key already stored rolls the savepoint
+    back (False): the caller then upserts through a temporary table. The direct COPY writes each
+    row once, without the speculative insertion of ON CONFLICT (PostgreSQL only)."""
+    from django.db import IntegrityError, transaction
+    from psycopg.errors import UniqueViolation
+
+    try:
+        with transaction.atomic(savepoint=True):
+            _copy(cursor, table, columns, rows, types)
+    except (UniqueViolation, IntegrityError):
+        return False
+    return True

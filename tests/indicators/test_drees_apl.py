@@ -88,6 +88,28 @@ def test_reimport_changes_nothing_and_dry_run_writes_nothing():
     assert again.rows_unchanged == first.rows_created
 
 
+def test_stored_rows_point_at_existing_communes_and_their_dataset_which_stays_protected():
+    """The dataset links of the published values and of their zone aggregates have no database
+    constraint (one deferred check per row at commit): the importer writes its own Dataset's id,
+    every commune code is resolved against the COG (the commune link keeps its constraint), and
+    Django's PROTECT still keeps a Dataset with published rows from being deleted."""
+    from django.db.models import ProtectedError
+
+    from indicators.models import PublishedZoneValue
+
+    dataset = import_drees_apl(SAMPLE)
+    values = PublishedIndicatorValue.objects.all()
+    zones = PublishedZoneValue.objects.all()
+    assert values.exists() and zones.exists()
+    assert set(values.values_list("dataset_id", flat=True)) == {dataset.pk}
+    assert set(zones.values_list("dataset_id", flat=True)) == {dataset.pk}
+    communes = set(values.values_list("commune_id", flat=True))
+    assert Commune.objects.filter(code__in=communes).count() == len(communes)
+    with pytest.raises(ProtectedError):
+        Dataset.objects.get(pk=dataset.pk).delete()
+    assert values.count() and Dataset.objects.filter(pk=dataset.pk).exists()
+
+
 def test_other_sheet_and_header_variant_sans_borne():
     dataset = import_drees_apl(SAMPLE, sheet="APL 2021")
     assert dataset.millesime == "2021"

@@ -63,3 +63,34 @@ def test_a_full_run_on_this_backend():
     assert IndicatorValue.objects.filter(run=run).count() == 5 * (
         Classification.objects.filter(run=run).count()
     )
+
+
+def test_upsert_of_new_and_stored_keys_on_this_backend():
+    """``bulk_upsert`` (the writes of ``sync_rows``): new keys are inserted (PostgreSQL: COPY
+    straight into the table); a key already stored makes it update that row instead, and insert
+    the others, once each (PostgreSQL: the direct COPY rolled back, then COPY into a temporary
+    table and INSERT … ON CONFLICT)."""
+    from territories.importing.writes import bulk_upsert
+    from territories.models import CommuneCodeAlias
+
+    CommuneCodeAlias.objects.filter(old_code__in=["99901", "99902", "99903"]).delete()
+    bulk_upsert(
+        CommuneCodeAlias,
+        [{"old_code": "99901", "commune_id": "23096"}],
+        key="old_code",
+        update_fields=["commune"],
+    )
+    rows = [{"old_code": "99901", "commune_id": "48095"}, {"old_code": "99902", "commune_id": "23096"}]
+    bulk_upsert(CommuneCodeAlias, rows, key="old_code", update_fields=["commune"])
+    bulk_upsert(
+        CommuneCodeAlias,
+        [{"old_code": "99903", "commune_id": "48095"}],
+        key="old_code",
+        update_fields=["commune"],
+    )
+    stored = dict(
+        CommuneCodeAlias.objects.filter(old_code__in=["99901", "99902", "99903"]).values_list(
+            "old_code", "commune_id"
+        )
+    )
+    assert stored == {"99901": "48095", "99902": "23096", "99903": "48095"}
