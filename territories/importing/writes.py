@@ -132,25 +132,34 @@ def has_geometry(model) -> bool:
     return any(hasattr(f, "geom_type") for f in model._meta.concrete_fields)
 
 
+def _value_type(field) -> type | None:
+    """The Python type the driver takes as is for ``field`` (None: a geometry, or a value the field
+    itself prepares)."""
+    if hasattr(field, "geom_type"):
+        return None
+    internal = field.get_internal_type()
+    if field.is_relation:
+        internal = field.target_field.get_internal_type()
+    if internal in _TEXT:
+        return str
+    if internal in _NUMBERS:
+        return float
+    if internal in _INTEGERS:
+        return int
+    return bool if internal == "BooleanField" else None
+
+
 def _converter(field):
     """A function turning an attribute value into what the database driver takes (a geometry:
     hex EWKB for COPY on PostgreSQL, ISO WKB for GeomFromWKB on SQLite)."""
     if hasattr(field, "geom_type"):
         return _copy_preparer(field) if connection.vendor == "postgresql" else _sqlite_preparer(field)
-    internal = field.get_internal_type()
-    if field.is_relation:
-        internal = field.target_field.get_internal_type()
-        if internal in ("AutoField", "BigAutoField"):
-            internal = "IntegerField"
-    if internal in _TEXT:
-        return lambda v: v if v is None or type(v) is str else str(v)
-    if internal in _NUMBERS:
-        return lambda v: v if v is None or type(v) is float else float(v)
-    if internal in _INTEGERS:
-        return lambda v: v if v is None or type(v) is int else int(v)
-    if internal == "BooleanField":
+    kind = _value_type(field)
+    if kind is None:
+        return lambda v: field.get_db_prep_save(v, connection)
+    if kind is bool:
         return lambda v: v if v is None else bool(v)
-    return lambda v: field.get_db_prep_save(v, connection)
+    return lambda v: v if v is None or type(v) is kind else kind(v)
 
 
 def _rows(items, fields):
@@ -179,22 +188,8 @@ def _rows(items, fields):
 
 def _native_types(field) -> set:
     """The Python types the driver takes as they are for ``field`` (none for a geometry)."""
-    if hasattr(field, "geom_type"):
-        return set()
-    internal = field.get_internal_type()
-    if field.is_relation:
-        internal = field.target_field.get_internal_type()
-        if internal in ("AutoField", "BigAutoField"):
-            internal = "IntegerField"
-    if internal in _TEXT:
-        return {type(None), str}
-    if internal in _NUMBERS:
-        return {type(None), float}
-    if internal in _INTEGERS:
-        return {type(None), int}
-    if internal == "BooleanField":
-        return {type(None), bool}
-    return set()
+    kind = _value_type(field)
+    return {type(None), kind} if kind is not None else set()
 
 
 def _rows_one_by_one(items, specs):
