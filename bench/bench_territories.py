@@ -30,8 +30,9 @@ out = {}
 for attempt in ("first", "second"):
     steps = {}
     start = time.perf_counter()
+    # the outlines as load_all imports them: the one invalid IGN contour (67226) repaired, said so
     for name, step in (("cog", importers.import_cog), ("supracom", importers.import_supracom),
-                       ("geo", importers.import_geometries)):
+                       ("geo", lambda: importers.import_geometries(repair=True))):
         t = time.perf_counter()
         ds = step()
         steps[name] = (round(time.perf_counter() - t, 2), ds.rows_changed)

@@ -54,8 +54,9 @@ def _supply_by_departement(dataset_id) -> dict[str, float]:
     return {dep: total or 0.0 for dep, total in rows}
 
 
-def _departement_reasons(previous, run, params, thresholds) -> tuple[list[str], dict]:
-    """Départements that lose too much GP supply or see too many communes reclassified."""
+def _departement_reasons(previous, run, params, thresholds, diff, codes) -> tuple[list[str], dict]:
+    """Départements that lose too much GP supply or see too many communes reclassified (``diff``:
+    the run's diff, complete unless truncated; ``codes``: the run's communes)."""
     from territories.models import Commune, Departement
 
     found = {}
@@ -71,10 +72,12 @@ def _departement_reasons(previous, run, params, thresholds) -> tuple[list[str], 
                     f"({total:.0f} → {supply_after.get(dep, 0.0):.0f}, seuil "
                     f"{_percent(thresholds['departement_supply_loss'])})"
                 )
-    changed = {row["code"] for row in full_diff(previous, run)}
-    codes = Classification.objects.filter(run=run, level="commune").values_list("zone_code", flat=True)
-    dep_of = dict(Commune.objects.filter(code__in=list(codes)).values_list("code", "departement_id"))
-    total, moved = Counter(dep_of.values()), Counter(dep_of[c] for c in changed if c in dep_of)
+    rows = full_diff(previous, run) if diff["truncated"] else diff["changed"]  # read again if cut
+    changed = {row["code"] for row in rows}
+    # every commune's département (no IN list of 35,000 codes), counted over the run's communes
+    dep_of = dict(Commune.objects.values_list("code", "departement_id"))
+    total = Counter(dep_of[c] for c in codes if c in dep_of)
+    moved = Counter(dep_of[c] for c in changed if c in dep_of)
     for dep, count in moved.items():
         share = count / total[dep]
         if count >= thresholds["departement_min_communes"] and share > thresholds["departement_share"]:
@@ -104,14 +107,15 @@ def hold_reason(previous, run, diff, params) -> str:
                 f"le fichier de l’offre ne couvre que {covered_after} département(s) contre "
                 f"{covered_before} pour le calcul publié (fichier partiel ?)"
             )
-    communes = Classification.objects.filter(run=run, level="commune").count()
+    codes = set(Classification.objects.filter(run=run, level="commune").values_list("zone_code", flat=True))
+    communes = len(codes)
     share = diff["count"] / communes if communes else 0
     if share > thresholds["share"]:
         reasons.append(
             f"{diff['count']} communes changent de classe ({share:.1%} des communes, seuil "
             f"{thresholds['share']:.0%})".replace(".", ",")
         )
-    texts, held = _departement_reasons(previous, run, params, thresholds)
+    texts, held = _departement_reasons(previous, run, params, thresholds, diff, codes)
     if texts:
         params["publish_gate"]["departements_retenus"] = held
         reasons.append("par département : " + " ; ".join(texts))
@@ -157,7 +161,9 @@ def prune_old_runs(keep=None) -> int:
     kept = set(successful.values_list("pk", flat=True)[:keep])
     current_or_held = Q(is_current=True) | Q(review="held")
     kept |= set(ComputationRun.objects.filter(current_or_held).values_list("pk", flat=True))
-    old = [r for r in successful.exclude(pk__in=kept) if not r.summary.get("pruned")]
+    # the runs still holding values, read without their parameters and diff (the summaries of
+    # every pruned run were read and parsed at each run before)
+    old = list(successful.exclude(pk__in=kept).exclude(summary__has_key="pruned").only("pk", "summary"))
     for run in old:
         with transaction.atomic():
             partitions.drop_run_rows([run.pk])  # its partitions dropped (PostgreSQL), not 228,000 DELETEs
