@@ -85,12 +85,6 @@ def values_for(run, keys) -> dict[tuple[str, str], dict[str, IndicatorValue]]:
     return out
 
 
-def classes_for(run, keys) -> dict[tuple[str, str], Classification]:
-    if run is None or not keys:
-        return {}
-    return {(c.level, c.zone_code): c for c in by_keys(Classification.objects.filter(run=run), keys)}
-
-
 @per_request
 def class_of(run, key) -> Classification | None:
     """The class of one zone (its (level, code) key) in the run, read once per page."""

@@ -15,13 +15,6 @@ def report_lines(report):
     return _report_lines(report)
 
 
-@register.filter
-def fr(value, decimals=0):
-    """A number the French way (``{{ n|fr }}``, ``{{ apl|fr:2 }}``; « — » when unknown): the
-    cheap ``intcomma`` / ``floatformat`` of long tables."""
-    return fr_number(value, int(decimals))
-
-
 MISSING = mark_safe('<span class="muted">—</span>')
 
 
