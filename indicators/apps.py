@@ -47,10 +47,10 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self):
         from indicators.api import v1  # noqa: F401 (registers its part of the API cache key)
-        from indicators.dashboard.cards import key_figure_cards
+        from indicators.dashboard.cards import key_figure_cards, simulate_facet
         from indicators.dashboard.evolution import evolution_section
         from indicators.dashboard.national import home_map_section
-        from indicators.dashboard.sections import access_section
+        from indicators.dashboard.sections import access_section, simulate_section
         from indicators.dashboard.where_to_act import where_to_act_fiche, where_to_act_section
         from indicators.runs import triggers
         from territories.importing import bootstrap
@@ -59,10 +59,12 @@ class IndicatorsConfig(AppConfig):
 
         dataset_imported.connect(triggers.on_dataset_imported, dispatch_uid="indicators-recompute")
         sections.register(access_section)
+        sections.register(simulate_section, personal=True)
         sections.register(evolution_section)
         sections.register(where_to_act_section)
         sections.register_fiche(where_to_act_fiche)
         sections.register_cards(key_figure_cards)
+        sections.register_facet("simulate", simulate_facet)
         sections.register_home(home_map_section)
         from indicators.perms import staff_nav_links
 

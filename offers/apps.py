@@ -34,11 +34,12 @@ class OffersConfig(AppConfig):
     def ready(self):
         from offers import api_v1  # noqa: F401 (registers its part of the API cache key)
         from offers.cards import offer_cards
-        from offers.sections import offer_section
+        from offers.sections import offer_section, superuser_facet
         from territories.importing import bootstrap
         from territories.web import sections
 
         sections.register(offer_section)
+        sections.register_facet("superuser", superuser_facet)
         sections.register_cards(offer_cards)
         from offers.demography.pages import gp_density_card, professions_section
 

@@ -108,6 +108,7 @@ def offer_section(request, zone):
                 for value in Offer.Kind.values
             ],
             "registry": registry,
+            "can_import": superuser_facet(request) == "oui",  # a registered facet (OffersConfig)
             "synthetic": synthetic,
             "total": sum(by_kind.values()),
             "offers": list(listed[:MAX_LISTED]),
@@ -118,6 +119,11 @@ def offer_section(request, zone):
             "poles": _hospital_poles(in_zone),
         },
     }
+
+
+def superuser_facet(request) -> str:
+    """What the shared section reads of its visitor: may she import (a FINESS extraction)?"""
+    return "oui" if request.user.is_superuser else "non"
 
 
 def _hospital_poles(in_zone: Q) -> dict | None:

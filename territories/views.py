@@ -9,7 +9,8 @@ from territories.models import Commune, Dataset, Departement, Region
 from territories.search import QueryTooLong, bounded, search
 from territories.web.caching import cached_page
 from territories.web.geojson import feature, feature_collection, label_point
-from territories.web.sections import render_cards, render_home, render_sections
+from territories.web.sections import render_home
+from territories.web.zone_parts import zone_parts
 from territories.zones import LEVELS, get_zone, level_of, parent_zones, zone_stats
 
 
@@ -36,14 +37,15 @@ def zone_detail(request, level, code):
     # never read the outlines of its 200 communes
     communes = zone.communes().only("code", "name", "population").order_by("name_normalized", "name")
     stats = zone_stats(zone)
+    cards, sections = zone_parts(request, zone)
     context = {
         "zone": zone,
         "level": level_of(zone),
         "population": stats["population"],
         "commune_count": stats["count"],
         "parents": parent_zones(zone),
-        "sections": render_sections(request, zone),
-        "cards": render_cards(request, zone),
+        "sections": sections,
+        "cards": cards,
     }
     if isinstance(zone, Region):
         # values(): never GROUP BY the outline geometry.

@@ -264,6 +264,13 @@ def distribution(zone, official):
     }
 
 
+def simulate_facet(request) -> str:
+    """What the shared cards read of their visitor: is the what-if offered to her? Anonymous
+    visitors are offered it (they sign in first)."""
+    user = getattr(request, "user", None)
+    return "oui" if user is None or not user.is_authenticated or can_simulate(user) else "non"
+
+
 def key_figure_cards(request, zone):
     key = key_of(zone)
     parents = [p for p in parent_zones(zone) if key_of(p)]
@@ -285,8 +292,7 @@ def key_figure_cards(request, zone):
         from indicators.dashboard.figures import member_levels
 
         actions = []
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or can_simulate(user):  # anonymous: sign in first
+        if simulate_facet(request) == "oui":  # a registered facet (IndicatorsConfig)
             actions.append(("Simuler une installation", reverse("indicators:simulate", args=list(key))))
         actions.append(
             ("Comparer avec…", reverse("indicators:compare") + "?" + urlencode({"t": f"{key[0]}:{key[1]}"}))

@@ -2,7 +2,9 @@
 
 Reads the current run's stored values only: each indicator of the zone with its unit, source,
 millésime and run, beside the parent zones' and France's values; the class of the zone's communes
-(choropleth endpoint + a table twin); the what-if form for authorised users.
+(choropleth endpoint + a table twin). The section is the same for every visitor (rendered once per
+data state); the what-if form of authorised users is its own, personal section
+(``simulate_section``: a permission and a CSRF token).
 """
 
 from collections import Counter
@@ -46,7 +48,6 @@ def access_section(request, zone):
         "zone": zone,
         "run": run,
         "latest_run": latest,
-        "can_simulate": can_simulate(request.user),
     }
     parents = parent_zones(zone)
     # the official DREES APL comes first (never part of a run)
@@ -94,15 +95,33 @@ def access_section(request, zone):
             travel=run.parameters.get("travel_time", {}),
             rule=run.rule,
             is_proxy=run.parameters.get("supply", {}).get("is_proxy"),
-            simulate_url=reverse("indicators:simulate", args=[level_of(zone), zone.pk]),
-            single_commune=table["single"],
-            within=f"{level_of(zone)}:{zone.pk}",
         )
     return {
         "title": "Accès aux soins",
         "template": "indicators/section.html",
         "context": context,
         "order": 30,
+    }
+
+
+def simulate_section(request, zone):
+    """The what-if form, for the users who may simulate, once a run is published (personal: the
+    permission and the form's CSRF token are the visitor's own)."""
+    if key_of(zone) is None or not can_simulate(request.user) or ComputationRun.current() is None:
+        return None
+    parents = [p for p in parent_zones(zone) if key_of(p)]
+    atoms = list(Commune.objects.filter(atoms_condition(zone, "code")).values_list("code", "name")[:2])
+    return {
+        "title": "Simuler une évolution de l’offre",
+        "template": "indicators/_simulate_section.html",
+        "order": 30.5,  # right after « Accès aux soins »
+        "context": {
+            "zone": zone,
+            "official": official_apl(zone, parents),
+            "simulate_url": reverse("indicators:simulate", args=[level_of(zone), zone.pk]),
+            "single_commune": atoms[0] if len(atoms) == 1 else None,
+            "within": f"{level_of(zone)}:{zone.pk}",
+        },
     }
 
 
@@ -122,7 +141,7 @@ def _commune_table(run, zone) -> dict:
             counts = class_counts(run, zone)
         if total > sum(counts.values()):
             counts["non calculé"] += total - sum(counts.values())
-        return {"counts": counts, "rows": None, "single": None}
+        return {"counts": counts, "rows": None}
     classes = commune_classes(run, zone)
     apl = commune_values(run, zone, "apl_mg")
     counts = Counter(getattr(classes.get(c), "label", "non calculé") for c in names)
@@ -137,8 +156,7 @@ def _commune_table(run, zone) -> dict:
         for code, name in names.items()
     ]
     rows.sort(key=lambda r: (normalize_name(r["name"]), r["name"]))
-    single = next(iter(names.items())) if total == 1 else None
-    return {"counts": counts, "rows": rows, "single": single}
+    return {"counts": counts, "rows": rows}
 
 
 def atoms_count(zone) -> int:

@@ -3,24 +3,52 @@
 An app registers, in its ``AppConfig.ready()``, a callable ``section(request, zone) -> dict | None``
 returning ``{"title": ..., "template": ..., "context": {...}, "order": int}``. Territory pages
 render the registered sections in order. The dependency arrow stays ``offers → territories``.
+
+A section (and a card) is **shared** by default: what it shows depends on the zone, the data and at
+most the visitor's registered facets (``register_facet``: whether she may simulate, is a
+superuser), so territory pages render it once per data state and facets and serve it to every such
+visitor (``territories.web.zone_parts``). A section that reads anything else of the visitor (a
+form with its CSRF token) is registered with ``personal=True`` and rendered for each request.
 """
 
 _sections = []
+_personal = set()
 
 
-def register(section):
+def register(section, personal=False):
     if section not in _sections:
         _sections.append(section)
+    if personal:
+        _personal.add(section)
     return section
 
 
-def render_sections(request, zone):
+def render_sections(request, zone, which=None):
+    """The sections of a zone page in order; ``which``: "shared" or "personal" ones only."""
     results = []
     for section in _sections:
+        if which is not None and (section in _personal) != (which == "personal"):
+            continue
         data = section(request, zone)
         if data:
             results.append(data)
     return sorted(results, key=lambda s: s.get("order", 100))
+
+
+# --- What shared sections and cards may know of the visitor ----------------------------------
+
+_facets = {}
+
+
+def register_facet(name, facet):
+    """``facet(request) -> str``: a fact of the visitor that a shared section or card reads (a
+    permission as « oui »/« non »…); the shared parts are kept apart for each combination."""
+    _facets[name] = facet
+    return facet
+
+
+def viewer_facets(request) -> str:
+    return ";".join(f"{name}={_facets[name](request)}" for name in sorted(_facets))
 
 
 # --- Key figures: the band of cards at the top of every territory page -----------------------
