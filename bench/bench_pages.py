@@ -9,10 +9,11 @@ Prints, from one run:
   raw and gzipped (targets: ≤ 300 kB, ≤ 100 kB and ≤ 300 kB gzipped);
 * the median server time (Django test client, whole request: URL routing, queries, template) of
   the pages of every level (home, commune Guéret, its EPCI and bassin de vie, the Creuse,
-  Île-de-France, Nouvelle-Aquitaine, a ranking, a comparison, the registry), three ways: an
+  Île-de-France, Nouvelle-Aquitaine, a ranking, a comparison, the registry), four ways: an
   anonymous hit of the page cache, an anonymous render with the cache emptied before each request,
-  a signed-in élu's render with the cache emptied (signed-in users never get the page cache) —
-  and the signed-in query count;
+  a signed-in élu's render with the cache emptied (signed-in users never get the page cache), and
+  her render once the zone's shared parts are cached (the figures and sections every visitor
+  sees: her later views until the data change) — with the signed-in query counts, cold and warm;
 * the what-if on the official scale for one new MSP in Guéret: the effect alone and the whole
   page (POST, render), beside the peer measured in the same run — a full E2SFCA recomputation of
   every commune's APL with the changed supply (``Catchment.apl``), which is what a simulation
@@ -73,14 +74,15 @@ def page_list():
     ]
 
 
-def count_queries(client, url):
+def count_queries(client, url, clear=True):
     queries = []
 
     def count(execute, sql, *args):
         queries.append(sql)
         return execute(sql, *args)
 
-    cache.clear()
+    if clear:
+        cache.clear()
     with connection.execute_wrapper(count):
         response = client.get(url)  # (request_started resets Django's own query log)
     return response.status_code, len(queries)
@@ -98,9 +100,11 @@ def uncached(client, url):
 
 
 def pages(anonymous):
-    """Every level, four ways: anonymous from the page cache (hit), anonymous and signed-in with the
-    cache emptied before each request (what the first visitor after a run and every signed-in user
-    wait for). Targets: uncached ≤ 150 ms on PostGIS, ≤ 300 ms on SpatiaLite."""
+    """Every level, four ways: anonymous from the page cache (hit); anonymous and signed-in with the
+    cache emptied before each request (what the first visitor after a run or an edit waits for);
+    signed-in once the zone's shared parts are cached (``territories.web.zone_parts``: every later
+    signed-in view of the zone until the data change). Targets: uncached ≤ 150 ms on PostGIS,
+    ≤ 300 ms on SpatiaLite."""
     from django.contrib.auth.models import Group, User
 
     elu, _ = User.objects.get_or_create(username="bench-elu")
@@ -111,7 +115,10 @@ def pages(anonymous):
         f"== pages (server time, median of {REPEAT}; page cache {settings.PAGE_CACHE_SECONDS} s; "
         f"{connection.vendor}) =="
     )
-    print(f"  {'page':<34} {'anon hit':>9} {'anon cold':>10} {'signed cold':>12}  queries (signed)")
+    print(
+        f"  {'page':<34} {'anon hit':>9} {'anon cold':>10} {'signed cold':>12} {'signed warm':>12}"
+        "  queries (signed cold / warm)"
+    )
     for label, url in page_list():
         anonymous.get(url)
         hit, _ = timed(lambda url=url: anonymous.get(url))
@@ -121,8 +128,12 @@ def pages(anonymous):
             print(f"  {label:<34} HTTP {status} (skipped)")
             continue
         signed = uncached(signed_in, url)
+        signed_in.get(url)  # the shared parts are stored
+        warm, _ = timed(lambda url=url: signed_in.get(url))
+        _status, warm_queries = count_queries(signed_in, url, clear=False)
         print(
-            f"  {label:<34} {hit * 1000:7.1f} ms {cold * 1000:8.1f} ms {signed * 1000:10.1f} ms  {queries:4d}"
+            f"  {label:<34} {hit * 1000:7.1f} ms {cold * 1000:8.1f} ms {signed * 1000:10.1f} ms "
+            f"{warm * 1000:10.1f} ms  {queries:4d} / {warm_queries}"
         )
 
 
