@@ -11,8 +11,10 @@ Passes (each prints requests, req/s, p50 / p95 / p99 / max latency, errors):
    the data state changes, so every cached page is stale), then one anonymous and one signed-in
    user open each page of the mix once, in turn — what the first visitors after a run wait for;
 2. **council meeting** (the target: p95 ≤ 300 ms, 0 errors): ``--users`` users, **half signed in**
-   (élus: never served from the page cache), each opening a page of the mix, reading it for a
-   think time (uniform 0.5–1.5 × ``--think-ms``), then the next, for ``--seconds``;
+   (élus: never served from the page cache; their territory pages compute what is theirs and read
+   the zone's shared parts from the cache, ``territories.web.zone_parts``), each opening a page of
+   the mix, reading it for a think time (uniform 0.5–1.5 × ``--think-ms``), then the next, for
+   ``--seconds``;
 3. **peer, same run and same users**: the health endpoint ``/sante/`` (one trivial query), the
    floor of this stack on this machine; the ratio of the p95s is printed.
 

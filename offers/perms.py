@@ -76,8 +76,8 @@ def can_import(user) -> bool:
 
 def editable_regions(user):
     if is_admin(user):
-        return Region.objects.filter(is_active=True)
-    return Region.objects.filter(code__in=agent_region_codes(user))
+        return Region.objects.filter(is_active=True).defer("geometry_simplified")
+    return Region.objects.filter(code__in=agent_region_codes(user)).defer("geometry_simplified")
 
 
 def communes_outside_editable_regions(user, codes) -> list[str]:

@@ -68,9 +68,9 @@ def offer_list(request):
     counts = dict(offers.order_by().values_list("kind").annotate(n=Count("pk")))
     scope_zone = None
     if departement:
-        scope_zone = Departement.objects.filter(pk=departement).first()
+        scope_zone = Departement.objects.filter(pk=departement).defer("geometry_simplified").first()
     elif region:
-        scope_zone = Region.objects.filter(pk=region).first()
+        scope_zone = Region.objects.filter(pk=region).defer("geometry_simplified").first()
     registry = registry_state(scope_zone)
     states = registry_states(scope_zone, REGISTRY_KINDS)  # per région and per kind
     synthetic_total = Offer.objects.filter(SYNTHETIC).count() if perms.can_import(request.user) else 0
@@ -87,8 +87,9 @@ def offer_list(request):
             ],
             "kinds": Offer.Kind.choices,
             "statuses": Offer.Status.choices,
-            "regions": Region.objects.filter(is_active=True).order_by("name_normalized"),
-            "departements": Departement.objects.filter(is_active=True).order_by("code"),
+            # the menus: codes and names, never the outlines
+            "regions": Region.objects.filter(is_active=True).order_by("name_normalized").only("code", "name"),
+            "departements": Departement.objects.filter(is_active=True).order_by("code").only("code", "name"),
             "filters": {
                 "type": kind,
                 "statut": status,

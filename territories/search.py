@@ -73,10 +73,14 @@ def search(query: str, limit: int = 15) -> list[Hit]:
         ]
     if DEP_RE.match(query):
         hits += [
-            Hit(d, "departement", "Département", 2.0) for d in Departement.objects.filter(code=query.upper())
+            Hit(d, "departement", "Département", 2.0)
+            for d in Departement.objects.filter(code=query.upper()).defer("geometry_simplified")
         ]
     if SIREN_RE.match(query):
-        hits += [Hit(e, "epci", e.get_kind_display(), 2.0) for e in EPCI.objects.filter(code=query)]
+        hits += [
+            Hit(e, "epci", e.get_kind_display(), 2.0)
+            for e in EPCI.objects.filter(code=query).defer("geometry_simplified")
+        ]
     normalized = normalize_name(query)
     if normalized and not query.isdigit():
         for model, label in (

@@ -24,7 +24,9 @@ def home(request):
         query, hits, error = query[:80] + "…", [], str(exc)
     context = {"query": query, "hits": hits, "error": error}
     if not query:
-        context["regions"] = Region.objects.filter(is_active=True).order_by("name_normalized")
+        context["regions"] = (
+            Region.objects.filter(is_active=True).order_by("name_normalized").only("code", "name")
+        )
         context["home_sections"] = render_home(request)
     return render(request, "territories/home.html", context)
 
@@ -32,7 +34,7 @@ def home(request):
 @require_GET
 @cached_page
 def zone_detail(request, level, code):
-    zone = get_zone(level, code, outlines=False)
+    zone = get_zone(level, code)
     # French order: « Bénévent » before « Bussière »; the list shows code, name, population:
     # never read the outlines of its 200 communes
     communes = zone.communes().only("code", "name", "population").order_by("name_normalized", "name")
@@ -78,7 +80,7 @@ def latest_datasets(sources):
 @cache_control(max_age=3600, public=True)
 def zone_geojson(request, level, code):
     """The zone's outline and its communes (simplified, rounded) as one FeatureCollection."""
-    zone = get_zone(level, code)
+    zone = get_zone(level, code, outlines=True)
     features = [feature(zone.geometry_simplified, role="zone", code=zone.pk, name=zone.name)]
     if isinstance(zone, Region):
         # A région has thousands of communes: its map shows its départements (lighter by far).

@@ -26,10 +26,11 @@ def level_of(zone) -> str:
     return LEVEL_OF_MODEL[type(zone)]
 
 
-def get_zone(level: str, code: str, outlines: bool = True):
+def get_zone(level: str, code: str, outlines: bool = False):
     """The zone of a page or an API route (404 when unknown), its parents joined; the parents'
     outlines are never read (a région's outline is megabytes of WKB to parse), nor the zone's own
-    with ``outlines=False`` (a page that draws its map from the GeoJSON route)."""
+    unless asked (``outlines=True``: the GeoJSON route; elsewhere an outline read by chance costs
+    one query, deferred)."""
     model = LEVELS.get(level)
     if model is None:
         raise Http404("Niveau de territoire inconnu")

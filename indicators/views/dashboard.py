@@ -244,10 +244,14 @@ def _neighbours(zone, exclude, limit=6):
         )
         return [c for c in touching if ("commune", c.pk) not in exclude][:limit]
     if isinstance(zone, Departement):
-        others = Departement.objects.filter(region_id=zone.region_id).exclude(pk=zone.pk)
+        others = Departement.objects.filter(region_id=zone.region_id).exclude(pk=zone.pk).only("code", "name")
         return [d for d in others if ("departement", d.pk) not in exclude][:limit]
     if isinstance(zone, Region):
-        return [r for r in Region.objects.exclude(pk=zone.pk) if ("region", r.pk) not in exclude][:limit]
+        return [
+            r
+            for r in Region.objects.exclude(pk=zone.pk).only("code", "name")
+            if ("region", r.pk) not in exclude
+        ][:limit]
     return []
 
 
