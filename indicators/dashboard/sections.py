@@ -110,7 +110,9 @@ def simulate_section(request, zone):
     if key_of(zone) is None or not can_simulate(request.user) or ComputationRun.current() is None:
         return None
     parents = [p for p in parent_zones(zone) if key_of(p)]
-    atoms = list(Commune.objects.filter(atoms_condition(zone, "code")).values_list("code", "name")[:2])
+    atoms = []
+    if zone_stats(zone)["count"] == 1:  # a commune (or a zone of one): itself, or its arrondissements
+        atoms = list(Commune.objects.filter(atoms_condition(zone, "code")).values_list("code", "name")[:2])
     return {
         "title": "Simuler une évolution de l’offre",
         "template": "indicators/_simulate_section.html",
