@@ -199,9 +199,14 @@ def _n(number) -> str:
 def _commune_rows(commune) -> dict:
     """The zonage of a commune and of its arrondissements, in one query, once per page (latest
     import wins, as :func:`offers.importers.current_zoning_rows`)."""
-    rows = DoctorZoning.objects.filter(dataset__status=Dataset.Status.SUCCEEDED).filter(
-        Q(commune_id=commune.code) | Q(commune__parent_id=commune.code)
+    # the commune and its arrondissements as one UNION ALL subquery, read by index (the two ORed
+    # conditions across the join read every zonage row: 7 ms against 2)
+    codes = (
+        Commune.objects.filter(code=commune.code)
+        .values("code")
+        .union(Commune.objects.filter(parent_id=commune.code).values("code"), all=True)
     )
+    rows = DoctorZoning.objects.filter(dataset__status=Dataset.Status.SUCCEEDED, commune_id__in=codes)
     return {
         code: (kind, zrr)
         for code, kind, zrr in rows.order_by("dataset__started_at", "dataset_id").values_list(
