@@ -203,8 +203,9 @@ def _commune_rows(commune) -> dict:
     # conditions across the join read every zonage row: 7 ms against 2)
     codes = (
         Commune.objects.filter(code=commune.code)
+        .order_by()
         .values("code")
-        .union(Commune.objects.filter(parent_id=commune.code).values("code"), all=True)
+        .union(Commune.objects.filter(parent_id=commune.code).order_by().values("code"), all=True)
     )
     rows = DoctorZoning.objects.filter(dataset__status=Dataset.Status.SUCCEEDED, commune_id__in=codes)
     return {

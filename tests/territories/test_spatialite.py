@@ -65,6 +65,41 @@ def test_a_full_run_on_this_backend():
     )
 
 
+def test_territory_pages_of_every_level_on_this_backend(client, settings):
+    """Every level's page, anonymous and signed in, cold and from the zone's shared parts: the
+    queries of every section (UNION ALL subqueries, covering reads…) run on this backend too."""
+    from django.contrib.auth.models import Group, User
+
+    from indicators.models import ComputationRun
+    from indicators.runs import services
+    from offers.importers import import_gp_supply
+    from tests.indicators.conftest import SIRENE_SLICE
+
+    import_gp_supply(SIRENE_SLICE)
+    services.recompute(ComputationRun.Trigger.TEST)
+    settings.PAGE_CACHE_SECONDS = 300
+    gueret = Commune.objects.get(code="23096")
+    urls = [
+        "/territoires/commune/23096/",
+        f"/territoires/epci/{gueret.epci_id}/",
+        f"/territoires/bassin-de-vie/{gueret.bassin_de_vie_id}/",
+        "/territoires/departement/23/",
+        f"/territoires/region/{gueret.departement.region_id}/",
+        "/offre/",
+    ]
+    paris = Commune.objects.filter(code="75056").exists()  # a commune with arrondissements
+    urls += ["/territoires/commune/75056/"] if paris else []
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    elu = User.objects.create_user("elu-spatialite", password="motdepasse-solide-42")
+    elu.groups.add(Group.objects.get_or_create(name="élus")[0])
+    client.force_login(elu)
+    for url in urls + urls:  # cold, then from the shared parts
+        page = client.get(url)
+        assert page.status_code == 200, url
+    assert "Simuler une évolution de l’offre" in client.get("/territoires/commune/23096/").content.decode()
+
+
 def test_upsert_of_new_and_stored_keys_on_this_backend():
     """``bulk_upsert`` (the writes of ``sync_rows``): new keys are inserted (PostgreSQL: COPY
     straight into the table); a key already stored makes it update that row instead, and insert
