@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from ninja import Query, Router, Schema
 
 from indicators.api.values import atoms_of_zone, computed_measurements, supply_is_proxy
-from indicators.dashboard.figures import RUN_CODES, member_levels, ranking
+from indicators.dashboard.figures import RUN_CODES, fill, member_levels, ranking
 from indicators.models import Classification, ComputationRun, IndicatorDefinition, IndicatorValue
 from indicators.official.published import official_apl, official_commune_classes
 from indicators.official.rounding import as_published, published_row
@@ -315,9 +315,20 @@ def ranking_view(
             f"(possibles : {', '.join(member_levels(zone)) or 'aucun'})",
             "niveau",
         )
-    rows, cols, run, millesimes = ranking(zone, niveau, indicateur, descending=ordre == "desc")
-    rows = [published_row(r) for r in rows]  # as on the page: APL to 2 decimals, shares to 0.1 %
-    data = tabular(request, rows, page, page_size, format, RANKING_FIELDS, f"classement-{level}-{code}")
+    # sorted on one column; the figures read for the rows of the page only (as the site's page)
+    descending = ordre == "desc"
+    rows, cols, run, millesimes = ranking(zone, niveau, indicateur, descending, complete=False)
+    data = tabular(
+        request,
+        rows,
+        page,
+        page_size,
+        format,
+        RANKING_FIELDS,
+        f"classement-{level}-{code}",
+        convert=published_row,  # as on the page: APL to 2 decimals, shares to 0.1 %
+        prepare=lambda shown: fill(shown, run, millesimes),
+    )
     if isinstance(data, HttpResponse):
         return data
     return {

@@ -8,10 +8,10 @@ estimate or a proxy; exports carry the same labels.
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from indicators.api.values import by_keys, estimate_flags, supply_is_proxy, values_for
-from indicators.models import Classification, ComputationRun, PublishedZoneValue
+from indicators.api.values import by_keys, estimate_flags, supply_is_proxy
+from indicators.models import Classification, ComputationRun, IndicatorValue, PublishedZoneValue
 from indicators.official.published import APL, MAIN_VARIANT, apl_class, official_commune_classes, thresholds
 from offers.demography.figures import gp_densities, latest_millesime
 from territories.models import EPCI, BassinDeVie, Commune, Departement, Region
@@ -26,6 +26,23 @@ LEVEL_LABELS = {
     "region": "Régions",
 }
 MEMBER_FIELD = {"bassin-de-vie": "bassin_de_vie", "epci": "epci", "departement": "departement"}
+# The figures of a row, by the query that reads them (``figures(groups=…)``).
+# « classes »: a commune's class on its bassin de vie (the ARS reading), over the « published » one.
+GROUPS = frozenset({"published", "classes", "run", "zonage", "density", "population"})
+PUBLISHED_KEYS = ("apl", "apl_previous", "apl_change", "share_underserved")
+DENSITY_LEVELS = ("departement", "region", "france")  # the Assurance Maladie publishes these
+
+
+def groups_of(key) -> set[str]:
+    """The groups of figures that make the column ``key`` (none: the name, or an unknown key)."""
+    if key in PUBLISHED_KEYS:
+        return {"published"}
+    if key == "classe":
+        return {"published", "classes"}
+    if key in RUN_CODES:
+        return {"run"}
+    found = {"zonage": "zonage", OFFICIAL_DENSITY: "density", "population": "population"}.get(key)
+    return {found} if found else set()
 
 
 @dataclass
@@ -107,53 +124,69 @@ def official_millesimes():
     )
 
 
-def figures(keys, run=None, millesimes=None) -> dict:
-    """{(level, code): {column key: value}} for every key; a fixed number of queries."""
+def figures(keys, run=None, millesimes=None, among=None, groups=GROUPS) -> dict:
+    """{(level, code): {column key: value}} for every key; a fixed number of queries, read as
+    tuples (a région's 4,300 communes are 35,000 stored values: no model instance for them).
+    ``among(field)``: when every key is a commune, their codes as a condition on ``field`` that
+    the database evaluates (a subquery: never 4,300 parameters per query). ``groups``: only these
+    figures (``GROUPS``; a ranking sorts on one of them, then reads the others for one page)."""
+
+    def narrowed(queryset):
+        if among is not None:
+            return queryset.filter(among("zone_code"), level="commune")
+        return by_keys(queryset, keys)
+
     run = run if run is not None else ComputationRun.current()
     millesimes = millesimes if millesimes is not None else official_millesimes()
     limits = thresholds()
     out = {key: {} for key in keys}
     if not keys:
         return out
-    if millesimes:
+    if millesimes and "published" in groups:
         published = PublishedZoneValue.objects.filter(
             indicator_code=APL, variant=MAIN_VARIANT, millesime__in=millesimes[:2]
         )
-        for z in by_keys(published, keys):
-            row = out.get((z.level, z.zone_code))
+        published = published.values_list(
+            "level", "zone_code", "millesime", "value", "population_underserved", "population_total"
+        )
+        for level, code, millesime, value, underserved, total in narrowed(published):
+            row = out.get((level, code))
             if row is None:
                 continue
-            if z.millesime == millesimes[0]:
-                row["apl"] = z.value
-                row["classe"] = apl_class(z.value, limits)
-                row["share_underserved"] = (
-                    100 * z.population_underserved / z.population_total if z.population_total else None
-                )
+            if millesime == millesimes[0]:
+                row["apl"] = value
+                row["classe"] = apl_class(value, limits)
+                row["share_underserved"] = 100 * underserved / total if total else None
             else:
-                row["apl_previous"] = z.value
+                row["apl_previous"] = value
         commune_codes = [code for level, code in keys if level == "commune"]
-        if commune_codes:
-            classes, _basis = official_commune_classes(commune_codes)
+        if commune_codes and "classes" in groups:
+            classes, _basis = official_commune_classes(commune_codes, among=among)
             for code, (_value, _key, label) in classes.items():
                 out[("commune", code)]["classe"] = label  # on the bassin de vie, as the ARS
     for row in out.values():
         if row.get("apl") is not None and row.get("apl_previous") is not None:
             row["apl_change"] = row["apl"] - row["apl_previous"]
-    if run is not None:
-        for key, values in values_for(run, keys).items():
-            for code, value in values.items():
-                if code in RUN_CODES:
-                    out[key][code] = value.value
-        for c in by_keys(Classification.objects.filter(run=run), keys):
-            out[(c.level, c.zone_code)]["zonage"] = c.ars_zone or ""
-    for key, value in gp_densities(keys).items():
-        out[key][OFFICIAL_DENSITY] = value
-    for key, population in populations(keys).items():
-        out[key]["population"] = population
+    if run is not None and "run" in groups:
+        values = IndicatorValue.objects.filter(run=run, indicator_id__in=RUN_CODES).values_list(
+            "level", "zone_code", "indicator_id", "value"
+        )
+        for level, code, indicator, value in narrowed(values):
+            out[(level, code)][indicator] = value
+    if run is not None and "zonage" in groups:
+        classes = Classification.objects.filter(run=run).values_list("level", "zone_code", "ars_zone")
+        for level, code, ars_zone in narrowed(classes):
+            out[(level, code)]["zonage"] = ars_zone or ""
+    if "density" in groups:
+        for key, value in gp_densities(keys).items():
+            out[key][OFFICIAL_DENSITY] = value
+    if "population" in groups:
+        for key, population in populations(keys, among).items():
+            out[key]["population"] = population
     return out
 
 
-def populations(keys) -> dict:
+def populations(keys, among=None) -> dict:
     """Municipal population of each key (communes: their own; zones: the sum of their communes)."""
     out = {}
     by_level = {}
@@ -161,7 +194,8 @@ def populations(keys) -> dict:
         by_level.setdefault(level, []).append(code)
     for level, codes in by_level.items():
         if level == "commune":
-            for code, pop in Commune.objects.filter(code__in=codes).values_list("code", "population"):
+            communes = Commune.objects.filter(among("code") if among else Q(code__in=codes))
+            for code, pop in communes.values_list("code", "population"):
                 out[(level, code)] = pop
             continue
         field = {"region": "departement__region"}.get(level, MEMBER_FIELD.get(level))
@@ -184,13 +218,10 @@ def member_keys(zone, member_level) -> list[tuple[str, str, str]]:
     communes is in it."""
     communes = zone.communes() if not isinstance(zone, Commune) else Commune.objects.filter(pk=zone.pk)
     if member_level == "commune":
-        from indicators.api.values import atoms_of_zone
+        from indicators.api.values import atoms_condition
 
-        atoms = atoms_of_zone(zone)
-        return [
-            ("commune", code, name)
-            for code, name in Commune.objects.filter(code__in=atoms).values_list("code", "name")
-        ]
+        atoms = Commune.objects.filter(atoms_condition(zone, "code"))
+        return [("commune", code, name) for code, name in atoms.values_list("code", "name")]
     model = {"bassin-de-vie": BassinDeVie, "epci": EPCI, "departement": Departement, "region": Region}[
         member_level
     ]
@@ -213,13 +244,27 @@ def member_levels(zone) -> list[str]:
     return ["commune"]
 
 
-def ranking(zone, member_level, sort_key="apl", descending=False, run=None):
+def ranking(zone, member_level, sort_key="apl", descending=False, run=None, complete=True):
     """Rows of the members of ``zone`` with their figures, sorted by ``sort_key`` (unknown values
-    last) and ranked."""
+    last) and ranked. ``complete=False``: the rows carry their name, rank and sort value only —
+    a page then reads the figures of the rows it shows (``fill``): a région's 4,300 communes are
+    sorted on one column, their 50 rows of a page read in full."""
     run = run if run is not None else ComputationRun.current()
     millesimes = official_millesimes()
     members = member_keys(zone, member_level)
-    data = figures([(lvl, code) for lvl, code, _ in members], run, millesimes)
+    among = None
+    if member_level == "commune":  # a région's 4,300 communes: by subquery, as member_keys read them
+        from indicators.api.values import atoms_condition
+
+        def among(field):
+            return atoms_condition(zone, field)
+
+    groups = GROUPS
+    if not complete:
+        groups = groups_of(sort_key)
+        if member_level in DENSITY_LEVELS:  # is the column shown at all (below)?
+            groups.add("density")
+    data = figures([(lvl, code) for lvl, code, _ in members], run, millesimes, among, groups)
     rows = []
     for level, code, name in members:
         row = {"level": level, "code": code, "name": name, **data[(level, code)]}
@@ -245,3 +290,10 @@ def ranking(zone, member_level, sort_key="apl", descending=False, run=None):
     for i, row in enumerate(known, start=1):
         row["rank"] = i
     return known + unknown, cols, run, millesimes
+
+
+def fill(rows, run, millesimes) -> None:
+    """Every figure of ``rows`` (a page of a ranking made with ``complete=False``), in place."""
+    data = figures([(r["level"], r["code"]) for r in rows], run, millesimes)
+    for row in rows:
+        row.update(data[(row["level"], row["code"])])

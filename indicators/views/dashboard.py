@@ -62,7 +62,7 @@ def _export(rows, columns, fmt, filename, run, millesimes, extra_columns=()):
 
 @require_GET
 def ranking_view(request, level, code):
-    from indicators.dashboard.figures import LEVEL_LABELS, member_levels, ranking
+    from indicators.dashboard.figures import LEVEL_LABELS, fill, member_levels, ranking
 
     zone = get_zone(level, code)
     levels = member_levels(zone)
@@ -71,12 +71,13 @@ def ranking_view(request, level, code):
     member_level = request.GET.get("niveau") if request.GET.get("niveau") in levels else levels[0]
     sort_key = request.GET.get("tri") or "apl"
     descending = request.GET.get("ordre") == "desc"
-    rows, cols, run, millesimes = ranking(zone, member_level, sort_key, descending)
+    fmt = request.GET.get("format")
+    export = fmt in ("csv", "xlsx")  # every row in full; a page reads its 50 rows' figures only
+    rows, cols, run, millesimes = ranking(zone, member_level, sort_key, descending, complete=export)
     if sort_key not in {c.key for c in cols} | {"name"}:
         sort_key = "apl"
-        rows, cols, run, millesimes = ranking(zone, member_level, sort_key, descending)
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
+        rows, cols, run, millesimes = ranking(zone, member_level, sort_key, descending, complete=export)
+    if export:
         return _export(
             rows,
             cols,
@@ -87,6 +88,7 @@ def ranking_view(request, level, code):
             extra_columns=[("rank", "Rang"), ("code", "Code"), ("name", "Nom")],
         )
     page = Paginator(rows, RANK_PAGE_SIZE).get_page(request.GET.get("page"))
+    fill(page.object_list, run, millesimes)
     shown = [c for c in cols if c.label]
     order = "desc" if descending else "asc"
     return render(

@@ -173,10 +173,13 @@ def paginate(request, items, page: int, page_size: int) -> dict:
     }
 
 
-def tabular(request, items, page, page_size, fmt: Format, fields, filename, convert=None):
+def tabular(request, items, page, page_size, fmt: Format, fields, filename, convert=None, prepare=None):
     """A page of rows in JSON, or the same page in CSV (``fields``: the keys, in order);
-    ``convert`` turns each item of the page into its dict."""
+    ``prepare(items)`` is called once with the items of the page (to read what only they need),
+    then ``convert`` turns each of them into its dict."""
     data = paginate(request, items, page, page_size)
+    if prepare is not None:
+        prepare(data["results"])
     if convert is not None:
         data["results"] = [convert(item) for item in data["results"]]
     if fmt == "csv":

@@ -15,7 +15,7 @@ from django.test import override_settings
 from indicators.api.measures import measure
 from indicators.dashboard.figures import ranking
 from indicators.models import ComputationRun, IndicatorValue, PublishedZoneValue
-from indicators.official.rounding import as_published
+from indicators.official.rounding import as_published, published_row
 from indicators.runs import services
 from offers.models import Offer
 from proposals.models import Contribution
@@ -86,6 +86,10 @@ def test_ranking_and_classes_follow_the_ranking_page(client, official, computed)
     assert worst["rank"] == 1 and worst["apl"] == round(
         min(r["apl"] for r in rows if r.get("apl") is not None), 2
     )
+    # every figure of every row of the page, not only the sort column, as the complete ranking's
+    full = {r["code"]: published_row(r) for r in rows}
+    assert all(row == {k: full[row["code"]].get(k) for k in row} for row in data["results"])
+    assert all(row["population"] for row in data["results"])
     page = client.get("/indicateurs/classement/departement/23/?niveau=commune").content.decode()
     assert worst["name"] in page
     assert any(c["badge"] == "officiel DREES" for c in data["columns"])

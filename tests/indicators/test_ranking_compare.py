@@ -3,6 +3,7 @@ figures as the pages, typed, labelled (official, proxy, estimate), with their so
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -40,6 +41,32 @@ def test_ranking_of_the_creuse_communes_by_official_apl(client, official, comput
     assert f"{stored[-1]:.2f}".replace(".", ",") in body[: body.index("</tr>")]
     epci = client.get(url + "?niveau=epci").content.decode()
     assert "CA du Grand Guéret" in epci and f"{apl('epci', '200034825'):.2f}".replace(".", ",") in epci
+
+
+@pytest.mark.parametrize("sort", ["temps_mg", "population", "name", "classe"])
+def test_a_ranking_page_reads_the_figures_of_its_rows_in_full_whatever_the_sort(
+    client,
+    official,  # noqa: F811
+    computed,
+    sort,
+):
+    """The page sorts every commune on one column, then reads the other figures of the 50 rows
+    it shows: a row of page 2 carries its APL, population and zonage column like the export's."""
+    from territories.models import Commune
+
+    url = reverse("indicators:ranking", args=["departement", "23"])
+    html = client.get(url, {"tri": sort, "ordre": "desc", "page": 2}).content.decode()
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    rows = body.split("</tr>")[:-1]
+    assert len(rows) == 50
+    for row in rows[:: len(rows) // 5]:
+        code = re.search(r"/territoires/commune/(\w+)/", row).group(1)
+        digits = re.sub(r"[\s\u202f\xa0]", "", row)
+        assert str(Commune.objects.get(pk=code).population) in digits, (sort, code)
+        assert f"{apl('commune', code):.2f}".replace(".", ",") in row, (sort, code)
+        assert row.count("<td") >= 8, (sort, code)
+    if sort != "name":
+        assert re.search(r">51<", rows[0]) or "—" in rows[0]  # ranks go on from page 1
 
 
 def test_ranking_exports_csv_and_xlsx_with_the_page_figures(client, official, computed):  # noqa: F811
