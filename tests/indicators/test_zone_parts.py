@@ -5,6 +5,7 @@ changes with a new run, and never hands a visitor another's CSRF token or a supe
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -87,3 +88,18 @@ def test_shared_cards_are_kept_apart_for_who_may_simulate(official, computed, fi
         html = visitors[name].get("/territoires/commune/23096/").content.decode()
         assert (action in html) is (name == "may-simulate"), name
         assert ("Simuler une évolution de l’offre" in html) is (name == "may-simulate"), name
+
+
+def test_a_large_zone_summarises_its_communes_and_links_their_ranking(client, computed, monkeypatch):
+    """Above TABLE_LIMIT communes the class table is summarised, and the page says where the
+    commune-by-commune detail is: the zone's ranking (50 rows a page)."""
+    from indicators.dashboard import sections
+
+    monkeypatch.setattr(sections, "TABLE_LIMIT", 10)
+    html = client.get(URL).content.decode()
+    assert "Tableau des " not in html and "Nombre de communes par classe" in html
+    assert 'href="/indicateurs/classement/departement/23/?niveau=commune"' in html
+    monkeypatch.setattr(sections, "TABLE_LIMIT", 600)
+    cache.clear()  # the page as cached a moment ago
+    html = client.get(URL).content.decode()
+    assert "Tableau des " in html
