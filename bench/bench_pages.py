@@ -9,7 +9,8 @@ Prints, from one run:
   raw and gzipped (targets: ≤ 300 kB, ≤ 100 kB and ≤ 300 kB gzipped);
 * the median server time (Django test client, whole request: URL routing, queries, template) of
   the pages of every level (home, commune Guéret, its EPCI and bassin de vie, the Creuse,
-  Île-de-France, Nouvelle-Aquitaine, a ranking, a comparison, the registry), four ways: an
+  Île-de-France, Nouvelle-Aquitaine, the rankings of the Creuse's and of Nouvelle-Aquitaine's
+  communes, a comparison, the registry), four ways: an
   anonymous hit of the page cache, an anonymous render with the cache emptied before each request,
   a signed-in élu's render with the cache emptied (signed-in users never get the page cache), and
   her render once the zone's shared parts are cached (the figures and sections every visitor
@@ -66,6 +67,7 @@ def page_list():
         ("région Île-de-France", "/territoires/region/11/"),
         ("région Nouvelle-Aquitaine", "/territoires/region/75/"),
         ("ranking of the Creuse's communes", "/indicateurs/classement/departement/23/"),
+        ("ranking of N.-Aquitaine's communes", "/indicateurs/classement/region/75/?niveau=commune"),
         (
             "comparison of 3 communes",
             "/indicateurs/comparer/?t=commune:23096&t=commune:48095&t=commune:75056",
