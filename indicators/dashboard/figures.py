@@ -37,7 +37,7 @@ def groups_of(key) -> set[str]:
     """The groups of figures that make the column ``key`` (none: the name, or an unknown key)."""
     if key in PUBLISHED_KEYS:
         return {"published"}
-    if key == "classe":
+    if key == "classe":  # a zone's on its own APL, a commune's on its bassin de vie's
         return {"published", "classes"}
     if key in RUN_CODES:
         return {"run"}
@@ -159,11 +159,11 @@ def figures(keys, run=None, millesimes=None, among=None, groups=GROUPS) -> dict:
                 row["share_underserved"] = 100 * underserved / total if total else None
             else:
                 row["apl_previous"] = value
-        commune_codes = [code for level, code in keys if level == "commune"]
-        if commune_codes and "classes" in groups:
-            classes, _basis = official_commune_classes(commune_codes, among=among)
-            for code, (_value, _key, label) in classes.items():
-                out[("commune", code)]["classe"] = label  # on the bassin de vie, as the ARS
+    commune_codes = [code for level, code in keys if level == "commune"]
+    if millesimes and commune_codes and "classes" in groups:
+        classes, _basis = official_commune_classes(commune_codes, among=among)
+        for code, (_value, _key, label) in classes.items():
+            out[("commune", code)]["classe"] = label  # on the bassin de vie, as the ARS
     for row in out.values():
         if row.get("apl") is not None and row.get("apl_previous") is not None:
             row["apl_change"] = row["apl"] - row["apl_previous"]
@@ -262,6 +262,8 @@ def ranking(zone, member_level, sort_key="apl", descending=False, run=None, comp
     groups = GROUPS
     if not complete:
         groups = groups_of(sort_key)
+        if member_level == "commune" and sort_key == "classe":
+            groups = {"classes"}  # a commune's class is its bassin de vie's: no need of its APL
         if member_level in DENSITY_LEVELS:  # is the column shown at all (below)?
             groups.add("density")
     data = figures([(lvl, code) for lvl, code, _ in members], run, millesimes, among, groups)

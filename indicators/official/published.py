@@ -485,18 +485,18 @@ def official_commune_classes(codes, indicator=APL, among=None) -> tuple[dict, st
 
     communes = Commune.objects.filter(among("code"))
     bv_of = dict(communes.values_list("code", "bassin_de_vie_id"))
-    rows = PublishedZoneValue.objects.filter(
+    published = PublishedZoneValue.objects.filter(
         indicator_code=indicator, millesime=latest, variant=MAIN_VARIANT
-    ).filter(
-        Q(among("zone_code"), level="commune")
-        | Q(
-            level="bassin-de-vie",
-            zone_code__in=communes.exclude(bassin_de_vie=None).values("bassin_de_vie_id"),
+    )
+    # two queries read by index (their ORed conditions read every published value of France)
+    commune_values = dict(
+        published.filter(among("zone_code"), level="commune").values_list("zone_code", "value")
+    )
+    bv_values = dict(
+        published.filter(level="bassin-de-vie", zone_code__in={b for b in bv_of.values() if b}).values_list(
+            "zone_code", "value"
         )
     )
-    commune_values, bv_values = {}, {}
-    for level, code, value in rows.values_list("level", "zone_code", "value"):
-        (commune_values if level == "commune" else bv_values)[code] = value
     out = {}
     for code in codes:
         basis = bv_values.get(bv_of.get(code))
