@@ -338,6 +338,22 @@ class TravelTime(models.Model):
         return f"{self.origin} → {self.destination} : {self.minutes:g} min"
 
 
+def lean_provenance():
+    """The link of a published value to its Dataset. No database constraint (one deferred check
+    per row: 140,000 at the commit of an import) and no index: a Dataset is never deleted (no code
+    deletes one, the admin forbids it) and PROTECT is still enforced by Django's deletion
+    collector. tests/indicators/test_drees_apl.py checks both."""
+    return models.ForeignKey(
+        Dataset,
+        verbose_name="jeu de données",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class PublishedIndicatorValue(models.Model):
     """A value published by a producer (DREES APL per commune…), stored as published.
 
@@ -368,19 +384,7 @@ class PublishedIndicatorValue(models.Model):
     population_total = models.FloatField("population totale publiée", null=True, blank=True)
     source_codes = models.CharField("codes du fichier", max_length=120, blank=True)
     is_active = models.BooleanField("en vigueur", default=True)
-    # Provenance: the import's own Dataset, created before its rows. No database constraint (one
-    # deferred check per row: 140,000 at the commit of an import) and no index: a Dataset is
-    # never deleted (no code deletes one, the admin forbids it) and PROTECT is still enforced by
-    # Django's deletion collector. tests/indicators/test_drees_apl.py checks both.
-    dataset = models.ForeignKey(
-        Dataset,
-        verbose_name="jeu de données",
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    dataset = lean_provenance()  # the import's own Dataset, created before its rows
 
     class Meta:
         verbose_name = "valeur publiée d’indicateur"
@@ -408,17 +412,7 @@ class PublishedZoneValue(models.Model):
     population_underserved = models.FloatField("population totale sous le seuil « sous-dense »", default=0)
     population_fragile = models.FloatField("population totale sous le seuil « fragile »", default=0)
     communes = models.PositiveIntegerField("communes publiées", default=0)
-    # The dataset of the import that derived the row (as PublishedIndicatorValue.dataset: no
-    # database constraint, no index; PROTECT enforced by Django).
-    dataset = models.ForeignKey(
-        Dataset,
-        verbose_name="jeu de données",
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    dataset = lean_provenance()  # the import that derived the row
 
     class Meta:
         verbose_name = "valeur publiée agrégée"
